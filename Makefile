@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`. Both set up .venv themselves.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+DEMO_PASSWORD ?= demo-finsam-2026
+HOST ?= 127.0.0.1:8000
+# Production-like settings for `check --deploy`: a throwaway key, never used to serve.
+DEPLOY_ENV := DEBUG=false ALLOWED_HOSTS=finsam.example.se \
+	SECRET_KEY=$(shell $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))")
+
+.PHONY: install run test lint check pytest messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
+	@echo "Öppna http://$(HOST)/ och logga in med en av användarna ovan."
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+pytest: install
+	@if command -v chromium >/dev/null 2>&1; then \
+		$(BIN)/python -m pytest; \
+	else \
+		echo "*** Webbläsartesterna hoppas över: chromium saknas (apt-get install chromium). ***"; \
+		$(BIN)/python -m pytest -m "not browser"; \
+	fi
+
+test: lint check pytest
+
+messages: install
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,219 @@
+"""Modules of a team, placements in them, 3-party reviews, management approvals and
+follow-up meetings. The date rules themselves live in modules/rules.py."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from rehab.models import Enrolment, Team
+
+
+class Module(models.Model):
+    """A rung on the team's ladder (Portalen → Kompassen → Passagen)."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="modules", verbose_name="team"
+    )
+    name = models.CharField("namn", max_length=100)
+    purpose = models.CharField("syfte", max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField("ordning", default=1)
+    capacity = models.PositiveSmallIntegerField(
+        "kapacitet", null=True, blank=True, help_text="Tomt = obegränsat."
+    )
+    first_period_months = models.PositiveSmallIntegerField("första period (månader)")
+    extension_months = models.PositiveSmallIntegerField("förlängning (månader)")
+    max_extensions = models.PositiveSmallIntegerField(
+        "högst antal förlängningar", null=True, blank=True, help_text="Tomt = obegränsat."
+    )
+
+    class Meta:
+        verbose_name = "modul"
+        verbose_name_plural = "moduler"
+        ordering = ["team", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="module_unique_name_per_team"),
+            models.CheckConstraint(
+                condition=Q(first_period_months__gte=1) & Q(extension_months__gte=1),
+                name="module_periods_positive",
+                violation_error_message="Perioderna måste vara minst en månad.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def as_rule(self):
+        from modules.rules import ModuleRule
+
+        return ModuleRule(
+            name=self.name,
+            first_period_months=self.first_period_months,
+            extension_months=self.extension_months,
+            max_extensions=self.max_extensions,
+            capacity=self.capacity,
+        )
+
+
+class Placement(models.Model):
+    """A participant's time in one module. One open placement per enrolment."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="placements", verbose_name="inskrivning"
+    )
+    module = models.ForeignKey(
+        Module, on_delete=models.PROTECT, related_name="placements", verbose_name="modul"
+    )
+    start_date = models.DateField("startdatum")
+    next_review_due = models.DateField("nästa utvärdering senast")
+    extensions = models.PositiveSmallIntegerField("antal förlängningar", default=0)
+    end_date = models.DateField("slutdatum", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "modulplacering"
+        verbose_name_plural = "modulplaceringar"
+        ordering = ["start_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(end_date__isnull=True),
+                name="placement_one_open_per_enrolment",
+                violation_error_message="Deltagaren har redan en pågående modulplacering.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="placement_end_not_before_start",
+                violation_error_message="Slutdatum kan inte ligga före startdatum.",
+            ),
+        ]
+        indexes = [
+            # Occupancy per module and the deadlines list: open placements by due date.
+            models.Index(fields=["module", "end_date"], name="placement_module_open_idx"),
+            models.Index(fields=["end_date", "next_review_due"], name="placement_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.module} från {self.start_date:%Y-%m-%d}"
+
+
+class Review(models.Model):
+    """Trepartsmöte: participant, case officer and module staff evaluate the placement."""
+
+    class Decision(models.TextChoices):
+        EXTEND = "extend", "Förläng"
+        MOVE = "move", "Byt modul"
+        EXIT = "exit", "Avsluta"
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="reviews", verbose_name="placering"
+    )
+    planned_date = models.DateField("bokat datum")
+    held_date = models.DateField("hölls", null=True, blank=True)
+    attended_participant = models.BooleanField("deltagaren närvarade", default=False)
+    attended_case_officer = models.BooleanField("handläggaren närvarade", default=False)
+    attended_staff = models.BooleanField("modulpersonal närvarade", default=False)
+    goals_evaluated = models.TextField("utvärderade mål", blank=True)
+    decision = models.CharField("beslut", max_length=10, choices=Decision, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "utvärdering (trepartsmöte)"
+        verbose_name_plural = "utvärderingar (trepartsmöten)"
+        ordering = ["planned_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(held_date__isnull=True, decision="")
+                | (Q(held_date__isnull=False) & ~Q(decision="")),
+                name="review_held_has_decision",
+                violation_error_message="Ett hållet möte måste ha ett beslut.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Utvärdering {self.planned_date:%Y-%m-%d}"
+
+
+class ManagementApproval(models.Model):
+    """Ledningsgruppsbeslut: needed for anything that runs past the 24-month frame."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Begärt"
+        APPROVED = "approved", "Godkänt"
+        DECLINED = "declined", "Avslaget"
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="approvals", verbose_name="inskrivning"
+    )
+    requested_date = models.DateField("begärt")
+    status = models.CharField("beslut", max_length=10, choices=Status, default=Status.PENDING)
+    decided_date = models.DateField("beslutsdatum", null=True, blank=True)
+    approved_until = models.DateField("godkänt till och med", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "ledningsgruppsbeslut"
+        verbose_name_plural = "ledningsgruppsbeslut"
+        ordering = ["requested_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | Q(approved_until__isnull=False, decided_date__isnull=False),
+                name="approval_approved_has_date_and_until",
+                violation_error_message="Ett godkänt beslut kräver beslutsdatum och slutdatum.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Ledningsgruppsbeslut {self.get_status_display().lower()}"
+
+
+class FollowUp(models.Model):
+    """A recurring follow-up meeting (REBUS: every 2 months)."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="followups", verbose_name="inskrivning"
+    )
+    held_date = models.DateField("hölls")
+    note = models.TextField("anteckning", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "uppföljningsmöte"
+        verbose_name_plural = "uppföljningsmöten"
+        ordering = ["held_date", "pk"]
+
+    def __str__(self):
+        return f"Uppföljning {self.held_date:%Y-%m-%d}"
+
+
+class WaitingListEntry(models.Model):
+    """A participant waiting for a place in a full module."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="waiting")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    added_date = models.DateField("uppsatt")
+    removed_date = models.DateField("borttagen", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "plats på väntelista"
+        verbose_name_plural = "väntelista"
+        ordering = ["added_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module", "enrolment"],
+                condition=Q(removed_date__isnull=True),
+                name="waiting_once_per_module",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.module}: väntar sedan {self.added_date:%Y-%m-%d}"

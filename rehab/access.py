@@ -1,0 +1,107 @@
+"""The one place that decides who may see what.
+
+Team roles (handledare, admin) give access to the personal data of that team's participants.
+Förbund roles (förbund officer, steering group) give aggregates of the förbund's teams and
+never personal data. Every view asks this module; list querysets are scoped here too.
+"""
+
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from rehab.models import ForbundMembership, Membership, Team
+
+HANDLEDARE = Membership.Role.HANDLEDARE
+ADMIN = Membership.Role.ADMIN
+FORBUND = ForbundMembership.Role.FORBUND
+STYRGRUPP = ForbundMembership.Role.STYRGRUPP
+
+ROLE_LABELS = {
+    ADMIN: "Enhetschef",
+    HANDLEDARE: "Handledare",
+    FORBUND: "Förbund",
+    STYRGRUPP: "Styrgrupp",
+}
+
+
+@dataclass
+class Access:
+    """A user's roles, read once per request (two small queries)."""
+
+    team_roles: dict[int, str] = field(default_factory=dict)
+    forbund_roles: dict[int, str] = field(default_factory=dict)
+    admin_team_forbunds: set[int] = field(default_factory=set)
+
+    @property
+    def roles(self) -> set[str]:
+        return set(self.team_roles.values()) | set(self.forbund_roles.values())
+
+    @property
+    def primary_role(self) -> str | None:
+        """The role whose start page the user lands on: the widest first."""
+        for role in (ADMIN, HANDLEDARE, FORBUND, STYRGRUPP):
+            if role in self.roles:
+                return role
+        return None
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    def team_ids(self, *roles: str) -> list[int]:
+        """Teams where the user holds one of `roles` (any team role when none given)."""
+        return [t for t, r in self.team_roles.items() if not roles or r in roles]
+
+    def is_member(self, team_id: int) -> bool:
+        return team_id in self.team_roles
+
+    def is_admin_of(self, team_id: int) -> bool:
+        return self.team_roles.get(team_id) == ADMIN
+
+    def aggregate_forbund_ids(self) -> set[int]:
+        """Förbund whose aggregates the user may see: their own, or those funding the teams
+        they manage."""
+        return set(self.forbund_roles) | self.admin_team_forbunds
+
+
+def get_access(user) -> Access:
+    if not user.is_authenticated or not user.is_active:
+        return Access()
+    cached = getattr(user, "_rehab_access", None)
+    if cached is not None:
+        return cached
+    access = Access()
+    for team_id, role, forbund_id in Membership.objects.filter(
+        user=user, team__is_active=True
+    ).values_list("team_id", "role", "team__forbund_id"):
+        access.team_roles[team_id] = role
+        if role == ADMIN:
+            access.admin_team_forbunds.add(forbund_id)
+    access.forbund_roles = dict(
+        ForbundMembership.objects.filter(user=user).values_list("forbund_id", "role")
+    )
+    user._rehab_access = access
+    return access
+
+
+def role_required(*roles: str):
+    """Log-in plus one of `roles`; anyone else gets 403 (anonymous users the login page)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not get_access(request.user).has_role(*roles):
+                raise PermissionDenied("Din roll ger inte tillgång till sidan.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def teams_for(user, *roles: str):
+    """The teams whose case data the user may work with."""
+    return Team.objects.filter(pk__in=get_access(user).team_ids(*roles), is_active=True)

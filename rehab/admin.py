@@ -1,0 +1,118 @@
+"""Django admin for the organisation data only. Personal data is never registered here: it is
+reached through the case views, which check team membership and log every read."""
+
+from django.contrib import admin
+
+from modules.models import Module
+from rehab.access import get_access
+from rehab.models import Forbund, ForbundMembership, Kommun, KommunQuota, Membership, Team
+
+
+class TeamScopedAdmin(admin.ModelAdmin):
+    """A unit manager edits only the teams they manage; a superuser sees all."""
+
+    team_field = "team"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{f"{self.team_field}__in": get_access(request.user).team_ids("admin")})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "team" and not request.user.is_superuser:
+            kwargs["queryset"] = Team.objects.filter(
+                pk__in=get_access(request.user).team_ids("admin")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class QuotaInline(admin.TabularInline):
+    model = KommunQuota
+    extra = 0
+    autocomplete_fields = ["kommun"]
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    extra = 0
+
+
+@admin.register(Team)
+class TeamAdmin(TeamScopedAdmin):
+    team_field = "pk"
+    list_display = ["name", "kind", "forbund", "huvudman", "is_active"]
+    list_filter = ["kind", "forbund", "is_active"]
+    search_fields = ["name", "huvudman"]
+    filter_horizontal = ["kommuner"]
+    inlines = [ModuleInline, MembershipInline, QuotaInline]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "forbund", "huvudman", "triage_team", "is_active"]}),
+        ("Kommuner", {"fields": ["kommuner"]}),
+        (
+            "Regler",
+            {
+                "fields": [
+                    "frame_months",
+                    "approval_lead_months",
+                    "followup_interval_months",
+                    "min_age",
+                    "max_age",
+                ]
+            },
+        ),
+        ("Mål", {"fields": ["target_step_pct", "target_work_pct", "target_wellbeing_pct"]}),
+    ]
+
+
+@admin.register(Module)
+class ModuleAdmin(TeamScopedAdmin):
+    list_display = [
+        "name",
+        "team",
+        "order",
+        "capacity",
+        "first_period_months",
+        "extension_months",
+        "max_extensions",
+    ]
+    list_filter = ["team"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(TeamScopedAdmin):
+    list_display = ["user", "team", "role"]
+    list_filter = ["team", "role"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Forbund)
+class ForbundAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(ForbundMembership)
+class ForbundMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "forbund", "role"]
+    list_filter = ["forbund", "role"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Kommun)
+class KommunAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "county_name"]
+    list_filter = ["county_name"]
+    search_fields = ["name", "code"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

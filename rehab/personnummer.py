@@ -1,0 +1,209 @@
+"""Validering och normalisering av svenska personnummer.
+
+Ren modul utan beroenden utanför standardbiblioteket (ingen Django-import), så
+att den kan användas från formulär, modeller, management-kommandon och tester.
+
+Lagringsformat: 12 siffror ``ÅÅÅÅMMDDNNNN``.
+
+Accepterade inmatningsformat (omgivande blanktecken ignoreras):
+
+* ``ÅÅÅÅMMDD-NNNN`` och ``ÅÅÅÅMMDDNNNN``
+* ``ÅÅMMDD-NNNN`` och ``ÅÅMMDDNNNN``
+* ``ÅÅMMDD+NNNN`` (personen har fyllt 100 år)
+
+För 10-siffriga former väljs det senaste århundradet som inte lägger
+födelsedatumet i framtiden; med ``+`` dras ytterligare 100 år bort.
+Samordningsnummer (dag + 60, dvs. dag 61–91) godtas.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date
+
+__all__ = [
+    "PersonnummerError",
+    "birth_date",
+    "format_display",
+    "gender_digit_is_female",
+    "generate",
+    "is_samordningsnummer",
+    "luhn_check_digit",
+    "mask",
+    "normalise",
+]
+
+FORMAT = "format"
+DATE = "date"
+FUTURE = "future"
+CHECKSUM = "checksum"
+
+FORMAT_MESSAGE = (
+    "Ange personnumret som ÅÅÅÅMMDD-NNNN, ÅÅÅÅMMDDNNNN, ÅÅMMDD-NNNN eller ÅÅMMDD+NNNN."
+)
+CHECKSUM_MESSAGE = "Kontrollsiffran stämmer inte – kontrollera att personnumret är rätt skrivet."
+
+SAMORDNING_OFFSET = 60
+
+# Only ASCII digits: ``\d`` would also match e.g. Arabic-Indic digits.
+_LONG_RE = re.compile(r"(?P<date>[0-9]{8})-?(?P<tail>[0-9]{4})")
+_SHORT_RE = re.compile(r"(?P<date>[0-9]{6})(?P<sep>[-+]?)(?P<tail>[0-9]{4})")
+_NORMALISED_RE = re.compile(r"[0-9]{12}")
+_NINE_DIGITS_RE = re.compile(r"[0-9]{9}")
+
+
+class PersonnummerError(ValueError):
+    """Ogiltigt personnummer.
+
+    ``code`` är en av ``'format'``, ``'date'``, ``'future'`` och ``'checksum'``;
+    ``str(error)`` är ett svenskt felmeddelande som kan visas i ett formulär.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def luhn_check_digit(nine_digits: str) -> int:
+    """Kontrollsiffran (Luhn) för ``ÅÅMMDDNNN``, dvs. de nio första siffrorna
+    i 10-siffrig form. Vikterna är 2, 1, 2, 1, … från vänster."""
+    if not isinstance(nine_digits, str) or not _NINE_DIGITS_RE.fullmatch(nine_digits):
+        raise ValueError("luhn_check_digit kräver exakt nio siffror.")
+    total = 0
+    for index, char in enumerate(nine_digits):
+        product = int(char) * (2 if index % 2 == 0 else 1)
+        total += product - 9 if product > 9 else product
+    return (10 - total % 10) % 10
+
+
+def normalise(value: str, *, today: date | None = None) -> str:
+    """Validera ``value`` och returnera det som 12 siffror ``ÅÅÅÅMMDDNNNN``.
+
+    Kastar :class:`PersonnummerError` om numret är ogiltigt. ``today`` styr
+    århundradesregeln och framtidskontrollen (standard: ``date.today()``, dvs.
+    serverns lokala datum – Django-kod bör skicka ``today=timezone.localdate()``).
+    """
+    if today is None:
+        today = date.today()  # noqa: DTZ011 - pure module; callers may pass a tz-aware date
+    if not isinstance(value, str):
+        raise PersonnummerError(FORMAT, FORMAT_MESSAGE)
+    text = value.strip()
+
+    long_match = _LONG_RE.fullmatch(text)
+    if long_match:
+        date_part = long_match["date"]
+        year = int(date_part[:4])
+        tail = long_match["tail"]
+    else:
+        short_match = _SHORT_RE.fullmatch(text)
+        if not short_match:
+            raise PersonnummerError(FORMAT, FORMAT_MESSAGE)
+        date_part = short_match["date"]
+        tail = short_match["tail"]
+        year = _resolve_century(
+            int(date_part[:2]),
+            int(date_part[2:4]),
+            _real_day(int(date_part[4:6])),
+            centenarian=short_match["sep"] == "+",
+            today=today,
+        )
+
+    month = int(date_part[-4:-2])
+    day = int(date_part[-2:])
+    born = _birth_date_or_error(year, month, day)
+    if born > today:
+        raise PersonnummerError(FUTURE, f"Födelsedatumet {born.isoformat()} ligger i framtiden.")
+
+    ten = date_part[-6:] + tail
+    if luhn_check_digit(ten[:9]) != int(ten[9]):
+        raise PersonnummerError(CHECKSUM, CHECKSUM_MESSAGE)
+
+    return f"{year:04d}{date_part[-4:]}{tail}"
+
+
+def birth_date(pnr12: str) -> date:
+    """Födelsedatumet för ett normaliserat nummer (dag − 60 för
+    samordningsnummer)."""
+    _require_normalised(pnr12)
+    return _birth_date_or_error(int(pnr12[:4]), int(pnr12[4:6]), int(pnr12[6:8]))
+
+
+def is_samordningsnummer(pnr12: str) -> bool:
+    """Sant om dagsdelen är 61–91 (samordningsnummer, dag + 60)."""
+    _require_normalised(pnr12)
+    return int(pnr12[6:8]) > SAMORDNING_OFFSET
+
+
+def mask(pnr12: str) -> str:
+    """``'198503124128'`` → ``'19850312-****'``."""
+    _require_normalised(pnr12)
+    return f"{pnr12[:8]}-****"
+
+
+def format_display(pnr12: str) -> str:
+    """``'198503124128'`` → ``'19850312-4128'``."""
+    _require_normalised(pnr12)
+    return f"{pnr12[:8]}-{pnr12[8:]}"
+
+
+def gender_digit_is_female(pnr12: str) -> bool:
+    """Näst sista siffran jämn = kvinna. Används bara för att generera
+    demodata."""
+    _require_normalised(pnr12)
+    return int(pnr12[10]) % 2 == 0
+
+
+def generate(
+    rng: random.Random,
+    birth: date,
+    *,
+    female: bool,
+    samordningsnummer: bool = False,
+) -> str:
+    """Ett giltigt normaliserat 12-siffrigt nummer för ``birth`` (demodata och
+    tester). Födelsenumret ``NNN`` är 001–999 med jämn/udda sista siffra för
+    kvinna/man. Med ``samordningsnummer=True`` läggs 60 till dagen."""
+    # Female: 002, 004, …, 998; male: 001, 003, …, 999 (never 000).
+    serial = rng.randrange(2 if female else 1, 1000, 2)
+    day = birth.day + (SAMORDNING_OFFSET if samordningsnummer else 0)
+    nine = f"{birth.year % 100:02d}{birth.month:02d}{day:02d}{serial:03d}"
+    return f"{birth.year:04d}{nine[2:]}{luhn_check_digit(nine)}"
+
+
+def _real_day(day: int) -> int:
+    return day - SAMORDNING_OFFSET if day > SAMORDNING_OFFSET else day
+
+
+def _resolve_century(yy: int, month: int, day: int, *, centenarian: bool, today: date) -> int:
+    """Senaste året som slutar på ``yy`` och inte lägger (månad, dag) i
+    framtiden; 100 år tidigare för ``+``. Datumets giltighet kontrolleras
+    inte här (jämförelsen görs på tupler)."""
+    year = today.year - (today.year - yy) % 100
+    if (year, month, day) > (today.year, today.month, today.day):
+        year -= 100
+    if centenarian:
+        year -= 100
+    return year
+
+
+def _birth_date_or_error(year: int, month: int, day: int) -> date:
+    samordning = day > SAMORDNING_OFFSET
+    real_day = _real_day(day)
+    try:
+        return date(year, month, real_day)
+    except ValueError:
+        suffix = " (samordningsnummer: dag + 60)" if samordning else ""
+        shown_year = f"{year:04d}" if year >= 0 else str(year)
+        raise PersonnummerError(
+            DATE, f"Datumet {shown_year}-{month:02d}-{real_day:02d} finns inte{suffix}."
+        ) from None
+
+
+def _require_normalised(pnr12: str) -> None:
+    if not isinstance(pnr12, str) or not _NORMALISED_RE.fullmatch(pnr12):
+        raise PersonnummerError(FORMAT, FORMAT_MESSAGE)

@@ -1,0 +1,87 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from rehab import selectors
+from rehab.access import (
+    ADMIN,
+    FORBUND,
+    HANDLEDARE,
+    ROLE_LABELS,
+    STYRGRUPP,
+    get_access,
+    role_required,
+)
+from rehab.models import Forbund, Team
+from reporting.disclosure import suppress_table
+
+
+@login_required
+def start(request):
+    """Each role's start page."""
+    access = get_access(request.user)
+    role = access.primary_role
+    if role in (ADMIN, HANDLEDARE):
+        teams = selectors.team_summaries(access.team_ids())
+        return render(
+            request,
+            "rehab/start_team.html",
+            {"role": role, "role_label": ROLE_LABELS[role], "teams": teams},
+        )
+    if role in (FORBUND, STYRGRUPP):
+        return render(
+            request,
+            "rehab/start_forbund.html",
+            {"role_label": ROLE_LABELS[role], **_overview_context(access)},
+        )
+    return render(request, "rehab/start_norole.html")
+
+
+def _overview_context(access):
+    forbunds = Forbund.objects.filter(pk__in=access.aggregate_forbund_ids()).order_by("name")
+    sections = []
+    for forbund in forbunds:
+        teams = list(selectors.team_summaries(forbund.teams.filter(is_active=True).values("pk")))
+        cells, total = suppress_table([t.active_count for t in teams])
+        sections.append(
+            {"forbund": forbund, "rows": list(zip(teams, cells, strict=True)), "total": total}
+        )
+    return {"sections": sections}
+
+
+@role_required(ADMIN, FORBUND, STYRGRUPP)
+def overview(request):
+    """Aggregates per team of the user's förbund: counts only, small ones suppressed."""
+    return render(request, "rehab/overview.html", _overview_context(get_access(request.user)))
+
+
+@role_required(ADMIN, HANDLEDARE)
+def team_list(request):
+    access = get_access(request.user)
+    teams = selectors.team_summaries(access.team_ids())
+    return render(request, "rehab/team_list.html", {"teams": teams})
+
+
+def _get_team_for_user(request, pk):
+    """The team if the user is a member of it; 404 otherwise, so that other teams' pages do
+    not even confirm they exist."""
+    if not get_access(request.user).is_member(pk):
+        raise Http404
+    return get_object_or_404(Team.objects.select_related("forbund", "triage_team"), pk=pk)
+
+
+@role_required(ADMIN, HANDLEDARE)
+def team_detail(request, pk):
+    team = _get_team_for_user(request, pk)
+    return render(
+        request,
+        "rehab/team_detail.html",
+        {
+            "team": team,
+            "modules": selectors.modules_with_occupancy(team),
+            "members": selectors.team_members(team),
+            "kommuner": team.kommuner.all(),
+            "methods": team.methods.all(),
+            "is_admin": get_access(request.user).is_admin_of(team.pk),
+        },
+    )

@@ -1,0 +1,66 @@
+"""Playwright driving Debian's chromium against the live test server, with axe-core."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+AXE = (Path(__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(item.fspath).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium")
+    if executable is None:
+        # Never a silent skip: `make test` deselects these tests with a clear line instead.
+        pytest.fail(
+            "chromium saknas: installera Debians paket chromium eller kör -m 'not browser'"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="sv-SE")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def assert_accessible(page):
+    """axe-core finds no serious or critical violation on the page."""
+    page.add_script_tag(content=AXE)
+    result = page.evaluate("async () => await axe.run(document)")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"axe på {page.url}:\n" + "\n".join(bad)
+
+
+def login(page, live_server, username, password):
+    page.goto(f"{live_server.url}/logga-in/")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+
+
+if os.environ.get("REQUIRE_BROWSER") and shutil.which("chromium") is None:
+    raise RuntimeError("REQUIRE_BROWSER är satt men chromium saknas")
