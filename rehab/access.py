@@ -10,8 +10,10 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 
-from rehab.models import ForbundMembership, Membership, Team
+from rehab.models import Enrolment, ForbundMembership, Membership, Participant, Team
 
 HANDLEDARE = Membership.Role.HANDLEDARE
 ADMIN = Membership.Role.ADMIN
@@ -105,3 +107,44 @@ def role_required(*roles: str):
 def teams_for(user, *roles: str):
     """The teams whose case data the user may work with."""
     return Team.objects.filter(pk__in=get_access(user).team_ids(*roles), is_active=True)
+
+
+def participants_for(user):
+    """Participants whose personal data the user may see: those with an enrolment in, or a
+    referral to, one of the user's teams. Aggregate-only users see none."""
+    team_ids = get_access(user).team_ids()
+    if not team_ids:
+        return Participant.objects.none()
+    from referrals.models import Referral
+
+    enrolled = Enrolment.objects.filter(participant=OuterRef("pk"), team_id__in=team_ids)
+    referred = Referral.objects.filter(
+        Q(team_id__in=team_ids) | Q(assigned_team_id__in=team_ids), participant=OuterRef("pk")
+    )
+    return Participant.objects.filter(Q(Exists(enrolled)) | Q(Exists(referred)))
+
+
+def enrolments_for(user, *roles: str):
+    """Enrolments in the user's teams (optionally only teams where they hold `roles`)."""
+    return Enrolment.objects.filter(team_id__in=get_access(user).team_ids(*roles))
+
+
+def get_participant_for_user(request, pk):
+    """The participant if the user may see them; 404 otherwise (never confirm existence)."""
+    participant = participants_for(request.user).select_related("kommun").filter(pk=pk).first()
+    if participant is None:
+        raise Http404
+    return participant
+
+
+def get_enrolment_for_user(request, pk, *roles: str):
+    """An enrolment in one of the user's teams (where they hold one of `roles`, if given)."""
+    enrolment = (
+        enrolments_for(request.user, *roles)
+        .select_related("participant", "participant__kommun", "team", "responsible")
+        .filter(pk=pk)
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment

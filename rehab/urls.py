@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from rehab import views
 
@@ -19,5 +19,9 @@ urlpatterns = [
     path("oversikt/", views.overview, name="overview"),
     path("team/", views.team_list, name="team_list"),
     path("team/<int:pk>/", views.team_detail, name="team_detail"),
+    path("", include("rehab.case_urls")),
+    path("remisser/", include("referrals.urls")),
+    path("moduler/", include("modules.urls")),
+    path("rapporter/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

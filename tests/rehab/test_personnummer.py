@@ -49,6 +49,13 @@ HYPOTHESIS = settings(
 )
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing():
+    """Override tests/conftest.py's autouse fixture of the same name: it needs
+    pytest-django's ``settings`` fixture, and this module is pure Python and is
+    also run with ``-p no:django``."""
+
+
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
