@@ -121,7 +121,12 @@ def participants_for(user):
     referred = Referral.objects.filter(
         Q(team_id__in=team_ids) | Q(assigned_team_id__in=team_ids), participant=OuterRef("pk")
     )
-    return Participant.objects.filter(Q(Exists(enrolled)) | Q(Exists(referred)))
+    # A participant just registered, before their enrolment is saved, belongs to whoever
+    # registered them.
+    unenrolled_own = Q(created_by=user) & ~Q(
+        Exists(Enrolment.objects.filter(participant=OuterRef("pk")))
+    )
+    return Participant.objects.filter(Q(Exists(enrolled)) | Q(Exists(referred)) | unenrolled_own)
 
 
 def enrolments_for(user, *roles: str):

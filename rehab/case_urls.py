@@ -1,3 +1,31 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from rehab import case_views as views
+
+urlpatterns = [
+    path("deltagare/", views.caseload, name="caseload"),
+    path("deltagare/ny/", views.participant_create, name="participant_create"),
+    path(
+        "deltagare/anonym/ny/",
+        views.participant_create_anonymous,
+        name="participant_create_anonymous",
+    ),
+    path("deltagare/<int:pk>/", views.participant_detail, name="participant_detail"),
+    path("deltagare/<int:pk>/andra/", views.participant_update, name="participant_update"),
+    path("inskrivning/ny/", views.enrolment_create, name="enrolment_create"),
+    path("inskrivning/<int:pk>/andra/", views.enrolment_update, name="enrolment_update"),
+    path("inskrivning/<int:pk>/fas/", views.enrolment_phase, name="enrolment_phase"),
+    path("inskrivning/<int:pk>/avslut/", views.enrolment_exit, name="enrolment_exit"),
+    path(
+        "inskrivning/<int:pk>/angra-avslut/", views.enrolment_undo_exit, name="enrolment_undo_exit"
+    ),
+    path(
+        "inskrivning/<int:pk>/felregistrerad/",
+        views.enrolment_mark_error,
+        name="enrolment_mark_error",
+    ),
+    path("inskrivning/<int:pk>/mal/ny/", views.goal_create, name="goal_create"),
+    path("mal/<int:pk>/status/", views.goal_status, name="goal_status"),
+    path("inskrivning/<int:pk>/anteckning/ny/", views.note_create, name="note_create"),
+    path("inskrivning/<int:pk>/avvikelse/ny/", views.deviation_create, name="deviation_create"),
+]

@@ -11,6 +11,7 @@ def navigation(request):
     access = get_access(user)
     items = [("Start", reverse("start"))]
     if access.has_role(HANDLEDARE, ADMIN):
+        items.append(("Deltagare", reverse("caseload")))
         items.append(("Mina team", reverse("team_list")))
     if access.has_role(FORBUND, STYRGRUPP) or access.has_role(ADMIN):
         items.append(("Översikt", reverse("overview")))

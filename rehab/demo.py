@@ -154,3 +154,17 @@ def seed_users(org, password):
                 user=user, forbund=forbund, defaults={"role": demo.role}
             )
     return created_any
+
+
+def seed_cases(org, *, participants, seed):
+    """Synthetic participants in Rehabteamet, with the demo handledare responsible."""
+    from rehab.demo_cases import seed_participants
+
+    handledare = list(
+        get_user_model().objects.filter(
+            memberships__team=org[REHAB_TEAM], memberships__role=Membership.Role.HANDLEDARE
+        )
+    )
+    return seed_participants(
+        n=participants, seed=seed, teams=[org[REHAB_TEAM]], handledare=handledare or [None]
+    )

@@ -208,6 +208,15 @@ class ExitOutcome(models.TextChoices):
     ANNAT = "annat", "Annat, t.ex. social praktik"
 
 
+class Agency(models.TextChoices):
+    """The agencies that pool their money in a förbund."""
+
+    AF = "AF", "Arbetsförmedlingen"
+    FK = "FK", "Försäkringskassan"
+    REGION = "Region", "Regionen"
+    KOMMUN = "Kommun", "Kommunen"
+
+
 class Occupation(models.TextChoices):
     ARBETE = "forvarvsarbete", "Förvärvsarbete"
     STUDIER = "studier", "Studier"
@@ -342,6 +351,12 @@ class Enrolment(models.Model):
     case_officer_phone = models.CharField("handläggarens telefon", max_length=40, blank=True)
     case_officer_email = models.EmailField("handläggarens e-post", blank=True)
     first_followup_date = models.DateField("första uppföljning", null=True, blank=True)
+    agencies = models.JSONField(
+        "involverade myndigheter",
+        default=list,
+        blank=True,
+        help_text="Myndigheter som deltar i insatsen (AF, FK, Region, Kommun).",
+    )
     income_start = models.PositiveSmallIntegerField("försörjning vid start", default=0)
     occupation_start = models.CharField(
         "sysselsättning vid start", max_length=20, choices=Occupation, blank=True

@@ -23,5 +23,6 @@ urlpatterns = [
     path("remisser/", include("referrals.urls")),
     path("moduler/", include("modules.urls")),
     path("rapporter/", include("reporting.urls")),
+    path("import/", include("reporting.import_urls")),
     path("admin/", admin.site.urls),
 ]

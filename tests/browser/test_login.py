@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", "--password", PASSWORD, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command(
+        "seed_demo", "--participants", "0", "--password", PASSWORD, stdout=open("/dev/null", "w")
+    )  # noqa: SIM115
 
 
 def test_login_page_is_accessible(page, live_server, demo):

@@ -1,7 +1,8 @@
 """Log-in, start pages per role, team pages and who may open them."""
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.urls import reverse
 
 from rehab.models import ForbundMembership, Kommun, Membership, Team
@@ -172,7 +173,7 @@ def test_admin_edits_only_managed_teams(client, handledare_a, org, django_user_m
 
 class TestSeedDemo:
     def test_creates_organisation_and_users(self, capsys):
-        call_command("seed_demo", "--password", "demo-lösenord-123")
+        call_command("seed_demo", "--participants", "0", "--password", "demo-lösenord-123")
         out = capsys.readouterr().out
         for name in ("handledare", "handledare2", "admin", "forbund", "styrgrupp"):
             assert name in out
@@ -189,20 +190,48 @@ class TestSeedDemo:
         assert ForbundMembership.objects.get(user__username="styrgrupp").role == "styrgrupp"
 
     def test_running_twice_changes_nothing(self, django_user_model):
-        call_command("seed_demo", "--password", "demo-lösenord-123")
+        call_command("seed_demo", "--participants", "0", "--password", "demo-lösenord-123")
         before = list(django_user_model.objects.values_list("username", "password"))
         counts = (Team.objects.count(), Membership.objects.count())
-        call_command("seed_demo", "--password", "demo-lösenord-123")
-        call_command("seed_demo")
+        call_command("seed_demo", "--participants", "0", "--password", "demo-lösenord-123")
+        call_command("seed_demo", "--participants", "0")
         assert list(django_user_model.objects.values_list("username", "password")) == before
         assert (Team.objects.count(), Membership.objects.count()) == counts
 
+    def test_participants_are_seeded_once_with_realistic_cases(self, capsys):
+        from modules.models import Placement
+        from rehab.models import Enrolment, JournalNote, Participant
+
+        call_command("seed_demo", "--participants", "40", "--seed", "7", "--password", "x" * 14)
+        assert "Skapade 40 deltagare" in capsys.readouterr().out
+        counts = (
+            Participant.objects.count(),
+            Enrolment.objects.count(),
+            JournalNote.objects.count(),
+            Placement.objects.count(),
+        )
+        assert counts[0] == 40 and counts[1] >= 40 and counts[2] > 100 and counts[3] >= 40
+        exited = Enrolment.objects.filter(exit_date__isnull=False)
+        assert exited.exists() and Enrolment.objects.filter(exit_date__isnull=True).exists()
+        assert not exited.exclude(exit_outcome="").filter(exit_date__lt=F("start_date")).exists()
+        # At most one open placement per enrolment, none on an exited enrolment.
+        assert not Placement.objects.filter(
+            end_date__isnull=True, enrolment__exit_date__isnull=False
+        ).exists()
+        call_command("seed_demo", "--participants", "40", "--seed", "7")
+        assert "finns redan" in capsys.readouterr().out
+        assert Participant.objects.count() == 40
+
+    def test_negative_participants_is_refused(self):
+        with pytest.raises(CommandError, match="0 eller större"):
+            call_command("seed_demo", "--participants", "-1")
+
     def test_demo_user_logs_in_with_printed_password(self, client):
-        call_command("seed_demo", "--password", "demo-lösenord-123")
+        call_command("seed_demo", "--participants", "0", "--password", "demo-lösenord-123")
         assert client.login(username="admin", password="demo-lösenord-123")
 
     def test_default_password_is_random_and_printed(self, capsys, client):
-        call_command("seed_demo")
+        call_command("seed_demo", "--participants", "0")
         out = capsys.readouterr().out
         password = out.split("handledare   / ")[1].split(" ")[0]
         assert len(password) >= 12

@@ -15,8 +15,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--participants",
             type=int,
-            default=0,
-            help="Antal syntetiska deltagare (i denna version bara 0: organisationen).",
+            default=60,
+            help="Antal syntetiska deltagare över flera år (0 = bara organisationen).",
         )
         parser.add_argument("--seed", type=int, default=1, help="Slumpfrö för demodata.")
         parser.add_argument(
@@ -27,11 +27,6 @@ class Command(BaseCommand):
     def handle(self, *args, participants, seed, password, **options):
         if participants < 0:
             raise CommandError("--participants måste vara 0 eller större.")
-        if participants > 0:
-            raise CommandError(
-                "--participants: deltagare kan ännu inte skapas i den här versionen; "
-                "använd 0 (organisationen utan deltagare)."
-            )
         org = demo.seed_organisation()
         existed = not demo.seed_users(org, None)
         if password is None and existed:
@@ -43,7 +38,16 @@ class Command(BaseCommand):
         else:
             shown = password or secrets.token_urlsafe(12)
             demo.seed_users(org, shown)
+        counts = demo.seed_cases(org, participants=participants, seed=seed)
         self.stdout.write(self.style.SUCCESS(f"Demoförbundet: {demo.FORBUND_NAME}"))
+        if counts:
+            self.stdout.write(
+                f"Skapade {counts['participants']} deltagare med {counts['enrolments']} "
+                f"inskrivningar, {counts['placement']} placeringar och "
+                f"{counts['journalnote']} journalanteckningar."
+            )
+        elif participants:
+            self.stdout.write("Demodeltagarna finns redan; inget lades till.")
         self.stdout.write("Demoanvändare (användarnamn / lösenord – roll):")
         for user in demo.DEMO_USERS:
             self.stdout.write(f"  {user.username:<12} / {shown} – {user.description}")

@@ -1,0 +1,302 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from rehab.models import (
+    Agency,
+    Deviation,
+    Enrolment,
+    ExitOutcome,
+    Gender,
+    Goal,
+    IncomeSource,
+    JournalNote,
+    Kommun,
+    Occupation,
+    Participant,
+    Referrer,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Sök på namn eller personnummer", required=False, max_length=100)
+
+
+class CaseloadFilterForm(forms.Form):
+    STATUS_CHOICES = [("active", "Pågående"), ("exited", "Avslutade"), ("all", "Alla")]
+    SORT_CHOICES = [
+        ("name", "Namn"),
+        ("-start", "Senast inskrivna först"),
+        ("start", "Äldst inskrivna först"),
+    ]
+    team = forms.ModelChoiceField(
+        label="Team", queryset=None, required=False, empty_label="Alla mina team"
+    )
+    module = forms.ChoiceField(label="Modul", required=False)
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    mine = forms.BooleanField(label="Bara där jag är ansvarig", required=False)
+    sort = forms.ChoiceField(label="Sortering", choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args, teams, modules, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["module"].choices = [("", "Alla moduler")] + [
+            (str(m.pk), f"{m.name} ({m.team.name})") for m in modules
+        ]
+        for name, field in self.fields.items():
+            css = "form-check-input" if name == "mine" else "form-select"
+            field.widget.attrs["class"] = css
+
+
+class KommunChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Kommun.objects.order_by("name"), label="Kommun", **kwargs)
+
+
+class ParticipantForm(forms.ModelForm):
+    personnummer = forms.CharField(
+        label="Personnummer",
+        max_length=20,
+        help_text="ÅÅÅÅMMDD-NNNN, ÅÅMMDD-NNNN eller ÅÅMMDD+NNNN (100 år eller äldre). "
+        "Samordningsnummer går också bra.",
+    )
+    kommun = KommunChoiceField()
+
+    class Meta:
+        model = Participant
+        fields = [
+            "first_name",
+            "last_name",
+            "gender",
+            "kommun",
+            "phone",
+            "email",
+            "address",
+            "interpreter_needed",
+            "interpreter_language",
+            "protected_identity",
+        ]
+        help_texts = {
+            "protected_identity": "Adressen visas aldrig och deltagaren syns inte i andra "
+            "teams sökningar.",
+        }
+
+    field_order = ["personnummer"]
+
+    def __init__(self, *args, with_personnummer=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        if not with_personnummer:
+            del self.fields["personnummer"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("interpreter_needed") and not data.get("interpreter_language"):
+            self.add_error("interpreter_language", "Ange vilket språk tolken ska tala.")
+        return data
+
+
+class AnonymousParticipantForm(forms.Form):
+    birth_year = forms.IntegerField(label="Födelseår", min_value=1900, max_value=2100)
+    gender = forms.ChoiceField(label="Kön", choices=Gender.choices)
+    kommun = KommunChoiceField()
+
+
+class EnrolmentForm(forms.ModelForm):
+    income_start = forms.MultipleChoiceField(
+        label="Försörjning vid start",
+        choices=IncomeSource.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    agencies = forms.MultipleChoiceField(
+        label="Involverade myndigheter",
+        choices=Agency.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "team",
+            "start_date",
+            "referrer",
+            "responsible",
+            "case_officer_name",
+            "case_officer_agency",
+            "case_officer_phone",
+            "case_officer_email",
+            "first_followup_date",
+            "agencies",
+            "income_start",
+            "occupation_start",
+            "occupation_start_share",
+            "education",
+            "months_without_work",
+            "wellbeing_start",
+        ]
+        widgets = {"start_date": DateInput(), "first_followup_date": DateInput()}
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["team"].empty_label = None
+        self.fields["referrer"].choices = Referrer.choices
+        self.fields["responsible"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__team__in=teams, is_active=True)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+        self.fields["responsible"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["wellbeing_start"].widget.attrs.update(min=1, max=10)
+        self.fields["occupation_start_share"].widget.attrs.update(min=0, max=100)
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        if start and (start - timezone.localdate()).days > 366:
+            raise forms.ValidationError("Startdatum kan ligga högst ett år fram i tiden.")
+        return start
+
+    def clean_wellbeing_start(self):
+        return _wellbeing(self.cleaned_data.get("wellbeing_start"))
+
+    def clean_occupation_start_share(self):
+        return _share(self.cleaned_data.get("occupation_start_share"))
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("occupation_start") == Occupation.ARBETE
+            and data.get("occupation_start_share") is None
+        ):
+            self.add_error("occupation_start_share", "Ange andel av heltid för förvärvsarbete.")
+        return data
+
+
+class EnrolmentUpdateForm(EnrolmentForm):
+    class Meta(EnrolmentForm.Meta):
+        fields = [f for f in EnrolmentForm.Meta.fields if f not in ("team", "start_date")]
+        fields.append("phase")
+
+
+def _wellbeing(value):
+    if value is not None and not 1 <= value <= 10:
+        raise forms.ValidationError("Välmående skattas från 1 till 10.")
+    return value
+
+
+def _share(value):
+    if value is not None and not 0 <= value <= 100:
+        raise forms.ValidationError("Ange en andel mellan 0 och 100 procent.")
+    return value
+
+
+class ExitForm(forms.Form):
+    exit_date = forms.DateField(label="Avslutsdatum", widget=DateInput())
+    outcome = forms.ChoiceField(label="Avslutsorsak", choices=ExitOutcome.choices)
+    income_exit = forms.MultipleChoiceField(
+        label="Försörjning efter avslut",
+        choices=IncomeSource.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    occupation_exit = forms.ChoiceField(
+        label="Sysselsättning efter avslut", choices=Occupation.choices
+    )
+    occupation_exit_share = forms.IntegerField(
+        label="Andel av heltid (%)", required=False, min_value=0, max_value=100
+    )
+    wellbeing_exit = forms.IntegerField(
+        label="Självskattat välmående vid avslut (1–10)",
+        required=False,
+        min_value=1,
+        max_value=10,
+    )
+    exit_conversation_held = forms.TypedChoiceField(
+        label="Avslutningssamtal hållet",
+        choices=[("true", "Ja"), ("false", "Nej")],
+        coerce=lambda v: v == "true",
+        widget=forms.RadioSelect,
+    )
+    exit_plan = forms.CharField(
+        label="Handlingsplan för vad som händer sedan",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Krävs när avslutet inte leder till arbete eller studier.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("occupation_exit") == Occupation.ARBETE
+            and data.get("occupation_exit_share") is None
+        ):
+            self.add_error("occupation_exit_share", "Ange andel av heltid för förvärvsarbete.")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Skäl", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+
+class GoalForm(forms.Form):
+    text = forms.CharField(label="Mål", max_length=300)
+    parent = forms.ModelChoiceField(
+        label="Delmål till",
+        queryset=Goal.objects.none(),
+        required=False,
+        empty_label="(eget mål)",
+    )
+
+    def __init__(self, *args, enrolment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = enrolment.goals.filter(parent__isnull=True)
+
+
+class GoalStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=Goal.Status.choices)
+
+
+class PhaseForm(forms.Form):
+    phase = forms.ChoiceField(label="Fas", choices=Enrolment.Phase.choices)
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = JournalNote
+        fields = ["date", "kind", "text"]
+        widgets = {"date": DateInput(), "text": forms.Textarea(attrs={"rows": 5})}
+
+
+class DeviationForm(forms.ModelForm):
+    class Meta:
+        model = Deviation
+        fields = ["occurred_at", "description", "reported_at", "reported_to"]
+        widgets = {
+            "occurred_at": DateTimeInput(),
+            "reported_at": DateTimeInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "reported_at": "Avvikelser rapporteras till ordinarie handläggare samma dag. "
+            "Lämna tomt om den ännu inte är rapporterad.",
+        }

@@ -1,0 +1,519 @@
+"""Every write of the case: participant, enrolment, action plan, journal, deviations, exit.
+
+Each service runs in one transaction, checks the rules of SPEC §4–§8, writes one audit record
+with the acting user, and raises ValidationError with a message a case worker understands."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rehab import audit, personnummer
+from rehab.models import (
+    Deviation,
+    Enrolment,
+    ExitOutcome,
+    Goal,
+    JournalNote,
+    Participant,
+    income_to_bits,
+)
+
+# Outcomes after which no plan for what follows is needed (SPEC §8).
+WORK_OR_STUDIES = {ExitOutcome.ARBETE, ExitOutcome.STUDIER}
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _not_in_future(value, field, label):
+    if value and value > _today():
+        raise ValidationError({field: f"{label} kan inte ligga i framtiden."})
+
+
+# --- Participants ---------------------------------------------------------------------------
+
+
+class DuplicatePersonnummer(ValidationError):
+    """The personnummer is already registered; `participant` is the existing record."""
+
+    def __init__(self, participant):
+        self.participant = participant
+        super().__init__(
+            {"personnummer": "Personnumret finns redan registrerat."}, code="duplicate"
+        )
+
+
+PARTICIPANT_FIELDS = [
+    "first_name",
+    "last_name",
+    "gender",
+    "kommun",
+    "phone",
+    "email",
+    "address",
+    "interpreter_needed",
+    "interpreter_language",
+    "protected_identity",
+]
+
+
+@transaction.atomic
+def participant_create(*, personnummer_raw: str, by, **fields) -> Participant:
+    """Register a named participant. A second registration of the same personnummer is
+    refused with DuplicatePersonnummer, which names the existing record."""
+    try:
+        pnr = personnummer.normalise(personnummer_raw, today=_today())
+    except personnummer.PersonnummerError as e:
+        raise ValidationError({"personnummer": str(e)}, code=e.code) from e
+    existing = Participant.objects.filter(personnummer=pnr).first()
+    if existing is not None:
+        raise DuplicatePersonnummer(existing)
+    birth = personnummer.birth_date(pnr)
+    participant = Participant(
+        personnummer=pnr,
+        birth_date=birth,
+        birth_year=birth.year,
+        created_by=by,
+        **{k: v for k, v in fields.items() if k in PARTICIPANT_FIELDS},
+    )
+    if not participant.first_name.strip() or not participant.last_name.strip():
+        raise ValidationError("För- och efternamn krävs (eller välj anonym inskrivning).")
+    try:
+        with transaction.atomic():
+            participant.save()
+    except IntegrityError as e:  # a concurrent registration of the same number
+        raise DuplicatePersonnummer(Participant.objects.get(personnummer=pnr)) from e
+    audit.record(
+        user=by,
+        action="participant_create",
+        obj=participant,
+        participant_id=participant.pk,
+        changes={"personnummer": pnr},
+    )
+    return participant
+
+
+@transaction.atomic
+def participant_create_anonymous(*, birth_year: int, gender: str, kommun, by) -> Participant:
+    """SPEC §4: no personnummer or name; birth year, gender and kommun only."""
+    this_year = _today().year
+    if not this_year - 110 <= birth_year <= this_year - 14:
+        raise ValidationError(
+            {"birth_year": f"Ange ett födelseår mellan {this_year - 110} och {this_year - 14}."}
+        )
+    participant = Participant.objects.create(
+        is_anonymous=True, birth_year=birth_year, gender=gender, kommun=kommun, created_by=by
+    )
+    audit.record(
+        user=by,
+        action="participant_create_anonymous",
+        obj=participant,
+        participant_id=participant.pk,
+    )
+    return participant
+
+
+@transaction.atomic
+def participant_update(*, participant: Participant, by, **fields) -> Participant:
+    allowed = PARTICIPANT_FIELDS
+    if participant.is_anonymous:
+        allowed = ["gender", "kommun"]
+    changes = audit.diff(participant, {k: v for k, v in fields.items() if k in allowed})
+    for key, value in changes.items():
+        setattr(participant, key, value)
+    if not participant.is_anonymous and (
+        not participant.first_name.strip() or not participant.last_name.strip()
+    ):
+        raise ValidationError("För- och efternamn krävs.")
+    participant.save()
+    audit.record(
+        user=by,
+        action="participant_update",
+        obj=participant,
+        participant_id=participant.pk,
+        changes=changes,
+    )
+    return participant
+
+
+# --- Enrolment ------------------------------------------------------------------------------
+
+
+def age_at(participant: Participant, day: datetime.date) -> int:
+    if participant.birth_date:
+        b = participant.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+    # Anonymous participants carry the birth year only: the age reached during that year.
+    return day.year - participant.birth_year
+
+
+def enrolment_warnings(*, participant, team, start_date, agencies) -> list[str]:
+    """SPEC §6 eligibility warnings: shown, never blocking."""
+    warnings = []
+    age = age_at(participant, start_date)
+    if not team.min_age <= age <= team.max_age:
+        warnings.append(
+            f"Deltagaren är {age} år vid start – utanför teamets åldersgräns "
+            f"{team.min_age}–{team.max_age} år."
+        )
+    if len(set(agencies or [])) < 2:
+        warnings.append("Färre än två myndigheter är involverade.")
+    if not team.kommuner.filter(pk=participant.kommun_id).exists():
+        warnings.append(f"{participant.kommun} är inte en kommun som {team} tjänar.")
+    return warnings
+
+
+ENROLMENT_FIELDS = [
+    "referrer",
+    "responsible",
+    "case_officer_name",
+    "case_officer_agency",
+    "case_officer_phone",
+    "case_officer_email",
+    "first_followup_date",
+    "agencies",
+    "occupation_start",
+    "occupation_start_share",
+    "education",
+    "months_without_work",
+    "wellbeing_start",
+    "phase",
+]
+
+
+@transaction.atomic
+def enrolment_create(
+    *, participant, team, start_date, by, income_start=(), referral=None, **fields
+) -> Enrolment:
+    """Enrol a participant in a team. One active enrolment per participant and team."""
+    if team.is_triage:
+        raise ValidationError(
+            "Ett En väg in-team skriver inte in deltagare; fördela remissen "
+            "till en metod i stället."
+        )
+    if Enrolment.objects.filter(
+        participant=participant, team=team, exit_date__isnull=True, registered_in_error=False
+    ).exists():
+        raise ValidationError("Deltagaren har redan en pågående inskrivning i teamet.")
+    first_followup = fields.get("first_followup_date")
+    if first_followup and first_followup < start_date:
+        raise ValidationError(
+            {"first_followup_date": "Första uppföljningen kan inte ligga före startdatum."}
+        )
+    enrolment = Enrolment(
+        participant=participant,
+        team=team,
+        start_date=start_date,
+        income_start=income_to_bits(income_start),
+        **{k: v for k, v in fields.items() if k in ENROLMENT_FIELDS},
+    )
+    try:
+        with transaction.atomic():
+            enrolment.save()
+    except IntegrityError as e:
+        raise ValidationError(
+            "Deltagaren har redan en inskrivning i teamet med samma "
+            "startdatum eller en pågående inskrivning."
+        ) from e
+    if referral is not None:
+        from referrals.services import referral_mark_enrolled
+
+        referral_mark_enrolled(referral=referral, enrolment=enrolment, by=by)
+    audit.record(
+        user=by,
+        action="enrolment_create",
+        obj=enrolment,
+        participant_id=participant.pk,
+        changes={"team": team.pk, "start_date": start_date},
+    )
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_update(*, enrolment: Enrolment, by, income_start=None, **fields) -> Enrolment:
+    data = {k: v for k, v in fields.items() if k in ENROLMENT_FIELDS}
+    if income_start is not None:
+        data["income_start"] = income_to_bits(income_start)
+    changes = audit.diff(enrolment, data)
+    for key, value in changes.items():
+        setattr(enrolment, key, value)
+    enrolment.save()
+    audit.record(
+        user=by,
+        action="enrolment_update",
+        obj=enrolment,
+        participant_id=enrolment.participant_id,
+        changes=changes,
+    )
+    return enrolment
+
+
+@dataclass(frozen=True)
+class ExitData:
+    exit_date: datetime.date
+    outcome: str
+    income_exit: tuple = ()
+    occupation_exit: str = ""
+    occupation_exit_share: int | None = None
+    wellbeing_exit: int | None = None
+    exit_conversation_held: bool | None = None
+    exit_plan: str = ""
+
+
+@transaction.atomic
+def enrolment_exit(*, enrolment: Enrolment, data: ExitData, by) -> Enrolment:
+    """SPEC §8: exit ends open placements and consent; an outcome other than work or studies
+    needs a plan for what follows."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if not enrolment.is_active:
+        raise ValidationError("Inskrivningen är redan avslutad.")
+    errors = {}
+    if data.exit_date < enrolment.start_date:
+        errors["exit_date"] = (
+            f"Avslutsdatum kan inte ligga före startdatum ({enrolment.start_date:%Y-%m-%d})."
+        )
+    elif data.exit_date > _today():
+        errors["exit_date"] = "Avslutsdatum kan inte ligga i framtiden."
+    if data.outcome not in ExitOutcome.values:
+        errors["outcome"] = "Välj en avslutsorsak."
+    elif data.outcome not in WORK_OR_STUDIES and not data.exit_plan.strip():
+        errors["exit_plan"] = (
+            "När avslutet inte leder till arbete eller studier krävs en handlingsplan för "
+            "vad som händer sedan."
+        )
+    from modules.models import Placement
+
+    open_placements = Placement.objects.filter(enrolment=enrolment, end_date__isnull=True)
+    later = open_placements.filter(start_date__gt=data.exit_date).first()
+    if later is not None and "exit_date" not in errors:
+        errors["exit_date"] = (
+            f"Den pågående placeringen i {later.module} börjar {later.start_date:%Y-%m-%d}, "
+            "efter avslutsdatumet."
+        )
+    if errors:
+        raise ValidationError(errors)
+    enrolment.exit_date = data.exit_date
+    enrolment.exit_outcome = data.outcome
+    enrolment.income_exit = income_to_bits(data.income_exit)
+    enrolment.occupation_exit = data.occupation_exit
+    enrolment.occupation_exit_share = data.occupation_exit_share
+    enrolment.wellbeing_exit = data.wellbeing_exit
+    enrolment.exit_conversation_held = data.exit_conversation_held
+    enrolment.exit_plan = data.exit_plan
+    enrolment.phase = Enrolment.Phase.AVSLUT
+    enrolment.save()
+    ended = open_placements.update(end_date=data.exit_date)
+    consents = _end_consent(enrolment, data.exit_date, by)
+    audit.record(
+        user=by,
+        action="enrolment_exit",
+        obj=enrolment,
+        participant_id=enrolment.participant_id,
+        changes={
+            "exit_date": data.exit_date,
+            "exit_outcome": data.outcome,
+            "placements_ended": ended,
+            "consents_ended": consents,
+            "exit_plan": data.exit_plan,
+        },
+    )
+    return enrolment
+
+
+def _end_consent(enrolment, day, by):
+    """Consent applies only while the participant is enrolled in one of the förbund's teams
+    (SPEC §5): end it unless another of the förbund's enrolments is still active."""
+    still_enrolled = Enrolment.objects.filter(
+        participant_id=enrolment.participant_id,
+        team__forbund_id=enrolment.team.forbund_id,
+        exit_date__isnull=True,
+        registered_in_error=False,
+    ).exists()
+    if still_enrolled:
+        return 0
+    from referrals.models import Consent
+
+    return Consent.objects.filter(
+        participant_id=enrolment.participant_id, ended_date__isnull=True
+    ).update(ended_date=day)
+
+
+def _require_reason(reason):
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "Ange ett skäl – det sparas i loggen."})
+
+
+@transaction.atomic
+def enrolment_undo_exit(*, enrolment: Enrolment, reason: str, by) -> Enrolment:
+    """An admin undoes a mistaken exit. Placements and consent are not reopened: the
+    handledare re-registers what should continue."""
+    _require_reason(reason)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.exit_date is None:
+        raise ValidationError("Inskrivningen är inte avslutad.")
+    if Enrolment.objects.filter(
+        participant_id=enrolment.participant_id,
+        team_id=enrolment.team_id,
+        exit_date__isnull=True,
+        registered_in_error=False,
+    ).exists():
+        raise ValidationError(
+            "Deltagaren har en annan pågående inskrivning i teamet; avslutet kan inte ångras."
+        )
+    before = {"exit_date": enrolment.exit_date, "exit_outcome": enrolment.exit_outcome}
+    enrolment.exit_date = None
+    enrolment.exit_outcome = ""
+    enrolment.income_exit = None
+    enrolment.occupation_exit = ""
+    enrolment.occupation_exit_share = None
+    enrolment.wellbeing_exit = None
+    enrolment.exit_conversation_held = None
+    enrolment.exit_plan = ""
+    enrolment.phase = Enrolment.Phase.AKTIVITET
+    enrolment.save()
+    audit.record(
+        user=by,
+        action="enrolment_undo_exit",
+        obj=enrolment,
+        participant_id=enrolment.participant_id,
+        changes={**before, "reason": reason.strip()},
+    )
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_mark_error(*, enrolment: Enrolment, reason: str, by) -> Enrolment:
+    """An enrolment registered in error leaves every statistic (SPEC §8)."""
+    _require_reason(reason)
+    if enrolment.registered_in_error:
+        raise ValidationError("Inskrivningen är redan markerad som felregistrerad.")
+    enrolment.registered_in_error = True
+    enrolment.error_reason = reason.strip()
+    enrolment.save(update_fields=["registered_in_error", "error_reason"])
+    from modules.models import Placement
+
+    Placement.objects.filter(enrolment=enrolment, end_date__isnull=True).update(
+        end_date=max(enrolment.start_date, _today())
+    )
+    audit.record(
+        user=by,
+        action="enrolment_mark_error",
+        obj=enrolment,
+        participant_id=enrolment.participant_id,
+        changes={"reason": reason.strip()},
+    )
+    return enrolment
+
+
+# --- Action plan, journal, deviations -------------------------------------------------------
+
+
+def _require_active(enrolment):
+    if not enrolment.is_active:
+        raise ValidationError("Inskrivningen är avslutad; den kan inte ändras.")
+
+
+@transaction.atomic
+def goal_create(*, enrolment: Enrolment, text: str, by, parent: Goal | None = None) -> Goal:
+    _require_active(enrolment)
+    if parent is not None and (parent.enrolment_id != enrolment.pk or parent.parent_id):
+        raise ValidationError("Delmål kan bara läggas under ett mål i samma handlingsplan.")
+    goal = Goal.objects.create(enrolment=enrolment, parent=parent, text=text.strip())
+    audit.record(
+        user=by,
+        action="goal_create",
+        obj=goal,
+        participant_id=enrolment.participant_id,
+        changes={"parent": parent.pk if parent else None},
+    )
+    return goal
+
+
+@transaction.atomic
+def goal_set_status(*, goal: Goal, status: str, by) -> Goal:
+    if status not in Goal.Status.values:
+        raise ValidationError("Okänd status.")
+    _require_active(goal.enrolment)
+    before = goal.status
+    goal.status = status
+    goal.save(update_fields=["status", "updated_at"])
+    audit.record(
+        user=by,
+        action="goal_set_status",
+        obj=goal,
+        participant_id=goal.enrolment.participant_id,
+        changes={"from": before, "to": status},
+    )
+    return goal
+
+
+@transaction.atomic
+def note_create(*, enrolment: Enrolment, date, kind: str, text: str, by) -> JournalNote:
+    _not_in_future(date, "date", "Datumet")
+    if date < enrolment.start_date:
+        raise ValidationError(
+            {
+                "date": "Anteckningen kan inte gälla tiden före inskrivningen "
+                f"({enrolment.start_date:%Y-%m-%d})."
+            }
+        )
+    if not text.strip():
+        raise ValidationError({"text": "Skriv en anteckning."})
+    note = JournalNote.objects.create(
+        enrolment=enrolment, date=date, kind=kind, text=text.strip(), author=by
+    )
+    audit.record(
+        user=by,
+        action="note_create",
+        obj=note,
+        participant_id=enrolment.participant_id,
+        changes={"kind": kind, "text": text},
+    )
+    return note
+
+
+def deviation_is_late(deviation: Deviation) -> bool:
+    """Deviations are reported at once: later than the same (local) day is late."""
+    if deviation.reported_at is None:
+        return True
+    occurred = timezone.localtime(deviation.occurred_at).date()
+    return timezone.localtime(deviation.reported_at).date() > occurred
+
+
+@transaction.atomic
+def deviation_create(
+    *, enrolment: Enrolment, occurred_at, description, reported_at, reported_to, by
+) -> Deviation:
+    now = timezone.now()
+    errors = {}
+    if occurred_at > now:
+        errors["occurred_at"] = "Tidpunkten kan inte ligga i framtiden."
+    if reported_at is not None:
+        if reported_at > now:
+            errors["reported_at"] = "Tidpunkten kan inte ligga i framtiden."
+        elif reported_at < occurred_at:
+            errors["reported_at"] = "Rapporteringen kan inte ske innan avvikelsen inträffade."
+        if not reported_to.strip():
+            errors["reported_to"] = "Ange vem avvikelsen rapporterades till."
+    if errors:
+        raise ValidationError(errors)
+    deviation = Deviation.objects.create(
+        enrolment=enrolment,
+        occurred_at=occurred_at,
+        description=description.strip(),
+        reported_at=reported_at,
+        reported_to=reported_to.strip(),
+        created_by=by,
+    )
+    audit.record(
+        user=by,
+        action="deviation_create",
+        obj=deviation,
+        participant_id=enrolment.participant_id,
+        changes={"description": description, "late": deviation_is_late(deviation)},
+    )
+    return deviation
