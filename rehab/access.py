@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils.translation import gettext_noop
 
 from rehab.models import Enrolment, ForbundMembership, Membership, Participant, Team
 
@@ -20,11 +21,12 @@ ADMIN = Membership.Role.ADMIN
 FORBUND = ForbundMembership.Role.FORBUND
 STYRGRUPP = ForbundMembership.Role.STYRGRUPP
 
+# English message ids, translated by the Swedish catalog in locale/sv.
 ROLE_LABELS = {
-    ADMIN: "Enhetschef",
-    HANDLEDARE: "Handledare",
-    FORBUND: "Förbund",
-    STYRGRUPP: "Styrgrupp",
+    ADMIN: gettext_noop("Unit manager"),
+    HANDLEDARE: gettext_noop("Case worker"),
+    FORBUND: gettext_noop("Association officer"),
+    STYRGRUPP: gettext_noop("Steering group"),
 }
 
 

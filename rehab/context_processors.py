@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from rehab.access import ADMIN, FORBUND, HANDLEDARE, ROLE_LABELS, STYRGRUPP, get_access
 
@@ -9,15 +10,15 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     access = get_access(user)
-    items = [("Start", reverse("start"))]
+    items = [(_("Start"), reverse("start"))]
     if access.has_role(HANDLEDARE, ADMIN):
-        items.append(("Deltagare", reverse("caseload")))
-        items.append(("Mina team", reverse("team_list")))
+        items.append((_("Participants"), reverse("caseload")))
+        items.append((_("My teams"), reverse("team_list")))
     if access.has_role(FORBUND, STYRGRUPP) or access.has_role(ADMIN):
-        items.append(("Översikt", reverse("overview")))
+        items.append((_("Overview"), reverse("overview")))
     if user.is_staff:
-        items.append(("Administration", reverse("admin:index")))
+        items.append((_("Administration"), reverse("admin:index")))
     return {
         "nav_items": items,
-        "nav_role": ROLE_LABELS.get(access.primary_role, ""),
+        "nav_role": _(ROLE_LABELS[access.primary_role]) if access.primary_role else "",
     }

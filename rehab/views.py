@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from rehab import selectors
 from rehab.access import (
@@ -26,13 +27,13 @@ def start(request):
         return render(
             request,
             "rehab/start_team.html",
-            {"role": role, "role_label": ROLE_LABELS[role], "teams": teams},
+            {"role": role, "role_label": _(ROLE_LABELS[role]), "teams": teams},
         )
     if role in (FORBUND, STYRGRUPP):
         return render(
             request,
             "rehab/start_forbund.html",
-            {"role_label": ROLE_LABELS[role], **_overview_context(access)},
+            {"role_label": _(ROLE_LABELS[role]), **_overview_context(access)},
         )
     return render(request, "rehab/start_norole.html")
 

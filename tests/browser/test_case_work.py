@@ -1,0 +1,75 @@
+"""A handledare's main path in the browser: register, enrol, write a note, exit."""
+
+import pytest
+from django.core.management import call_command
+
+from rehab.models import Enrolment
+from tests.browser.conftest import assert_accessible, login
+
+PASSWORD = "webbläsartest-lösenord"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo(db):
+    call_command(
+        "seed_demo", "--participants", "0", "--password", PASSWORD, stdout=open("/dev/null", "w")
+    )  # noqa: SIM115
+
+
+def test_register_enrol_note_exit(page, live_server, demo):
+    login(page, live_server, "handledare", PASSWORD)
+    page.get_by_role("link", name="Deltagare", exact=True).click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Ny deltagare").click()
+    assert_accessible(page)
+
+    # A wrong check digit is refused in Swedish, and nothing is lost.
+    page.get_by_label("Personnummer").fill("19850312-4127")
+    page.get_by_label("Förnamn").fill("Anna")
+    page.get_by_label("Efternamn").fill("Berg")
+    page.get_by_label("Kön").select_option("K")
+    page.get_by_label("Kommun").select_option(label="Ludvika")
+    page.get_by_role("button", name="Spara").click()
+    assert "Kontrollsiffran stämmer inte" in page.locator("main").inner_text()
+    assert page.get_by_label("Förnamn").input_value() == "Anna"
+    assert_accessible(page)
+    page.get_by_label("Personnummer").fill("19850312-4128")
+    page.get_by_role("button", name="Spara").click()
+
+    # Enrolment form, pre-filled with the team and the responsible handledare.
+    assert "Skriv in Anna Berg" in page.locator("h1").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Startdatum").fill("2024-02-01")
+    page.get_by_label("Remittent").select_option("AF")
+    page.get_by_label("Arbetsförmedlingen").check()
+    page.get_by_label("Försäkringskassan").check()
+    page.get_by_label("Självskattat välmående vid start (1–10)").fill("4")
+    page.get_by_role("button", name="Spara").click()
+    assert "Anna Berg är inskriven i Rehabteamet" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Ny anteckning").click()
+    page.get_by_label("Datum").fill("2024-02-05")
+    page.get_by_label("Typ").select_option("individual")
+    page.get_by_label("Anteckning").fill("Första samtalet om mål och mående.")
+    page.get_by_role("button", name="Spara").click()
+    assert "Första samtalet om mål och mående." in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="Avsluta").click()
+    assert_accessible(page)
+    page.get_by_label("Avslutsdatum").fill("2024-09-30")
+    page.get_by_label("Avslutsorsak").select_option("annat")
+    page.get_by_label("Sysselsättning efter avslut").select_option("ovrigt")
+    page.get_by_label("Ja").check()
+    page.get_by_role("button", name="Registrera avslut").click()
+    # Outcome not work or studies: a plan is required, the form keeps what was typed.
+    assert "krävs en handlingsplan" in page.locator("main").inner_text()
+    assert page.get_by_label("Avslutsdatum").input_value() == "2024-09-30"
+    page.get_by_label("Handlingsplan för vad som händer sedan").fill("Social praktik via IFO.")
+    page.get_by_role("button", name="Registrera avslut").click()
+    assert "Avslutet är registrerat" in page.locator("main").inner_text()
+    assert "Avslutad 2024-09-30" in page.locator("main").inner_text()
+    assert_accessible(page)
+    assert Enrolment.objects.get().exit_outcome == "annat"
