@@ -13,7 +13,11 @@ def navigation(request):
     items = [(_("Start"), reverse("start"))]
     if access.has_role(HANDLEDARE, ADMIN):
         items.append((_("Participants"), reverse("caseload")))
+        items.append((_("Referrals"), reverse("referral_list")))
+        items.append((_("Consultations"), reverse("consultation_list")))
         items.append((_("My teams"), reverse("team_list")))
+    if access.has_role(ADMIN):
+        items.append((_("Import"), reverse("import_upload")))
     if access.has_role(FORBUND, STYRGRUPP) or access.has_role(ADMIN):
         items.append((_("Overview"), reverse("overview")))
     if user.is_staff:

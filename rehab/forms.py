@@ -131,6 +131,8 @@ class EnrolmentForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    field_order = ["team", "start_date", "referrer", "responsible"]
+
     class Meta:
         model = Enrolment
         fields = [
@@ -144,7 +146,7 @@ class EnrolmentForm(forms.ModelForm):
             "case_officer_email",
             "first_followup_date",
             "agencies",
-            "income_start",
+            # income_start is a declared field: the model stores the set as bits.
             "occupation_start",
             "occupation_start_share",
             "education",
@@ -155,8 +157,9 @@ class EnrolmentForm(forms.ModelForm):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
-        self.fields["team"].empty_label = None
+        if "team" in self.fields:
+            self.fields["team"].queryset = teams
+            self.fields["team"].empty_label = None
         self.fields["referrer"].choices = Referrer.choices
         self.fields["responsible"].queryset = (
             get_user_model()

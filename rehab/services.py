@@ -335,11 +335,9 @@ def _end_consent(enrolment, day, by):
     ).exists()
     if still_enrolled:
         return 0
-    from referrals.models import Consent
+    from referrals.services import consent_end_all
 
-    return Consent.objects.filter(
-        participant_id=enrolment.participant_id, ended_date__isnull=True
-    ).update(ended_date=day)
+    return consent_end_all(participant=enrolment.participant, ended_date=day, by=by)
 
 
 def _require_reason(reason):

@@ -117,7 +117,12 @@ def test_overview_suppresses_small_counts(client, forbund_user, rehab_team, othe
 
 
 def test_overview_shows_no_names(client, styrgrupp_user, rehab_team):
-    enrolments = [EnrolmentFactory(team=rehab_team) for _ in range(5)]
+    from tests.factories import ParticipantFactory
+
+    enrolments = [
+        EnrolmentFactory(team=rehab_team, participant=ParticipantFactory(last_name=f"Xyzåsson{i}"))
+        for i in range(5)
+    ]
     client.force_login(styrgrupp_user)
     body = client.get(reverse("start")).content.decode()
     for e in enrolments:

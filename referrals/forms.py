@@ -1,0 +1,210 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from referrals.models import Referral
+from referrals.services import CONSENT_AGENCIES
+from rehab.models import Referrer, Team
+
+Status = Referral.Status
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _date_field(label, **kwargs):
+    return forms.DateField(label=label, widget=DateInput(), initial=timezone.localdate, **kwargs)
+
+
+def _not_in_future(value):
+    if value and value > timezone.localdate():
+        raise ValidationError("Datumet kan inte ligga i framtiden.")
+    return value
+
+
+def add_service_error(form, error: ValidationError):
+    """Put a service's ValidationError on the form: on the field it names when the form has
+    that field, otherwise above the form."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class ReferralForm(forms.Form):
+    team = TeamChoiceField(label="Mottagande team", queryset=Team.objects.none())
+    source = forms.ChoiceField(label="Remittent", choices=Referrer.choices)
+    case_officer_name = forms.CharField(label="Handläggarens namn", max_length=200, required=False)
+    case_officer_agency = forms.CharField(
+        label="Handläggarens myndighet/enhet", max_length=100, required=False
+    )
+    case_officer_phone = forms.CharField(
+        label="Handläggarens telefon", max_length=40, required=False
+    )
+    case_officer_email = forms.EmailField(label="Handläggarens e-post", required=False)
+    need = forms.CharField(
+        label="Behov",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Vad remittenten beskriver att personen behöver stöd med.",
+    )
+    received_date = _date_field("Mottagen")
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        if len(teams) == 1:
+            self.fields["team"].initial = teams[0].pk
+
+    def clean_received_date(self):
+        return _not_in_future(self.cleaned_data["received_date"])
+
+
+TRANSITION_LABELS = {
+    Status.ASSESSING: "Ta upp för bedömning",
+    Status.ACCEPTED: "Anta remissen",
+    Status.QUEUED: "Sätt i kö",
+    Status.DECLINED: "Avböj remissen",
+    Status.REDIRECTED: "Hänvisa vidare",
+    Status.WITHDRAWN: "Återkalla remissen",
+}
+
+# Actions that end the referral: the user confirms them on a page of their own.
+CONFIRM_FIRST = {Status.DECLINED, Status.REDIRECTED, Status.WITHDRAWN}
+
+
+class TransitionForm(forms.Form):
+    date = _date_field("Datum")
+
+    def __init__(self, *args, to_status, redirect_teams=None, **kwargs):
+        kwargs.setdefault("prefix", to_status)
+        super().__init__(*args, **kwargs)
+        self.to_status = to_status
+        if to_status == Status.DECLINED:
+            self.fields["reason"] = forms.CharField(
+                label="Skäl till avböjandet",
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text="Skälet sparas i remissens historik.",
+            )
+        elif to_status == Status.WITHDRAWN:
+            self.fields["reason"] = forms.CharField(
+                label="Kommentar (valfri)",
+                widget=forms.Textarea(attrs={"rows": 3}),
+                required=False,
+            )
+        elif to_status == Status.REDIRECTED:
+            self.fields["redirect_team"] = TeamChoiceField(
+                label="Team eller metod i förbundet",
+                queryset=redirect_teams if redirect_teams is not None else Team.objects.none(),
+                required=False,
+                empty_label="– välj team –",
+            )
+            self.fields["redirected_to"] = forms.CharField(
+                label="Eller annan mottagare",
+                max_length=200,
+                required=False,
+                help_text="Till exempel en annan insats, vårdcentralen eller Arbetsförmedlingen.",
+            )
+            self.fields["reason"] = forms.CharField(
+                label="Kommentar (valfri)",
+                widget=forms.Textarea(attrs={"rows": 3}),
+                required=False,
+            )
+
+    @property
+    def label(self):
+        return TRANSITION_LABELS[self.to_status]
+
+    def clean_date(self):
+        return _not_in_future(self.cleaned_data["date"])
+
+    def clean(self):
+        data = super().clean()
+        if self.to_status == Status.REDIRECTED:
+            team = data.get("redirect_team")
+            text = (data.get("redirected_to") or "").strip()
+            if team and text:
+                raise ValidationError("Välj ett team eller skriv en annan mottagare, inte båda.")
+            if not team and not text:
+                raise ValidationError(
+                    "Välj vilket team remissen hänvisas till eller skriv en annan mottagare."
+                )
+            data["redirected_to"] = team.name if team else text
+        return data
+
+
+class AssignForm(forms.Form):
+    team = TeamChoiceField(label="Metod", queryset=Team.objects.none(), empty_label="– välj –")
+
+    def __init__(self, *args, methods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = methods
+
+
+class ReferralFilterForm(forms.Form):
+    q = forms.CharField(label="Sök handläggare eller behov", required=False, max_length=100)
+    status = forms.ChoiceField(
+        label="Status", choices=[("", "Alla"), *Status.choices], required=False
+    )
+    source = forms.ChoiceField(
+        label="Remittent", choices=[("", "Alla"), *Referrer.choices], required=False
+    )
+    team = forms.TypedChoiceField(label="Team", coerce=int, required=False, empty_value=None)
+    sort = forms.ChoiceField(
+        label="Sortering",
+        choices=[("-received", "Senast mottagen först"), ("received", "Äldst först")],
+        required=False,
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "Alla mina team")] + [(t.pk, t.name) for t in teams]
+        # The filter row is laid out by hand in the template, so the widgets carry the classes.
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
+
+
+class ConsultationForm(forms.Form):
+    team = TeamChoiceField(label="Team", queryset=Team.objects.none())
+    date = _date_field("Datum")
+    agency = forms.ChoiceField(label="Myndighet som frågar", choices=Referrer.choices)
+    topic = forms.CharField(
+        label="Ämne",
+        max_length=300,
+        help_text="Skriv inga personuppgifter – en konsultation räknas, den är aldrig personlig.",
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        if len(teams) == 1:
+            self.fields["team"].initial = teams[0].pk
+
+    def clean_date(self):
+        return _not_in_future(self.cleaned_data["date"])
+
+
+class ConsentForm(forms.Form):
+    agencies = forms.MultipleChoiceField(
+        label="Myndigheter som får dela uppgifter",
+        choices=[(a.value, a.label) for a in CONSENT_AGENCIES],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    scope = forms.CharField(
+        label="Omfattning",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Vilka uppgifter samtycket gäller.",
+    )
+    given_date = _date_field("Lämnat")
+
+    def clean_given_date(self):
+        return _not_in_future(self.cleaned_data["given_date"])

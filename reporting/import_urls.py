@@ -1,0 +1,12 @@
+"""The enrolment import pages, mounted at /import/ by rehab/urls.py."""
+
+from django.urls import path
+
+from reporting import import_views
+
+urlpatterns = [
+    path("", import_views.import_upload, name="import_upload"),
+    path("forhandsgranska/", import_views.import_preview, name="import_preview"),
+    path("bekrafta/", import_views.import_confirm, name="import_confirm"),
+    path("avbryt/", import_views.import_cancel, name="import_cancel"),
+]

@@ -1,0 +1,93 @@
+"""The unit manager imports enrolments from a spreadsheet through the browser."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from rehab.models import Enrolment
+from tests.browser.conftest import assert_accessible, login
+
+PASSWORD = "webbläsartest-lösenord"
+EXAMPLE = Path("/work/shared/examples/enrolments_example.csv")
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo(db):
+    call_command(
+        "seed_demo",
+        "--participants",
+        "0",
+        "--password",
+        PASSWORD,
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
+
+
+def open_upload_page(page, live_server):
+    login(page, live_server, "admin", PASSWORD)
+    page.goto(f"{live_server.url}/import/")
+    assert page.get_by_role("heading", name="Importera inskrivningar").is_visible()
+
+
+def test_admin_uploads_previews_and_confirms_the_example(page, live_server, demo):
+    open_upload_page(page, live_server)
+    assert_accessible(page)
+    page.get_by_label("Team").select_option(label="Rehabteamet")
+    page.get_by_label("Fil", exact=True).set_input_files(str(EXAMPLE))
+    page.get_by_role("button", name="Förhandsgranska").click()
+
+    assert page.get_by_role("heading", name="Förhandsgranska import").is_visible()
+    main = page.locator("main").inner_text()
+    assert "Om du bekräftar importeras 12 inskrivningar (12 nya deltagare" in main
+    assert "Anna Berg" in main
+    assert "Kompassen från 2023-08-01" in main
+    assert Enrolment.objects.count() == 0
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Bekräfta och importera").click()
+    assert page.get_by_role("heading", name="Rehabteamet").is_visible()
+    alert = page.get_by_role("alert").inner_text()
+    assert alert == "Importerade 12 inskrivningar (12 nya deltagare), 0 oförändrade."
+    assert Enrolment.objects.count() == 12
+    assert_accessible(page)
+
+
+def test_a_bad_line_is_shown_with_its_number_and_nothing_is_saved(
+    page, live_server, demo, tmp_path
+):
+    bad = tmp_path / "inskrivningar.csv"
+    bad.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace(
+            "2024-02-12,,,,Portalen", "2024-02-31,,,,Portalen"
+        ),
+        encoding="utf-8",
+    )
+    open_upload_page(page, live_server)
+    page.get_by_label("Fil", exact=True).set_input_files(str(bad))
+    page.get_by_role("button", name="Förhandsgranska").click()
+
+    main = page.locator("main").inner_text()
+    assert "1 rad har fel, så ingenting kan importeras." in main
+    errors = page.get_by_role("table", name="1 fel på 1 rad")
+    assert errors.get_by_role("row").nth(1).inner_text() == (
+        "5\tstartdatum '2024-02-31' är inget giltigt datum"
+    )
+    assert page.get_by_role("button", name="Bekräfta och importera").count() == 0
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Avbryt").click()
+    assert page.get_by_role("alert").inner_text() == "Importen avbröts. Inget sparades."
+    assert Enrolment.objects.count() == 0
+
+
+def test_a_wrong_file_type_is_a_form_error(page, live_server, demo, tmp_path):
+    pdf = tmp_path / "rapport.pdf"
+    pdf.write_bytes(b"%PDF-1.7")
+    open_upload_page(page, live_server)
+    page.get_by_label("Fil", exact=True).set_input_files(str(pdf))
+    page.get_by_role("button", name="Förhandsgranska").click()
+    assert "Filtypen stöds inte." in page.locator("main").inner_text()
+    assert_accessible(page)

@@ -1,0 +1,130 @@
+"""A handledare registers a referral and takes it through assessment to acceptance; the admin
+of En väg in assigns a referral to Rehabteamet. Every page passes axe-core."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from referrals import services
+from referrals.models import Referral
+from rehab.models import Referrer, Team
+from tests.browser.conftest import assert_accessible, login
+
+PASSWORD = "webbläsartest-lösenord"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", "--password", PASSWORD, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_handledare_registers_assesses_and_accepts_a_referral(page, live_server, demo):
+    login(page, live_server, "handledare", PASSWORD)
+    page.goto(f"{live_server.url}/remisser/")
+    assert page.get_by_role("heading", name="Remisser").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Registrera remiss").click()
+    assert page.get_by_role("heading", name="Registrera remiss").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Remittent").select_option("FK")
+    page.get_by_label("Handläggarens namn").fill("Petra Lindwall")
+    page.get_by_label("Handläggarens myndighet/enhet").fill("Försäkringskassan Borlänge")
+    page.get_by_label("Handläggarens telefon").fill("010-123 45 67")
+    page.get_by_label("Handläggarens e-post").fill("petra.lund@example.se")
+    page.get_by_label("Behov").fill("Behöver stöd att hitta struktur och komma ut i praktik.")
+    page.get_by_label("Mottagen").fill("2024-05-02")
+    page.get_by_role("button", name="Spara remissen").click()
+
+    main = page.locator("main")
+    assert "Remissen är registrerad." in main.inner_text()
+    assert page.get_by_role("heading", name="Remiss från Försäkringskassan").is_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Datum").fill("2024-05-06")
+    page.get_by_role("button", name="Ta upp för bedömning").click()
+    assert "Remissen är nu under bedömning." in main.inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Datum").fill("2024-05-20")
+    page.get_by_role("button", name="Anta remissen").click()
+    assert "Remissen är nu antagen." in main.inner_text()
+    assert "18 dagar" in main.inner_text()  # received 2024-05-02, accepted 2024-05-20
+    assert_accessible(page)
+
+    page.get_by_role("link", name="← Alla remisser").click()
+    assert_accessible(page)
+    page.get_by_label("Sök handläggare eller behov").fill("Lindwall")
+    page.get_by_role("button", name="Sök").click()
+    row = page.get_by_role("row").filter(has_text="Petra Lindwall")
+    assert "Antagen" in row.inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Sök handläggare eller behov").fill("struktur och komma ut")
+    page.get_by_label("Status").select_option("accepted")
+    page.get_by_label("Remittent").select_option("FK")
+    page.get_by_role("button", name="Sök").click()
+    assert page.get_by_role("row").filter(has_text="Petra Lindwall").is_visible()
+    assert "1 remiss" in page.locator("caption").first.inner_text()
+
+
+def test_admin_of_evi_assigns_a_referral_to_rehabteamet(page, live_server, demo):
+    evi = Team.objects.get(name="EVI")
+    admin = get_user_model().objects.get(username="admin")
+    referral = services.referral_create(
+        team=evi,
+        source=Referrer.AF,
+        case_officer_name="Alva Norrgård",
+        need="Långt från arbetsmarknaden, behöver samordnat stöd.",
+        received_date=datetime.date(2024, 4, 2),
+        by=admin,
+    )
+    for status, day in (("assessing", 3), ("accepted", 10)):
+        services.referral_transition(
+            referral=referral, to_status=status, date=datetime.date(2024, 4, day), by=admin
+        )
+
+    login(page, live_server, "admin", PASSWORD)
+    page.goto(f"{live_server.url}/remisser/")
+    page.get_by_label("Team").select_option(label="EVI")
+    page.get_by_label("Sök handläggare eller behov").fill("Norrgård")
+    page.get_by_role("button", name="Sök").click()
+    assert_accessible(page)
+    page.get_by_role("row").filter(has_text="Alva Norrgård").get_by_role("link").click()
+    main = page.locator("main")
+    assert "skrivs in när enhetschefen för EVI har fördelat den" in main.inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Metod").select_option(label="Rehabteamet")
+    page.get_by_role("button", name="Fördela remissen").click()
+    assert "Remissen är fördelad till Rehabteamet." in main.inner_text()
+    assert "Fördelad till Rehabteamet" in main.inner_text()
+    assert_accessible(page)
+    referral.refresh_from_db()
+    assert referral.assigned_team.name == "Rehabteamet"
+    assert referral.status == Referral.Status.ACCEPTED
+
+    # The method's handledare now sees it in their list.
+    page.get_by_role("button", name="Logga ut").click()
+    login(page, live_server, "handledare", PASSWORD)
+    page.goto(f"{live_server.url}/remisser/?q=Norrg%C3%A5rd")
+    assert page.get_by_role("row").filter(has_text="Alva Norrgård").is_visible()
+    assert_accessible(page)
+
+
+def test_consultations_page_is_accessible(page, live_server, demo):
+    login(page, live_server, "handledare", PASSWORD)
+    page.goto(f"{live_server.url}/remisser/konsultationer/ny/")
+    assert_accessible(page)
+    page.get_by_label("Datum").fill("2024-05-02")
+    page.get_by_label("Myndighet som frågar").select_option("AF")
+    page.get_by_label("Ämne").fill("Fråga om vilka som passar för Portalen")
+    page.get_by_role("button", name="Spara konsultationen").click()
+    main = page.locator("main")
+    assert "Konsultationen är registrerad." in main.inner_text()
+    assert "Fråga om vilka som passar för Portalen" in main.inner_text()
+    assert_accessible(page)
