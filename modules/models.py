@@ -217,3 +217,27 @@ class WaitingListEntry(models.Model):
 
     def __str__(self):
         return f"{self.module}: väntar sedan {self.added_date:%Y-%m-%d}"
+
+
+class CalendarFeed(models.Model):
+    """A user's secret iCalendar subscription link to their deadlines.
+
+    Calendar programs fetch the feed without a session, so the link itself is the key. Only a
+    SHA-256 hash of the token is stored: a leaked database does not leak working links, and
+    creating a new link revokes the old one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name="användare",
+    )
+    token_hash = models.CharField("tokenhash", max_length=64, unique=True)
+    created_at = models.DateTimeField("skapad", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "kalenderprenumeration"
+        verbose_name_plural = "kalenderprenumerationer"
+
+    def __str__(self):
+        return f"Kalenderlänk för {self.user}"

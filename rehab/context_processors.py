@@ -13,6 +13,8 @@ def navigation(request):
     items = [(_("Start"), reverse("start"))]
     if access.has_role(HANDLEDARE, ADMIN):
         items.append((_("Participants"), reverse("caseload")))
+        items.append((_("Deadlines"), reverse("modules:deadline_list")))
+        items.append((_("Modules"), reverse("modules:module_list")))
         items.append((_("Referrals"), reverse("referral_list")))
         items.append((_("Consultations"), reverse("consultation_list")))
         items.append((_("My teams"), reverse("team_list")))

@@ -306,7 +306,9 @@ def enrolment_exit(*, enrolment: Enrolment, data: ExitData, by) -> Enrolment:
     enrolment.exit_plan = data.exit_plan
     enrolment.phase = Enrolment.Phase.AVSLUT
     enrolment.save()
-    ended = open_placements.update(end_date=data.exit_date)
+    from modules.services import enrolment_modules_close
+
+    ended = enrolment_modules_close(enrolment=enrolment, end_date=data.exit_date, by=by)
     consents = _end_consent(enrolment, data.exit_date, by)
     audit.record(
         user=by,

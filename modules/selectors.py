@@ -1,0 +1,440 @@
+"""Reads for modules, placements, reviews, approvals, follow-ups and deadlines.
+
+Dates are decided by modules.rules only; this module fetches what the rules need in as few
+queries as possible and hands the dates to them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from modules import rules
+from modules.models import (
+    CalendarFeed,
+    FollowUp,
+    ManagementApproval,
+    Module,
+    Placement,
+    Review,
+    WaitingListEntry,
+)
+from rehab.access import ADMIN, get_access
+from rehab.models import Enrolment
+
+REVIEW = "review"
+APPROVAL = "approval"
+FOLLOWUP = "followup"
+
+KIND_LABELS = {
+    REVIEW: "Utvärdering (trepartsmöte)",
+    APPROVAL: "Ärende till ledningsgruppen",
+    FOLLOWUP: "Uppföljningsmöte",
+}
+STATUS_LABELS = {rules.OVERDUE: "Försenad", rules.UPCOMING: "Kommande"}
+DEFAULT_WITHIN_DAYS = 30
+
+
+def team_rule(team) -> rules.TeamRule:
+    """The team's timing rules as the pure rule functions take them."""
+    return rules.TeamRule(
+        frame_months=team.frame_months,
+        approval_lead_months=team.approval_lead_months,
+        followup_interval_months=team.followup_interval_months,
+    )
+
+
+def approved_until(enrolment) -> date | None:
+    """The latest date any approved management approval of the enrolment covers."""
+    return enrolment.approvals.filter(status=ManagementApproval.Status.APPROVED).aggregate(
+        until=Max("approved_until")
+    )["until"]
+
+
+def open_placement(enrolment) -> Placement | None:
+    return (
+        Placement.objects.select_related("module")
+        .filter(enrolment=enrolment, end_date__isnull=True)
+        .first()
+    )
+
+
+def occupied_places(module) -> int:
+    """Open placements in the module: each holds a place until it ends."""
+    return Placement.objects.filter(
+        module=module, end_date__isnull=True, enrolment__registered_in_error=False
+    ).count()
+
+
+def next_followup_due(enrolment, *, last_held: date | None, rule: rules.TeamRule) -> date | None:
+    """The next follow-up meeting: the first follow-up date set at enrolment until a meeting
+    has been held, then one team interval after the last held one (SPEC §6, §7.5)."""
+    if last_held is None and enrolment.first_followup_date is not None:
+        return enrolment.first_followup_date
+    return rules.next_followup_due(
+        enrolment_start=enrolment.start_date, last_held=last_held, team=rule
+    )
+
+
+def frame_facts(enrolment) -> dict:
+    """The enrolment's frame end and when its management-approval case is due."""
+    rule = team_rule(enrolment.team)
+    return {
+        "frame_end": rules.frame_end(enrolment.start_date, rule),
+        "approval_due": rules.approval_due(enrolment.start_date, rule),
+    }
+
+
+def extension_preview(placement) -> rules.Decision:
+    """What extending the placement once more would give, without changing anything."""
+    enrolment = placement.enrolment
+    return rules.extension_decision(
+        current_due=placement.next_review_due,
+        extensions_so_far=placement.extensions,
+        module=placement.module.as_rule(),
+        enrolment_start=enrolment.start_date,
+        team=team_rule(enrolment.team),
+        approved_until=approved_until(enrolment),
+    )
+
+
+# --- Deadlines -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One unmet deadline of an enrolment."""
+
+    kind: str
+    due: date
+    status: str
+    enrolment: Enrolment
+    module_name: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == rules.OVERDUE
+
+    @property
+    def personnummer(self) -> str:
+        return self.enrolment.participant.personnummer or ""
+
+    @property
+    def sort_key(self):
+        return (self.due, self.personnummer, self.kind, self.enrolment.pk)
+
+
+def _with_deadline_facts(enrolments, *, as_of: date):
+    """Active enrolments (no exit on or before `as_of`, not registered in error) annotated
+    with what their deadlines depend on, in one query."""
+    current = (
+        Placement.objects.filter(enrolment=OuterRef("pk"), start_date__lte=as_of)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=as_of))
+        .order_by("-start_date", "-pk")
+    )
+    approval_case = ManagementApproval.objects.filter(
+        enrolment=OuterRef("pk"), requested_date__lte=as_of
+    ).exclude(status=ManagementApproval.Status.DECLINED)
+    last_followup = (
+        FollowUp.objects.filter(enrolment=OuterRef("pk"), held_date__lte=as_of)
+        .order_by("-held_date")
+        .values("held_date")[:1]
+    )
+    return (
+        enrolments.filter(registered_in_error=False)
+        .filter(Q(exit_date__isnull=True) | Q(exit_date__gt=as_of))
+        .annotate(
+            review_due=Subquery(current.values("next_review_due")[:1]),
+            review_module=Subquery(current.values("module__name")[:1]),
+            has_approval_case=Exists(approval_case),
+            last_followup=Subquery(last_followup),
+        )
+        .select_related("participant", "team", "responsible")
+    )
+
+
+def deadlines(enrolments, *, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS) -> list:
+    """Every unmet deadline of the given enrolments due on or before as_of + within_days
+    (SPEC §7, §12): the current placement's next review, the management-approval case while
+    none has been sent, and the next follow-up meeting. Sorted by due date, personnummer and
+    kind."""
+    result = []
+    rule_cache = {}
+    for enrolment in _with_deadline_facts(enrolments, as_of=as_of):
+        rule = rule_cache.get(enrolment.team_id)
+        if rule is None:
+            rule = rule_cache[enrolment.team_id] = team_rule(enrolment.team)
+        candidates = []
+        if enrolment.review_due is not None:
+            candidates.append((REVIEW, enrolment.review_due))
+        if not enrolment.has_approval_case:
+            candidates.append((APPROVAL, rules.approval_due(enrolment.start_date, rule)))
+        followup_due = next_followup_due(enrolment, last_held=enrolment.last_followup, rule=rule)
+        if followup_due is not None:
+            candidates.append((FOLLOWUP, followup_due))
+        for kind, due in candidates:
+            status = rules.deadline_status(due, as_of=as_of, within_days=within_days)
+            if status is not None:
+                result.append(
+                    Deadline(
+                        kind=kind,
+                        due=due,
+                        status=status,
+                        enrolment=enrolment,
+                        module_name=enrolment.review_module if kind == REVIEW else "",
+                    )
+                )
+    result.sort(key=lambda d: d.sort_key)
+    return result
+
+
+def search_enrolments(enrolments, query: str):
+    """Narrow enrolments by participant name or personnummer (any common spelling)."""
+    query = (query or "").strip()
+    if not query:
+        return enrolments
+    digits = "".join(ch for ch in query if ch.isdigit())
+    condition = Q()
+    for word in query.split():
+        condition &= Q(participant__first_name__icontains=word) | Q(
+            participant__last_name__icontains=word
+        )
+    if len(digits) >= 6:
+        condition |= Q(participant__personnummer__contains=digits[-10:])
+    return enrolments.filter(condition)
+
+
+def deadline_enrolments_for_user(user, *, team_id=None, mine=False, query=""):
+    """The enrolments whose deadlines the user works with: those of the user's teams, or only
+    those they are responsible for (or that nobody is responsible for) with `mine`."""
+    access = get_access(user)
+    team_ids = access.team_ids()
+    if team_id is not None:
+        team_ids = [t for t in team_ids if t == team_id]
+    enrolments = Enrolment.objects.filter(team_id__in=team_ids)
+    if mine:
+        enrolments = enrolments.filter(Q(responsible=user) | Q(responsible__isnull=True))
+    return search_enrolments(enrolments, query)
+
+
+def deadlines_for_user(user, *, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS, **filters):
+    return deadlines(
+        deadline_enrolments_for_user(user, **filters), as_of=as_of, within_days=within_days
+    )
+
+
+# --- One enrolment's modules -----------------------------------------------------------------
+
+
+@dataclass
+class EnrolmentModules:
+    """Everything the module page of one enrolment shows."""
+
+    enrolment: Enrolment
+    placements: list
+    current: Placement | None
+    approvals: list
+    followups: list
+    waiting: list
+    frame_end: date
+    approval_due: date
+    approved_until: date | None
+    next_followup_due: date | None
+    deadlines: list = field(default_factory=list)
+
+    @property
+    def extensions_left(self):
+        """Extensions the current placement may still get; None = unlimited."""
+        if self.current is None or self.current.module.max_extensions is None:
+            return None
+        return max(self.current.module.max_extensions - self.current.extensions, 0)
+
+    @property
+    def pending_approval(self):
+        return next(
+            (a for a in self.approvals if a.status == ManagementApproval.Status.PENDING), None
+        )
+
+    @property
+    def booked_reviews(self):
+        if self.current is None:
+            return []
+        return [r for r in self.current.reviews.all() if r.held_date is None]
+
+
+def enrolment_modules(enrolment, *, today: date) -> EnrolmentModules:
+    """The enrolment's placements (with their reviews), approvals, follow-ups, waiting-list
+    places and deadlines. A fixed number of queries whatever the history's length."""
+    rule = team_rule(enrolment.team)
+    placements = list(
+        Placement.objects.filter(enrolment=enrolment)
+        .select_related("module")
+        .prefetch_related(
+            Prefetch("reviews", queryset=Review.objects.order_by("planned_date", "pk"))
+        )
+        .order_by("-start_date", "-pk")
+    )
+    approvals = list(enrolment.approvals.select_related("decided_by").order_by("-requested_date"))
+    followups = list(enrolment.followups.order_by("-held_date", "-pk"))
+    waiting = list(
+        WaitingListEntry.objects.filter(enrolment=enrolment, removed_date__isnull=True)
+        .select_related("module")
+        .order_by("added_date")
+    )
+    until = max(
+        (
+            a.approved_until
+            for a in approvals
+            if a.status == ManagementApproval.Status.APPROVED and a.approved_until
+        ),
+        default=None,
+    )
+    last_held = max((f.held_date for f in followups), default=None)
+    summary = EnrolmentModules(
+        enrolment=enrolment,
+        placements=placements,
+        current=next((p for p in placements if p.end_date is None), None),
+        approvals=approvals,
+        followups=followups,
+        waiting=waiting,
+        frame_end=rules.frame_end(enrolment.start_date, rule),
+        approval_due=rules.approval_due(enrolment.start_date, rule),
+        approved_until=until,
+        next_followup_due=next_followup_due(enrolment, last_held=last_held, rule=rule),
+    )
+    if enrolment.is_active:
+        summary.deadlines = deadlines(Enrolment.objects.filter(pk=enrolment.pk), as_of=today)
+    return summary
+
+
+def enrolment_module_context(enrolment, user) -> dict:
+    """What the participant page's partial modules/partials/enrolment_modules.html needs
+    (as `ctx`): the enrolment's module summary and the link to its module page."""
+    return {
+        "summary": enrolment_modules(enrolment, today=timezone.localdate()),
+        "url": reverse("modules:enrolment", args=[enrolment.pk]),
+        "is_admin": get_access(user).is_admin_of(enrolment.team_id),
+    }
+
+
+# --- Modules, occupancy and waiting lists ----------------------------------------------------
+
+
+def modules_for_teams(team_ids):
+    """The teams' modules with occupied places and waiting-list length, in one query."""
+    return (
+        Module.objects.filter(team_id__in=team_ids)
+        .select_related("team")
+        .annotate(
+            occupied=Count(
+                "placements",
+                filter=Q(
+                    placements__end_date__isnull=True,
+                    placements__enrolment__registered_in_error=False,
+                ),
+                distinct=True,
+            ),
+            waiting_count=Count(
+                "waiting",
+                filter=Q(
+                    waiting__removed_date__isnull=True,
+                    waiting__enrolment__exit_date__isnull=True,
+                    waiting__enrolment__registered_in_error=False,
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("team__name", "order", "name")
+    )
+
+
+def module_for_user(user, pk):
+    return modules_for_teams(get_access(user).team_ids()).filter(pk=pk).first()
+
+
+def module_placements(module):
+    """Open placements in the module, the earliest review first."""
+    return (
+        Placement.objects.filter(
+            module=module, end_date__isnull=True, enrolment__registered_in_error=False
+        )
+        .select_related("enrolment", "enrolment__participant", "enrolment__responsible")
+        .order_by("next_review_due", "pk")
+    )
+
+
+def module_waiting_list(module):
+    """The module's queue in order of arrival."""
+    return (
+        WaitingListEntry.objects.filter(
+            module=module,
+            removed_date__isnull=True,
+            enrolment__exit_date__isnull=True,
+            enrolment__registered_in_error=False,
+        )
+        .select_related("enrolment", "enrolment__participant")
+        .order_by("added_date", "pk")
+    )
+
+
+# --- Management approvals --------------------------------------------------------------------
+
+
+def pending_approvals_for_user(user):
+    """Approval cases awaiting a decision in the user's teams, oldest first."""
+    return (
+        ManagementApproval.objects.filter(
+            status=ManagementApproval.Status.PENDING,
+            enrolment__team_id__in=get_access(user).team_ids(),
+        )
+        .select_related("enrolment", "enrolment__participant", "enrolment__team")
+        .order_by("requested_date", "pk")
+    )
+
+
+def get_approval_for_user(user, pk, *roles):
+    """An approval of an enrolment in one of the user's teams (holding `roles`, if given)."""
+    return (
+        ManagementApproval.objects.filter(
+            enrolment__team_id__in=get_access(user).team_ids(*roles), pk=pk
+        )
+        .select_related("enrolment", "enrolment__participant", "enrolment__team")
+        .first()
+    )
+
+
+def admin_team_ids(user):
+    return get_access(user).team_ids(ADMIN)
+
+
+# --- Calendar links --------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def calendar_feed_owner(token: str):
+    """The active user whose calendar link `token` is, or None."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=hash_token(token), user__is_active=True)
+        .first()
+    )
+    return feed.user if feed is not None else None
+
+
+def has_calendar_feed(user) -> bool:
+    return CalendarFeed.objects.filter(user=user).exists()

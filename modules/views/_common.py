@@ -1,0 +1,141 @@
+"""What the module views share: access helpers that 404 for what the user may not see,
+and the form and confirmation pages about one enrolment."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from modules.models import Placement, Review, WaitingListEntry
+from rehab.access import (
+    ADMIN,
+    HANDLEDARE,
+    get_access,
+    get_enrolment_for_user,
+)
+
+CASE_ROLES = (HANDLEDARE, ADMIN)
+PAGE_SIZE = 50
+FEED_URL_SESSION_KEY = "modules_calendar_feed_url"
+
+
+def iso(value):
+    return value.isoformat()
+
+
+def apply_errors(form, error: ValidationError):
+    """Put a service's ValidationError on the form: field errors where the field exists."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def enrolment_for(request, pk):
+    return get_enrolment_for_user(request, pk, *CASE_ROLES)
+
+
+def enrolment_url(enrolment):
+    return reverse("modules:enrolment", args=[enrolment.pk])
+
+
+def participant_url(participant):
+    try:
+        return reverse("participant_detail", args=[participant.pk])
+    except NoReverseMatch:
+        return None
+
+
+def placement_for(request, pk):
+    placement = (
+        Placement.objects.select_related(
+            "module", "enrolment", "enrolment__participant", "enrolment__team"
+        )
+        .filter(pk=pk, enrolment__team_id__in=get_access(request.user).team_ids(*CASE_ROLES))
+        .first()
+    )
+    if placement is None:
+        raise Http404
+    return placement
+
+
+def review_for(request, pk):
+    review = (
+        Review.objects.select_related(
+            "placement",
+            "placement__module",
+            "placement__enrolment",
+            "placement__enrolment__participant",
+            "placement__enrolment__team",
+        )
+        .filter(
+            pk=pk,
+            placement__enrolment__team_id__in=get_access(request.user).team_ids(*CASE_ROLES),
+        )
+        .first()
+    )
+    if review is None:
+        raise Http404
+    return review
+
+
+def waiting_entry_for(request, pk):
+    entry = (
+        WaitingListEntry.objects.select_related(
+            "module", "enrolment", "enrolment__participant", "enrolment__team"
+        )
+        .filter(pk=pk, enrolment__team_id__in=get_access(request.user).team_ids(*CASE_ROLES))
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def closed_redirect(request, enrolment):
+    """A redirect back with a message when the enrolment can no longer be changed."""
+    if enrolment.is_active:
+        return None
+    messages.error(
+        request, "Inskrivningen är avslutad eller felregistrerad och kan inte längre ändras."
+    )
+    return redirect(enrolment_url(enrolment))
+
+
+def form_page(request, *, enrolment, form, title, submit, intro="", facts=(), **extra):
+    return enrolment_page(
+        request,
+        "modules/form.html",
+        enrolment=enrolment,
+        form=form,
+        title=title,
+        submit=submit,
+        intro=intro,
+        facts=facts,
+        **extra,
+    )
+
+
+def enrolment_page(request, template, *, enrolment, **context):
+    """A form or confirmation page about one enrolment, with the way back to it."""
+    return render(
+        request,
+        template,
+        {
+            "enrolment": enrolment,
+            "participant_url": participant_url(enrolment.participant),
+            "cancel_url": enrolment_url(enrolment),
+            **context,
+        },
+    )
+
+
+def placement_facts(placement):
+    return [
+        ("Deltagare", str(placement.enrolment.participant)),
+        ("Modul", placement.module.name),
+        ("Startdatum", iso(placement.start_date)),
+        ("Nästa utvärdering senast", iso(placement.next_review_due)),
+    ]

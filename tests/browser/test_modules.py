@@ -1,0 +1,109 @@
+"""A handledare places a participant, books and records the 3-party meeting, and finds the
+deadlines; the unit manager decides a management approval. Every page passes axe-core."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from modules.models import ManagementApproval, Placement
+from rehab.models import Enrolment, Team
+from tests.browser.conftest import assert_accessible, login
+from tests.factories import ParticipantFactory
+
+PASSWORD = "webbläsartest-lösenord"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def enrolment(db):
+    from django.contrib.auth import get_user_model
+
+    call_command(
+        "seed_demo",
+        "--participants",
+        "0",
+        "--password",
+        PASSWORD,
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
+    start = timezone.localdate() - datetime.timedelta(days=120)
+    return Enrolment.objects.create(
+        participant=ParticipantFactory(first_name="Greta", last_name="Webbtest"),
+        team=Team.objects.get(name="Rehabteamet"),
+        referrer="AF",
+        start_date=start,
+        responsible=get_user_model().objects.get(username="handledare"),
+    )
+
+
+def test_handledare_places_books_and_records_a_review(page, live_server, enrolment):
+    login(page, live_server, "handledare", PASSWORD)
+    page.goto(f"{live_server.url}/moduler/inskrivning/{enrolment.pk}/")
+    assert page.get_by_role("heading", name="Moduler och frister – Greta Webbtest").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Placera i modul").click()
+    page.get_by_label("Modul").select_option(label="Portalen (0 av 30 platser upptagna)")
+    page.get_by_label("Startdatum").fill(enrolment.start_date.isoformat())
+    assert_accessible(page)
+    page.get_by_role("button", name="Placera").click()
+    assert "Deltagaren är placerad i Portalen" in page.locator("main").inner_text()
+    placement = Placement.objects.get(enrolment=enrolment)
+    assert "Försenad" in page.locator("main").inner_text()  # review was due a month ago
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/moduler/frister/")
+    assert "Greta Webbtest" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("link", name="Greta Webbtest").click()
+
+    page.get_by_role("link", name="Boka trepartsmöte").click()
+    page.get_by_label("Datum för trepartsmötet").fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="Boka").click()
+    assert "Trepartsmötet är bokat" in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="Registrera mötet").click()
+    page.get_by_label("Deltagaren närvarade").check()
+    page.get_by_label("Modulpersonal närvarade").check()
+    page.get_by_label("Utvärderade mål").fill("Kommer varje vecka till fikagruppen.")
+    page.get_by_label("Förläng").check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Registrera").click()
+    assert "placeringen förlängd" in page.locator("main").inner_text()
+    placement.refresh_from_db()
+    assert placement.extensions == 1
+
+    page.get_by_role("link", name="Förläng").click()
+    assert "Portalen kan bara förlängas 1 gång." in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/moduler/frister/")
+    assert "0 frister" in page.locator("main").inner_text()  # the review is months away now
+    page.goto(f"{live_server.url}/moduler/modul/{placement.module_id}/")
+    assert "Greta Webbtest" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/moduler/")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/moduler/frister/kalender/")
+    page.get_by_role("button", name="Skapa kalenderlänk").click()
+    assert page.get_by_label("Kalenderlänk").input_value().endswith(".ics")
+    assert_accessible(page)
+
+
+def test_unit_manager_decides_a_management_approval(page, live_server, enrolment):
+    ManagementApproval.objects.create(enrolment=enrolment, requested_date=enrolment.start_date)
+    login(page, live_server, "admin", PASSWORD)
+    page.goto(f"{live_server.url}/moduler/ledningsgruppsbeslut/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Registrera beslut för Greta Webbtest").click()
+    page.get_by_label("Godkänt", exact=True).check()
+    page.get_by_label("Beslutsdatum").fill(timezone.localdate().isoformat())
+    until = enrolment.start_date + datetime.timedelta(days=800)
+    page.get_by_label("Godkänt till och med").fill(until.isoformat())
+    assert_accessible(page)
+    page.get_by_role("button", name="Registrera beslutet").click()
+    assert "godkänt till och med" in page.locator("main").inner_text()
+    assert ManagementApproval.objects.get().status == "approved"
+    assert_accessible(page)
