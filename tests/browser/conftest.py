@@ -1,12 +1,15 @@
 """Playwright driving Debian's chromium against the live test server, with axe-core."""
 
+import io
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 AXE = (Path(__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+DEMO_PASSWORD = "webbläsartest-lösenord"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -64,3 +67,11 @@ def login(page, live_server, username, password):
 
 if os.environ.get("REQUIRE_BROWSER") and shutil.which("chromium") is None:
     raise RuntimeError("REQUIRE_BROWSER är satt men chromium saknas")
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo organisation and users (no participants), all with DEMO_PASSWORD."""
+    call_command(
+        "seed_demo", "--participants", "0", "--password", DEMO_PASSWORD, stdout=io.StringIO()
+    )

@@ -1,21 +1,12 @@
 """A handledare's main path in the browser: register, enrol, write a note, exit."""
 
 import pytest
-from django.core.management import call_command
 
 from rehab.models import Enrolment
+from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
 
-PASSWORD = "webbläsartest-lösenord"
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(db):
-    call_command(
-        "seed_demo", "--participants", "0", "--password", PASSWORD, stdout=open("/dev/null", "w")
-    )  # noqa: SIM115
 
 
 def test_register_enrol_note_exit(page, live_server, demo):

@@ -1,29 +1,15 @@
 """The unit manager imports enrolments from a spreadsheet through the browser."""
 
-from pathlib import Path
-
 import pytest
-from django.core.management import call_command
 
 from rehab.models import Enrolment
+from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
+from tests.data import EXAMPLE_CSV
 
-PASSWORD = "webbläsartest-lösenord"
-EXAMPLE = Path("/work/shared/examples/enrolments_example.csv")
+EXAMPLE = EXAMPLE_CSV
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(db):
-    call_command(
-        "seed_demo",
-        "--participants",
-        "0",
-        "--password",
-        PASSWORD,
-        stdout=open("/dev/null", "w"),  # noqa: SIM115
-    )
 
 
 def open_upload_page(page, live_server):

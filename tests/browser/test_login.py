@@ -1,20 +1,11 @@
 """Each demo role logs in through the browser and lands on its own start page."""
 
 import pytest
-from django.core.management import call_command
 
+from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
 
-PASSWORD = "webbläsartest-lösenord"
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(db):
-    call_command(
-        "seed_demo", "--participants", "0", "--password", PASSWORD, stdout=open("/dev/null", "w")
-    )  # noqa: SIM115
 
 
 def test_login_page_is_accessible(page, live_server, demo):

@@ -5,21 +5,14 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from referrals import services
 from referrals.models import Referral
 from rehab.models import Referrer, Team
+from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
 
-PASSWORD = "webbläsartest-lösenord"
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", "--password", PASSWORD, stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_handledare_registers_assesses_and_accepts_a_referral(page, live_server, demo):

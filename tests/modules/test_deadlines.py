@@ -4,7 +4,6 @@ example of ../shared/examples."""
 import csv
 import datetime
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -20,7 +19,7 @@ from tests.factories import EnrolmentFactory, ParticipantFactory
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+from tests.data import EXAMPLES  # noqa: E402
 
 
 def _deadlines(*, as_of, within=30, team=None):

@@ -14,8 +14,9 @@ from openpyxl import Workbook
 
 from modules.models import Placement
 from rehab.models import AuditEvent, Enrolment, Participant
+from tests.data import EXAMPLE_CSV
 
-EXAMPLE = Path("/work/shared/examples/enrolments_example.csv")
+EXAMPLE = EXAMPLE_CSV
 PROJECT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,6 @@
 
 import base64
 import datetime
-from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
@@ -14,9 +13,10 @@ from modules.models import Placement
 from rehab.models import AuditEvent, Enrolment, Membership, Participant
 from reporting import importing
 from reporting.import_views import SESSION_KEY
+from tests.data import EXAMPLE_CSV
 from tests.factories import TeamFactory, UserFactory
 
-EXAMPLE = Path("/work/shared/examples/enrolments_example.csv")
+EXAMPLE = EXAMPLE_CSV
 
 pytestmark = pytest.mark.django_db
 
