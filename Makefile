@@ -47,6 +47,7 @@ pytest: install
 test: lint check pytest
 
 messages: install
+	DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=tests
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
