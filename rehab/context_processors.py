@@ -20,6 +20,8 @@ def navigation(request):
         items.append((_("My teams"), reverse("team_list")))
     if access.has_role(ADMIN):
         items.append((_("Import"), reverse("import_upload")))
+    if access.has_role(ADMIN, FORBUND):
+        items.append((_("Board report"), reverse("board_report")))
     if access.has_role(FORBUND, STYRGRUPP) or access.has_role(ADMIN):
         items.append((_("Overview"), reverse("overview")))
     if user.is_staff:

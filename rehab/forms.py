@@ -16,6 +16,7 @@ from rehab.models import (
     Participant,
     Referrer,
 )
+from rehab.services import ENROLMENT_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -135,24 +136,8 @@ class EnrolmentForm(forms.ModelForm):
 
     class Meta:
         model = Enrolment
-        fields = [
-            "team",
-            "start_date",
-            "referrer",
-            "responsible",
-            "case_officer_name",
-            "case_officer_agency",
-            "case_officer_phone",
-            "case_officer_email",
-            "first_followup_date",
-            "agencies",
-            # income_start is a declared field: the model stores the set as bits.
-            "occupation_start",
-            "occupation_start_share",
-            "education",
-            "months_without_work",
-            "wellbeing_start",
-        ]
+        # income_start is a declared field: the model stores the set as bits.
+        fields = ["team", "start_date", *(f for f in ENROLMENT_FIELDS if f != "phase")]
         widgets = {"start_date": DateInput(), "first_followup_date": DateInput()}
 
     def __init__(self, *args, teams, **kwargs):

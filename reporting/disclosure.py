@@ -22,3 +22,65 @@ def suppress_table(counts: list[int]) -> tuple[list[str], str]:
     if any(c == SMALL for c in cells):
         return cells, HIDDEN if total > 4 else suppress(total)
     return cells, suppress(total)
+
+
+# --- Linked tables --------------------------------------------------------------------------
+# A board table's cells are tied together: a row's total is the sum of its K, M and X cells,
+# "aktiva under perioden" is "aktiva vid periodens ingång" plus "nya", the outcomes add up to
+# the exits, and each breakdown's column adds up to the table's total. A suppressed cell must
+# not be derivable through any of these sums.
+
+TOTAL_FIRST = "total_first"
+COMPLEMENT = "complement"
+
+
+def suppress_linked(counts: dict, equations: list[tuple]) -> dict:
+    """Display values for linked counts: {key: "<5" | "–" | "n"}.
+
+    `equations` are (total_key, [part_keys], mode), meaning total = sum(parts). Counts from 1
+    to 4 are shown as "<5"; then, until nothing changes, each sum that would reveal a hidden
+    cell gets a further cell hidden ("–"):
+
+    - TOTAL_FIRST (a row's K, M, X → total, as `suppress_table`): the total is hidden as soon
+      as any part is (and a part, should the total be the only one hidden).
+    - COMPLEMENT (a column of categories): where exactly one cell of the sum is hidden, the
+      smallest non-zero part still shown is hidden too (the total only when no part is left),
+      so that the headline totals stay visible where they can.
+    """
+    shown = {key: suppress(value) for key, value in counts.items()}
+    hidden = {key for key, text in shown.items() if text == SMALL}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts, mode in equations:
+            hidden_parts = [p for p in parts if p in hidden]
+            if mode == TOTAL_FIRST and hidden_parts:
+                if total in hidden:
+                    continue
+                candidate = total
+            else:
+                if len(hidden_parts) + (total in hidden) != 1:
+                    continue
+                candidate = _complement(counts, total, parts, hidden)
+            if candidate is None:
+                continue
+            hidden.add(candidate)
+            shown[candidate] = HIDDEN
+            changed = True
+    return shown
+
+
+def _complement(counts, total, parts, hidden):
+    visible = [p for p in parts if p not in hidden]
+    nonzero = sorted((p for p in visible if counts[p]), key=lambda p: counts[p])
+    if nonzero:
+        return nonzero[0]
+    if total not in hidden:
+        return total
+    return visible[0] if visible else None
+
+
+def ratio_disclosed(numerator: int, denominator: int) -> bool:
+    """A share may be shown to aggregate users when neither the count it is based on, nor
+    its numerator, nor the rest is from 1 to 4."""
+    return all(suppress(n) != SMALL for n in (numerator, denominator, denominator - numerator))

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from reporting import views
+
+urlpatterns = [
+    path("styrelse/", views.board_report, name="board_report"),
+    path("styrelse/text/", views.board_note_save, name="board_note_save"),
+    path("styrelse/fil/<str:fmt>/", views.board_report_export, name="board_report_export"),
+]

@@ -1,0 +1,506 @@
+"""The board's tables (SPEC §9), computed in the database.
+
+`board_table` runs a fixed number of queries whatever the number of enrolments: one
+conditional aggregation for the table and the targets, one per breakdown, one for the
+before → after matrices and one for the module names. Every statistic leaves out enrolments
+registered in error.
+
+The population of every measure is "active during the period": start ≤ to and (no exit or
+exit ≥ from). Exits within the period, new enrolments and those active at the period's start
+are all subsets of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan, LessThanOrEqual
+
+from modules.models import Module, Placement
+from rehab.models import (
+    INCOME_BITS,
+    Enrolment,
+    ExitOutcome,
+    Gender,
+    Goal,
+    IncomeSource,
+    Occupation,
+    Referrer,
+    Team,
+)
+
+GENDERS = (Gender.K.value, Gender.M.value, Gender.X.value)
+TOTAL = "total"
+COLUMNS = (*GENDERS, TOTAL)
+
+ONE_DECIMAL = Decimal("0.1")
+
+# SPEC §9, in the order of the table and of /work/shared/examples/board_2024H1_expected.csv.
+# (key, Swedish heading, unit)
+ROWS = [
+    ("aktiva_under_perioden", "Antal aktiva under perioden", "antal"),
+    ("aktiva_vid_periodens_start", "Antal aktiva vid periodens ingång", "antal"),
+    ("nya_under_perioden", "Antal nya under perioden", "antal"),
+    ("avslut_totalt", "Antal avslut totalt", "antal"),
+    (ExitOutcome.TIDIGT_AVHOPP.value, "Varav tidiga avhopp", "antal"),
+    (ExitOutcome.ARBETE.value, "Antal i arbete", "antal"),
+    (ExitOutcome.STUDIER.value, "Antal i studier", "antal"),
+    (ExitOutcome.ANNAN_REHAB.value, "Antal till annan arbetslivsinriktad rehab", "antal"),
+    (ExitOutcome.MEDICINSK_REHAB.value, "Antal till medicinsk rehab", "antal"),
+    (ExitOutcome.ERSATTNING.value, "Antal till aktivitets- eller sjukersättning", "antal"),
+    (ExitOutcome.ANNAT.value, "Antal till annat, t.ex. social praktik", "antal"),
+    ("genomstromningstid_dagar_snitt", "Genomströmningstid i snitt", "dagar"),
+    (
+        "tid_utan_arbete_manader_snitt",
+        "Tid utan arbete eller studier före start i snitt",
+        "månader",
+    ),
+]
+OUTCOME_KEYS = list(ExitOutcome.values)
+MEAN_KEYS = {"genomstromningstid_dagar_snitt", "tid_utan_arbete_manader_snitt"}
+
+# REBUS's targets, used where a team has not set its own (Team.target_*_pct).
+TARGETS = [
+    ("stegforflyttning", "Stegförflyttning", "target_step_pct"),
+    ("arbete_eller_studier", "Arbete eller studier", "target_work_pct"),
+    ("okat_valmaende", "Ökat välmående", "target_wellbeing_pct"),
+]
+TARGET_DEFINITIONS = {
+    "stegforflyttning": "Avslutade med minst ett uppnått delmål, av alla avslutade",
+    "arbete_eller_studier": "Avslutade till arbete eller studier, av alla avslutade",
+    "okat_valmaende": (
+        "Avslutade som skattar sitt välmående högre vid avslut än vid start, "
+        "av avslutade med båda skattningarna"
+    ),
+}
+
+AGE_BANDS = ["16–29", "30–49", "50–64", "övrigt"]
+AGE_LIMITS = [(16, 29), (30, 49), (50, 64)]
+NO_MODULE = "Ingen modul"
+MISSING = "saknas"
+MISSING_LABEL = "Uppgift saknas"
+
+
+def round_half_away(value: Decimal) -> Decimal:
+    """One decimal, halves away from zero (2.25 → 2.3, −2.25 → −2.3)."""
+    return value.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def mean(total: int | None, n: int) -> Decimal | None:
+    """The mean of n values summing to `total`, rounded to one decimal; None for n = 0."""
+    if not n:
+        return None
+    return round_half_away(Decimal(total or 0) / Decimal(n))
+
+
+def percent(numerator: int, denominator: int) -> Decimal | None:
+    if not denominator:
+        return None
+    return round_half_away(Decimal(numerator * 100) / Decimal(denominator))
+
+
+# --- Result types ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measure of §9: counts, or means with the number of enrolments behind each."""
+
+    key: str
+    heading: str
+    unit: str
+    values: dict[str, int | Decimal | None]
+    bases: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_mean(self) -> bool:
+        return self.key in MEAN_KEYS
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    heading: str
+    definition: str
+    numerators: dict[str, int]
+    denominators: dict[str, int]
+    target_pct: int | None
+
+    def pct(self, column: str = TOTAL) -> Decimal | None:
+        return percent(self.numerators[column], self.denominators[column])
+
+    @property
+    def reached(self) -> bool | None:
+        pct = self.pct()
+        if pct is None or self.target_pct is None:
+            return None
+        return pct >= self.target_pct
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    label: str
+    active: dict[str, int]
+    new: int
+    exits: int
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str
+    heading: str
+    category: str
+    rows: list[BreakdownRow]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Before → after counts over the period's exits. `additive` when each exit falls in
+    exactly one row and one column (occupation); income sources may be several at once."""
+
+    key: str
+    heading: str
+    keys: list[str]
+    labels: list[str]
+    cells: list[list[int]]
+    row_totals: list[int]
+    col_totals: list[int]
+    total: int
+    additive: bool
+
+
+@dataclass(frozen=True)
+class BoardTable:
+    teams: list[Team]
+    date_from: date
+    date_to: date
+    rows: list[Row]
+    targets: list[Target]
+    breakdowns: list[Breakdown]
+    matrices: list[Matrix]
+
+    def row(self, key: str) -> Row:
+        return next(r for r in self.rows if r.key == key)
+
+
+# --- Queries --------------------------------------------------------------------------------
+
+
+def _period_filters(date_from: date, date_to: date) -> dict[str, Q]:
+    exits = Q(exit_date__lte=date_to)
+    filters = {
+        "aktiva_under_perioden": Q(),
+        "aktiva_vid_periodens_start": Q(start_date__lt=date_from),
+        "nya_under_perioden": Q(start_date__gte=date_from),
+        "avslut_totalt": exits,
+    }
+    for code in OUTCOME_KEYS:
+        filters[code] = exits & Q(exit_outcome=code)
+    return filters
+
+
+def gender_q(column: str) -> Q:
+    return Q() if column == TOTAL else Q(participant__gender=column)
+
+
+def active_enrolments(teams, date_from: date, date_to: date):
+    """Enrolments active during the period: the population of every measure."""
+    return Enrolment.objects.filter(
+        Q(exit_date__isnull=True) | Q(exit_date__gte=date_from),
+        team__in=teams,
+        registered_in_error=False,
+        start_date__lte=date_to,
+    )
+
+
+def _days(total) -> int:
+    """A summed duration as whole days (both backends return a timedelta for a DurationField
+    sum; None when nothing was summed)."""
+    if total is None:
+        return 0
+    if isinstance(total, timedelta):
+        return total.days
+    return int(total)
+
+
+def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
+    """The §9 table for the teams (one, or all of a förbund) and the period [from, to].
+
+    Module breakdown: each enrolment counts under the module of its latest placement held
+    during the period (started on or before `to` and not ended before `from`), which is the
+    placement open at the period's end, or for those who left or moved, the last one they had
+    in the period. Enrolments without a placement in the period count as "Ingen modul".
+
+    Age band: age at enrolment start, from the birth date where known, else the age reached
+    during the start year (birth year only, e.g. anonymous participants).
+    """
+    teams = list(teams)
+    active = active_enrolments(teams, date_from, date_to)
+    filters = _period_filters(date_from, date_to)
+    rows, targets = _table_and_targets(active, filters, teams)
+    return BoardTable(
+        teams=teams,
+        date_from=date_from,
+        date_to=date_to,
+        rows=rows,
+        targets=targets,
+        breakdowns=_breakdowns(active, filters, teams, date_from, date_to),
+        matrices=_matrices(active.filter(filters["avslut_totalt"])),
+    )
+
+
+def _table_and_targets(active, filters, teams):
+    exits = filters["avslut_totalt"]
+    duration = ExpressionWrapper(F("exit_date") - F("start_date"), output_field=DurationField())
+    achieved_subgoal = Exists(
+        Goal.objects.filter(
+            enrolment=OuterRef("pk"), parent__isnull=False, status=Goal.Status.ACHIEVED
+        )
+    )
+    both_scores = Q(wellbeing_start__isnull=False, wellbeing_exit__isnull=False)
+    target_filters = {
+        "stegforflyttning": (exits & Q(achieved_subgoal), exits),
+        "arbete_eller_studier": (
+            exits & Q(exit_outcome__in=[ExitOutcome.ARBETE, ExitOutcome.STUDIER]),
+            exits,
+        ),
+        "okat_valmaende": (
+            exits & both_scores & Q(wellbeing_exit__gt=F("wellbeing_start")),
+            exits & both_scores,
+        ),
+    }
+    has_months = Q(months_without_work__isnull=False)
+    aggregates = {}
+    for column in COLUMNS:
+        gender = gender_q(column)
+        for key, condition in filters.items():
+            aggregates[f"{key}__{column}"] = Count("pk", filter=condition & gender)
+        aggregates[f"days__{column}"] = Sum(duration, filter=exits & gender)
+        aggregates[f"months__{column}"] = Sum("months_without_work", filter=has_months & gender)
+        aggregates[f"months_n__{column}"] = Count("pk", filter=has_months & gender)
+        for key, (numerator, denominator) in target_filters.items():
+            aggregates[f"{key}__num__{column}"] = Count("pk", filter=numerator & gender)
+            aggregates[f"{key}__den__{column}"] = Count("pk", filter=denominator & gender)
+    result = active.aggregate(**aggregates)
+
+    rows = []
+    for key, heading, unit in ROWS:
+        if key == "genomstromningstid_dagar_snitt":
+            bases = {c: result[f"avslut_totalt__{c}"] for c in COLUMNS}
+            values = {c: mean(_days(result[f"days__{c}"]), bases[c]) for c in COLUMNS}
+        elif key == "tid_utan_arbete_manader_snitt":
+            bases = {c: result[f"months_n__{c}"] for c in COLUMNS}
+            values = {c: mean(result[f"months__{c}"], bases[c]) for c in COLUMNS}
+        else:
+            bases = {}
+            values = {c: result[f"{key}__{c}"] for c in COLUMNS}
+        rows.append(Row(key=key, heading=heading, unit=unit, values=values, bases=bases))
+
+    targets = [
+        Target(
+            key=key,
+            heading=heading,
+            definition=TARGET_DEFINITIONS[key],
+            numerators={c: result[f"{key}__num__{c}"] for c in COLUMNS},
+            denominators={c: result[f"{key}__den__{c}"] for c in COLUMNS},
+            target_pct=_common_target(teams, attribute),
+        )
+        for key, heading, attribute in TARGETS
+    ]
+    return rows, targets
+
+
+def _common_target(teams, attribute) -> int | None:
+    """The teams' target value; None when the teams have set different ones."""
+    values = {getattr(team, attribute) for team in teams}
+    return values.pop() if len(values) == 1 else None
+
+
+def _breakdown_aggregates(filters):
+    aggregates = {f"active__{c}": Count("pk", filter=gender_q(c)) for c in COLUMNS}
+    aggregates["new"] = Count("pk", filter=filters["nya_under_perioden"])
+    aggregates["exits"] = Count("pk", filter=filters["avslut_totalt"])
+    return aggregates
+
+
+def _breakdown_row(key, label, values) -> BreakdownRow:
+    return BreakdownRow(
+        key=str(key),
+        label=label,
+        active={c: values.get(f"active__{c}", 0) for c in COLUMNS},
+        new=values.get("new", 0),
+        exits=values.get("exits", 0),
+    )
+
+
+def _grouped(queryset, group_field, filters) -> dict:
+    aggregates = _breakdown_aggregates(filters)
+    return {
+        values.pop(group_field): values
+        for values in queryset.values(group_field).annotate(**aggregates).order_by(group_field)
+    }
+
+
+def _age_at_start():
+    """Age in whole years on the enrolment's start date; from the birth year alone (the age
+    reached during the start year) where the birth date is unknown."""
+    birth_date = F("participant__birth_date")
+    start_day = ExtractMonth("start_date") * 100 + ExtractDay("start_date")
+    birthday = ExtractMonth(birth_date) * 100 + ExtractDay(birth_date)
+    before_birthday = Case(
+        When(LessThan(start_day, birthday), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    # With no birth date the comparison is NULL, so the case gives 0.
+    birth_year = Coalesce(
+        ExtractYear(birth_date), F("participant__birth_year"), output_field=IntegerField()
+    )
+    return ExtractYear("start_date") - birth_year - before_birthday
+
+
+def _age_band():
+    age = _age_at_start()
+    return Case(
+        *(
+            When(GreaterThanOrEqual(age, low) & LessThanOrEqual(age, high), then=Value(band))
+            for band, (low, high) in zip(AGE_BANDS, AGE_LIMITS, strict=False)
+        ),
+        default=Value(AGE_BANDS[-1]),
+    )
+
+
+def _breakdowns(active, filters, teams, date_from, date_to) -> list[Breakdown]:
+    by_kommun = _grouped(
+        active.annotate(kommun_name=F("participant__kommun__name")), "kommun_name", filters
+    )
+    kommun_rows = [_breakdown_row(name, name, values) for name, values in by_kommun.items()]
+
+    by_referrer = _grouped(active, "referrer", filters)
+    referrer_rows = [
+        _breakdown_row(code, label, by_referrer.get(code, {})) for code, label in Referrer.choices
+    ]
+
+    banded = active.annotate(band=_age_band())
+    by_band = _grouped(banded, "band", filters)
+    band_rows = [_breakdown_row(band, band, by_band.get(band, {})) for band in AGE_BANDS]
+
+    held = Placement.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=date_from),
+        enrolment=OuterRef("pk"),
+        start_date__lte=date_to,
+    ).order_by("-start_date", "-pk")
+    by_module = _grouped(
+        active.annotate(module_held=Subquery(held.values("module_id")[:1])),
+        "module_held",
+        filters,
+    )
+    module_rows = []
+    several_teams = len(teams) > 1
+    for module in Module.objects.filter(team__in=teams).select_related("team"):
+        label = f"{module.name} ({module.team.name})" if several_teams else module.name
+        module_rows.append(_breakdown_row(module.pk, label, by_module.get(module.pk, {})))
+    module_rows.append(_breakdown_row("ingen", NO_MODULE, by_module.get(None, {})))
+
+    return [
+        Breakdown("kommun", "Per kommun", "Kommun", kommun_rows),
+        Breakdown("remittent", "Per remittent", "Remittent", referrer_rows),
+        Breakdown("modul", "Per modul", "Modul", module_rows),
+        Breakdown("aldersgrupp", "Per åldersgrupp", "Åldersgrupp vid start", band_rows),
+    ]
+
+
+def income_has(field_name: str, source: str) -> Q:
+    """The enrolment's income bit set (at start or exit) includes `source`."""
+    bit = INCOME_BITS[source]
+    return Q(Exact(F(field_name).bitand(bit), bit))
+
+
+def income_missing(field_name: str) -> Q:
+    return Q(**{f"{field_name}__isnull": True}) | Q(**{field_name: 0})
+
+
+def occupation_is(field_name: str, code: str) -> Q:
+    return Q(**{field_name: code})
+
+
+def occupation_missing(field_name: str) -> Q:
+    return Q(**{field_name: ""}) | Q(**{f"{field_name}__isnull": True})
+
+
+def income_categories(field_name: str) -> list[tuple[str, str, Q]]:
+    return [
+        *((code, label, income_has(field_name, code)) for code, label in IncomeSource.choices),
+        (MISSING, MISSING_LABEL, income_missing(field_name)),
+    ]
+
+
+def occupation_categories(field_name: str) -> list[tuple[str, str, Q]]:
+    return [
+        *((code, label, occupation_is(field_name, code)) for code, label in Occupation.choices),
+        (MISSING, MISSING_LABEL, occupation_missing(field_name)),
+    ]
+
+
+def _matrices(exits) -> list[Matrix]:
+    specs = [
+        (
+            "forsorjning",
+            "Försörjning före → efter",
+            income_categories("income_start"),
+            income_categories("income_exit"),
+            False,
+        ),
+        (
+            "sysselsattning",
+            "Sysselsättning före → efter",
+            occupation_categories("occupation_start"),
+            occupation_categories("occupation_exit"),
+            True,
+        ),
+    ]
+    aggregates = {"n": Count("pk")}
+    for key, _heading, before, after, _additive in specs:
+        for i, (_c, _l, q_before) in enumerate(before):
+            aggregates[f"{key}__row__{i}"] = Count("pk", filter=q_before)
+            for j, (_c2, _l2, q_after) in enumerate(after):
+                aggregates[f"{key}__{i}__{j}"] = Count("pk", filter=q_before & q_after)
+        for j, (_c, _l, q_after) in enumerate(after):
+            aggregates[f"{key}__col__{j}"] = Count("pk", filter=q_after)
+    result = exits.aggregate(**aggregates)
+    matrices = []
+    for key, heading, before, _after, additive in specs:
+        size = len(before)
+        matrices.append(
+            Matrix(
+                key=key,
+                heading=heading,
+                keys=[code for code, _label, _q in before],
+                labels=[label for _code, label, _q in before],
+                cells=[[result[f"{key}__{i}__{j}"] for j in range(size)] for i in range(size)],
+                row_totals=[result[f"{key}__row__{i}"] for i in range(size)],
+                col_totals=[result[f"{key}__col__{j}"] for j in range(size)],
+                total=result["n"],
+                additive=additive,
+            )
+        )
+    return matrices

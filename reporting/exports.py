@@ -1,0 +1,273 @@
+"""The board report as files: CSV (SPEC §12), Excel, PDF, and the national follow-up CSV.
+
+Every writer takes an already disclosure-controlled `BoardView` (see presentation.py), so a
+file never shows more than the page would to the same user.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from reporting.board import COLUMNS
+from reporting.national import HEADER as NATIONAL_HEADER
+from reporting.presentation import BREAKDOWN_COLUMNS, COLUMN_HEADINGS, BoardView, Cell, cell_text
+
+CSV_HEADER = ["key", "K", "M", "X", "total"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@dataclass(frozen=True)
+class ReportHeading:
+    """What every file says about itself: whose report, which period, made when."""
+
+    scope_label: str
+    team_names: list[str]
+    date_from: date
+    date_to: date
+    made: date
+    note: str = ""
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.date_from:%Y-%m-%d} – {self.date_to:%Y-%m-%d}"
+
+    @property
+    def period_name(self) -> str:
+        return period_name(self.date_from, self.date_to)
+
+
+def period_name(date_from: date, date_to: date) -> str:
+    """“Första halvåret 2024” or “Helåret 2024” where the period is one; else empty."""
+    year = date_from.year
+    if date_from == date(year, 1, 1) and date_to == date(year, 6, 30):
+        return f"Första halvåret {year}"
+    if date_from == date(year, 1, 1) and date_to == date(year, 12, 31):
+        return f"Helåret {year}"
+    return ""
+
+
+def filename(
+    scope_name: str, date_from: date, date_to: date, extension: str, prefix="styrelserapport"
+):
+    slug = slugify(scope_name.replace("å", "a").replace("ä", "a").replace("ö", "o")) or "team"
+    return f"{prefix}_{slug}_{date_from:%Y-%m-%d}_{date_to:%Y-%m-%d}.{extension}"
+
+
+def escape_text(value: str) -> str:
+    """Text that a spreadsheet would take for a formula gets a leading apostrophe."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_cell(value: Cell) -> str:
+    return escape_text(cell_text(value, decimal_comma=False))
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def board_csv(view: BoardView) -> str:
+    """SPEC §12: header key,K,M,X,total and one row per key in the order of §9. RFC 4180 line
+    ends, as in the worked example and the deadlines command."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in view.rows:
+        writer.writerow([row.key, *(_csv_cell(row.cells[c]) for c in COLUMNS)])
+    return out.getvalue()
+
+
+def national_csv(rows: list[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(NATIONAL_HEADER)
+    for row in rows:
+        writer.writerow([escape_text(str(v)) if isinstance(v, str) else _csv_cell(v) for v in row])
+    return out.getvalue()
+
+
+# --- Excel ----------------------------------------------------------------------------------
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+THIN = Side(style="thin", color="8EA9C1")
+HEADER_BORDER = Border(bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+class _Sheet:
+    """A worksheet filled top to bottom: title block, then tables."""
+
+    def __init__(self, sheet, heading: ReportHeading, title: str):
+        self.sheet = sheet
+        self.row = 1
+        self.widths: dict[int, int] = {}
+        self.put(1, title, font=TITLE)
+        self.row += 1
+        self.put(1, heading.scope_label, font=BOLD)
+        self.row += 1
+        period = heading.period_label
+        if heading.period_name:
+            period = f"{period} ({heading.period_name.lower()})"
+        self.put(1, f"Period: {period}")
+        self.row += 1
+        self.put(1, f"Framtagen: {heading.made:%Y-%m-%d}")
+        self.row += 2
+
+    def put(self, column: int, value, *, font=None, fill=None, number_format=None):
+        cell = self.sheet.cell(row=self.row, column=column)
+        if isinstance(value, str):
+            cell.value = escape_text(value)
+            cell.data_type = "s"
+        else:
+            cell.value = value
+        if font:
+            cell.font = font
+        if fill:
+            cell.fill = fill
+            cell.border = HEADER_BORDER
+        if number_format:
+            cell.number_format = number_format
+        if isinstance(value, str) and len(value) < 60:
+            self.widths[column] = max(self.widths.get(column, 8), len(value) + 2)
+        return cell
+
+    def header(self, values: list[str]):
+        for i, value in enumerate(values, start=1):
+            self.put(i, value, font=BOLD, fill=HEADER_FILL)
+        self.row += 1
+
+    def values(self, label: str, cells: list[Cell], *, label_font=None):
+        self.put(1, label, font=label_font)
+        for i, value in enumerate(cells, start=2):
+            if isinstance(value, Decimal):
+                self.put(i, value, number_format="0.0")
+            elif value is None:
+                self.put(i, "")
+            else:
+                self.put(i, value)
+                if isinstance(value, str):
+                    self.sheet.cell(row=self.row, column=i).alignment = Alignment(
+                        horizontal="right"
+                    )
+        self.row += 1
+
+    def finish(self, freeze_row: int | None = None):
+        for column, width in self.widths.items():
+            self.sheet.column_dimensions[get_column_letter(column)].width = min(width, 60)
+        if freeze_row:
+            self.sheet.freeze_panes = f"B{freeze_row}"
+
+
+def board_xlsx(view: BoardView, heading: ReportHeading) -> bytes:
+    """Excel: the table with §9's Swedish headings, the targets, one sheet per breakdown and
+    one per matrix."""
+    book = Workbook()
+    table = _Sheet(book.active, heading, "Styrelsens tabell")
+    table.sheet.title = "Tabell"
+    if heading.note:
+        table.put(1, "Text till styrelsen", font=BOLD)
+        table.row += 1
+        note = table.put(1, heading.note)
+        note.alignment = WRAP
+        table.sheet.merge_cells(
+            start_row=table.row, start_column=1, end_row=table.row, end_column=6
+        )
+        table.sheet.row_dimensions[table.row].height = min(
+            15 * (heading.note.count("\n") + 2 + len(heading.note) // 90), 400
+        )
+        table.row += 2
+    freeze = table.row + 1
+    table.header(["Mått", "Enhet", *(COLUMN_HEADINGS[c] for c in COLUMNS)])
+    for row in view.rows:
+        table.put(2, row.unit)
+        table.put(1, row.heading)
+        for i, c in enumerate(COLUMNS, start=3):
+            value = row.cells[c]
+            if isinstance(value, Decimal):
+                table.put(i, value, number_format="0.0")
+            elif value is None:
+                table.put(i, "")
+            else:
+                table.put(i, value)
+        table.row += 1
+    if view.legend:
+        table.row += 1
+        table.put(1, view.legend).alignment = WRAP
+    table.finish(freeze)
+
+    targets = _Sheet(book.create_sheet("Mål"), heading, "Mål")
+    targets.header(
+        ["Mål", "Målvärde (%)", *(f"{COLUMN_HEADINGS[c]} (%)" for c in COLUMNS), "Definition"]
+    )
+    for target in view.targets:
+        targets.put(1, target.heading)
+        targets.put(2, target.target_pct if target.target_pct is not None else "olika per team")
+        for i, c in enumerate(COLUMNS, start=3):
+            value = target.cells[c]
+            targets.put(i, value if value is not None else "", number_format="0.0")
+        targets.put(7, target.definition)
+        targets.row += 1
+    targets.finish()
+
+    for breakdown in view.breakdowns:
+        sheet = _Sheet(book.create_sheet(breakdown.heading), heading, breakdown.heading)
+        freeze = sheet.row + 1
+        sheet.header([breakdown.category, *(h for _c, h in BREAKDOWN_COLUMNS)])
+        for label, cells in breakdown.rows:
+            sheet.values(label, cells)
+        sheet.finish(freeze)
+
+    for matrix in view.matrices:
+        sheet = _Sheet(book.create_sheet(matrix.heading.split(" ")[0]), heading, matrix.heading)
+        sheet.put(1, "Avslutade under perioden: rader = vid start, kolumner = vid avslut.")
+        sheet.row += 1
+        freeze = sheet.row + 1
+        sheet.header(["Före \\ efter", *matrix.labels, "Summa vid start"])
+        for label, cells, total in zip(
+            matrix.labels, matrix.cells, matrix.row_totals, strict=True
+        ):
+            sheet.values(label, [*cells, total])
+        sheet.values("Summa vid avslut", [*matrix.col_totals, matrix.total], label_font=BOLD)
+        if not matrix.additive:
+            sheet.row += 1
+            sheet.put(
+                1,
+                "En deltagare kan ha flera försörjningskällor, så raderna summerar inte "
+                "till antalet avslutade.",
+            )
+        sheet.finish(freeze)
+
+    book.properties.title = f"Styrelserapport {heading.scope_label} {heading.period_label}"
+    book.properties.creator = "Finsam ärendehantering"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def board_pdf(view: BoardView, heading: ReportHeading) -> bytes:
+    """A printable board report, tagged for accessibility (PDF/UA-1)."""
+    from weasyprint import CSS, HTML
+
+    html = render_to_string("reporting/board_pdf.html", {"view": view, "heading": heading})
+    css = render_to_string("reporting/board_pdf.css")
+    return HTML(string=html).write_pdf(stylesheets=[CSS(string=css)], pdf_variant="pdf/ua-1")

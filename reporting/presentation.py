@@ -1,0 +1,264 @@
+"""What a viewer sees of a board table: exact numbers for the admin of every team in it,
+and for everyone else (förbund officers) the disclosure-controlled view of SPEC §11.
+
+Suppression is applied here once, on the server; the page and every export (CSV, Excel,
+PDF) render the same `BoardView`. A cell is an int or Decimal where it is shown, a string
+("<5" or "–") where it is withheld, and None where there is nothing to show (a mean without
+values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from reporting.board import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, BoardTable
+from reporting.disclosure import (
+    COMPLEMENT,
+    HIDDEN,
+    SMALL,
+    TOTAL_FIRST,
+    ratio_disclosed,
+    suppress_linked,
+)
+
+Cell = int | Decimal | str | None
+
+BREAKDOWN_COLUMNS = [
+    ("K", "Aktiva K"),
+    ("M", "Aktiva M"),
+    ("X", "Aktiva X"),
+    (TOTAL, "Aktiva totalt"),
+    ("new", "Nya"),
+    ("exits", "Avslut"),
+]
+COLUMN_HEADINGS = {"K": "K", "M": "M", "X": "X", TOTAL: "Totalt"}
+MIN_BASE = 5
+
+LEGEND = (
+    "Antal från 1 till 4 visas som ”<5”. ”–” betyder att värdet döljs eftersom ett dolt "
+    "antal annars skulle kunna räknas fram. Medelvärden och andelar visas bara när de bygger "
+    "på minst 5 inskrivningar."
+)
+
+
+@dataclass(frozen=True)
+class ViewRow:
+    key: str
+    heading: str
+    unit: str
+    cells: dict[str, Cell]
+
+
+@dataclass(frozen=True)
+class ViewTarget:
+    key: str
+    heading: str
+    definition: str
+    target_pct: int | None
+    cells: dict[str, Cell]
+    detail: str | None
+    reached: bool | None
+
+
+@dataclass(frozen=True)
+class ViewBreakdown:
+    key: str
+    heading: str
+    category: str
+    rows: list[tuple[str, list[Cell]]]
+
+
+@dataclass(frozen=True)
+class ViewMatrix:
+    key: str
+    heading: str
+    labels: list[str]
+    cells: list[list[Cell]]
+    row_totals: list[Cell]
+    col_totals: list[Cell]
+    total: Cell
+    additive: bool
+
+    @property
+    def rows(self) -> list[tuple[str, list[Cell], Cell]]:
+        return list(zip(self.labels, self.cells, self.row_totals, strict=True))
+
+
+@dataclass(frozen=True)
+class BoardView:
+    exact: bool
+    rows: list[ViewRow]
+    targets: list[ViewTarget]
+    breakdowns: list[ViewBreakdown]
+    matrices: list[ViewMatrix]
+
+    @property
+    def legend(self) -> str:
+        return "" if self.exact else LEGEND
+
+
+def present(table: BoardTable, *, exact: bool) -> BoardView:
+    counts, equations = linked_counts(table)
+    shown = (
+        dict(counts)
+        if exact
+        else {k: _as_cell(v) for k, v in suppress_linked(counts, equations).items()}
+    )
+    rows = []
+    for row in table.rows:
+        if row.is_mean:
+            cells = _means(row.values, row.bases, exact)
+        else:
+            cells = {c: shown[("t", row.key, c)] for c in COLUMNS}
+        rows.append(ViewRow(row.key, row.heading, row.unit, cells))
+    targets = [_target(target, exact) for target in table.targets]
+    breakdowns = [
+        ViewBreakdown(
+            b.key,
+            b.heading,
+            b.category,
+            [
+                (r.label, [shown[("b", b.key, r.key, c)] for c, _h in BREAKDOWN_COLUMNS])
+                for r in b.rows
+            ],
+        )
+        for b in table.breakdowns
+    ]
+    matrices = []
+    for m in table.matrices:
+        size = len(m.labels)
+        matrices.append(
+            ViewMatrix(
+                key=m.key,
+                heading=m.heading,
+                labels=m.labels,
+                cells=[[shown[("m", m.key, i, j)] for j in range(size)] for i in range(size)],
+                row_totals=[shown[("m", m.key, "row", i)] for i in range(size)],
+                col_totals=[shown[("m", m.key, "col", j)] for j in range(size)],
+                total=shown[("t", "avslut_totalt", TOTAL)],
+                additive=m.additive,
+            )
+        )
+    return BoardView(exact, rows, targets, breakdowns, matrices)
+
+
+def _as_cell(text: str) -> Cell:
+    return text if text in (SMALL, HIDDEN) else int(text)
+
+
+def linked_counts(table: BoardTable):
+    """Every count of the table as one system of sums, for `suppress_linked`."""
+    counts: dict = {}
+    equations: list = []
+    for row in table.rows:
+        if row.is_mean:
+            continue
+        for c in COLUMNS:
+            counts[("t", row.key, c)] = row.values[c]
+        equations.append(
+            (("t", row.key, TOTAL), [("t", row.key, g) for g in GENDERS], TOTAL_FIRST)
+        )
+    for c in COLUMNS:
+        equations.append(
+            (
+                ("t", "aktiva_under_perioden", c),
+                [("t", "aktiva_vid_periodens_start", c), ("t", "nya_under_perioden", c)],
+                COMPLEMENT,
+            )
+        )
+        equations.append(
+            (("t", "avslut_totalt", c), [("t", code, c) for code in OUTCOME_KEYS], COMPLEMENT)
+        )
+
+    totals_of = {
+        **{c: ("t", "aktiva_under_perioden", c) for c in COLUMNS},
+        "new": ("t", "nya_under_perioden", TOTAL),
+        "exits": ("t", "avslut_totalt", TOTAL),
+    }
+    for b in table.breakdowns:
+        for r in b.rows:
+            values = {**r.active, "new": r.new, "exits": r.exits}
+            for c, _heading in BREAKDOWN_COLUMNS:
+                counts[("b", b.key, r.key, c)] = values[c]
+            equations.append(
+                (
+                    ("b", b.key, r.key, TOTAL),
+                    [("b", b.key, r.key, g) for g in GENDERS],
+                    TOTAL_FIRST,
+                )
+            )
+        for c, _heading in BREAKDOWN_COLUMNS:
+            equations.append((totals_of[c], [("b", b.key, r.key, c) for r in b.rows], COMPLEMENT))
+
+    grand = ("t", "avslut_totalt", TOTAL)
+    for m in table.matrices:
+        size = len(m.labels)
+        for i in range(size):
+            counts[("m", m.key, "row", i)] = m.row_totals[i]
+            counts[("m", m.key, "col", i)] = m.col_totals[i]
+            for j in range(size):
+                counts[("m", m.key, i, j)] = m.cells[i][j]
+        # Income sources may be several at once, so there the sums below are not exact: they
+        # still protect, since a margin with a single non-zero cell would reveal that cell.
+        for i in range(size):
+            row_cells = [("m", m.key, i, j) for j in range(size)]
+            col_cells = [("m", m.key, j, i) for j in range(size)]
+            equations.append((("m", m.key, "row", i), row_cells, COMPLEMENT))
+            equations.append((("m", m.key, "col", i), col_cells, COMPLEMENT))
+        equations.append((grand, [("m", m.key, "row", i) for i in range(size)], COMPLEMENT))
+        equations.append((grand, [("m", m.key, "col", i) for i in range(size)], COMPLEMENT))
+    return counts, equations
+
+
+def _means(values, bases, exact) -> dict[str, Cell]:
+    """Means for aggregate users only where based on at least 5 enrolments; the total mean is
+    withheld too when a gender's is, since the total and the other means would reveal it."""
+    if exact:
+        return dict(values)
+    cells: dict[str, Cell] = {}
+    for g in GENDERS:
+        cells[g] = values[g] if bases[g] >= MIN_BASE or not bases[g] else HIDDEN
+    withheld = any(cells[g] == HIDDEN for g in GENDERS)
+    if not bases[TOTAL]:
+        cells[TOTAL] = None
+    else:
+        cells[TOTAL] = HIDDEN if withheld or bases[TOTAL] < MIN_BASE else values[TOTAL]
+    return cells
+
+
+def _target(target, exact) -> ViewTarget:
+    cells: dict[str, Cell] = {}
+    for c in COLUMNS:
+        num, den = target.numerators[c], target.denominators[c]
+        if not den:
+            cells[c] = None
+        elif exact or ratio_disclosed(num, den):
+            cells[c] = target.pct(c)
+        else:
+            cells[c] = HIDDEN
+    if not exact and any(cells[g] == HIDDEN for g in GENDERS) and cells[TOTAL] is not None:
+        cells[TOTAL] = HIDDEN
+    detail = None
+    if exact:
+        detail = f"{target.numerators[TOTAL]} av {target.denominators[TOTAL]}"
+    reached = target.reached if isinstance(cells[TOTAL], Decimal) else None
+    return ViewTarget(
+        key=target.key,
+        heading=target.heading,
+        definition=target.definition,
+        target_pct=target.target_pct,
+        cells=cells,
+        detail=detail,
+        reached=reached,
+    )
+
+
+def cell_text(value: Cell, *, decimal_comma: bool = True) -> str:
+    """A cell as text: Swedish decimal comma on pages and in the PDF, a point in CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if decimal_comma else text
+    return str(value)

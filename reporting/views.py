@@ -1,0 +1,168 @@
+"""The board report pages and files: for the admin of the team(s) with exact numbers, for
+förbund officers disclosure-controlled. Nothing here reads personal data."""
+
+from datetime import date
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from rehab.access import ADMIN, FORBUND, role_required
+from reporting import exports, services
+from reporting.board import board_table
+from reporting.forms import BoardNoteForm, BoardReportForm
+from reporting.national import national_cells, national_followup
+from reporting.presentation import present
+from reporting.selectors import board_note, board_scopes, is_exact_for
+
+FORMATS = ("csv", "xlsx", "pdf", "nationell")
+
+
+def _report_form(request, data, *, defaults=True):
+    scopes = board_scopes(request.user)
+    today = timezone.localdate()
+    if defaults and (data is None or "scope" not in data):
+        # First visit: the first report the user may open, this year so far.
+        data = {
+            "scope": scopes[0].key if scopes else "",
+            "fran": date(today.year, 1, 1).isoformat(),
+            "till": today.isoformat(),
+            "ar": str(today.year),
+        }
+    return BoardReportForm(data, scopes=scopes), scopes
+
+
+def _query(scope, date_from, date_to):
+    return urlencode(
+        {"scope": scope.key, "fran": date_from.isoformat(), "till": date_to.isoformat()}
+    )
+
+
+def _page(request, form, scopes, *, note_form=None, status=200):
+    context = {"form": form, "scopes": scopes}
+    if form.is_valid():
+        scope, date_from, date_to = (
+            form.selected_scope,
+            form.cleaned_data["fran"],
+            form.cleaned_data["till"],
+        )
+        exact = is_exact_for(request.user, scope)
+        table = board_table(teams=scope.teams, date_from=date_from, date_to=date_to)
+        note = board_note(scope, date_from, date_to)
+        # Show the dates the quick choices resolved to.
+        context["form"] = BoardReportForm(
+            initial={
+                "scope": scope.key,
+                "fran": date_from,
+                "till": date_to,
+                "ar": form.cleaned_data.get("ar") or date_from.year,
+            },
+            scopes=scopes,
+        )
+        context.update(
+            scope=scope,
+            date_from=date_from,
+            date_to=date_to,
+            period_name=exports.period_name(date_from, date_to),
+            view=present(table, exact=exact),
+            exact=exact,
+            note=note,
+            note_form=note_form or (BoardNoteForm(instance=note) if exact else None),
+            query=_query(scope, date_from, date_to),
+        )
+    return render(request, "reporting/board.html", context, status=status)
+
+
+@require_GET
+@role_required(ADMIN, FORBUND)
+def board_report(request):
+    form, scopes = _report_form(request, request.GET or None)
+    if not scopes:
+        return render(request, "reporting/board.html", {"form": None, "scopes": []})
+    return _page(request, form, scopes, status=200 if form.is_valid() else 400)
+
+
+@require_GET
+@role_required(ADMIN, FORBUND)
+def board_report_export(request, fmt):
+    if fmt not in FORMATS:
+        raise Http404
+    form, scopes = _report_form(request, request.GET)
+    if not form.is_valid():
+        messages.error(request, "Filen kunde inte skapas: rätta uppgifterna nedan.")
+        return _page(request, form, scopes, status=400)
+    scope, date_from, date_to = (
+        form.selected_scope,
+        form.cleaned_data["fran"],
+        form.cleaned_data["till"],
+    )
+    exact = is_exact_for(request.user, scope)
+    if fmt == "nationell":
+        report = national_followup(teams=scope.teams, date_from=date_from, date_to=date_to)
+        # A byte-order mark so that Excel reads the Swedish headings as UTF-8.
+        body = "\ufeff" + exports.national_csv(national_cells(report, exact=exact))
+        name = exports.filename(
+            scope.slug_name, date_from, date_to, "csv", prefix="uppfoljning_finsam"
+        )
+        return _attachment(body.encode("utf-8"), "csv", name)
+    view = present(
+        board_table(teams=scope.teams, date_from=date_from, date_to=date_to), exact=exact
+    )
+    name = exports.filename(scope.slug_name, date_from, date_to, fmt)
+    if fmt == "csv":
+        return _attachment(exports.board_csv(view).encode("utf-8"), fmt, name)
+    note = board_note(scope, date_from, date_to)
+    heading = exports.ReportHeading(
+        scope_label=scope.label,
+        team_names=[t.name for t in scope.teams],
+        date_from=date_from,
+        date_to=date_to,
+        made=timezone.localdate(),
+        note=note.text if note else "",
+    )
+    if fmt == "xlsx":
+        return _attachment(exports.board_xlsx(view, heading), fmt, name)
+    return _attachment(exports.board_pdf(view, heading), fmt, name)
+
+
+def _attachment(body: bytes, fmt: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@role_required(ADMIN)
+def board_note_save(request):
+    form, scopes = _report_form(request, request.POST, defaults=False)
+    if not form.is_valid():
+        messages.error(request, "Texten sparades inte: rapport och period måste anges.")
+        return _page(request, form, scopes, status=400)
+    scope, date_from, date_to = (
+        form.selected_scope,
+        form.cleaned_data["fran"],
+        form.cleaned_data["till"],
+    )
+    if not is_exact_for(request.user, scope):
+        raise PermissionDenied("Bara enhetschefen för teamet kan skriva texten till styrelsen.")
+    note_form = BoardNoteForm(request.POST)
+    if note_form.is_valid():
+        try:
+            services.board_note_save(
+                scope=scope,
+                date_from=date_from,
+                date_to=date_to,
+                text=note_form.cleaned_data["text"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            note_form.add_error("text", error)
+        else:
+            messages.success(request, "Texten till styrelsen är sparad.")
+            return redirect(f"{reverse('board_report')}?{_query(scope, date_from, date_to)}")
+    return _page(request, form, scopes, note_form=note_form, status=400)

@@ -1,0 +1,85 @@
+"""The unit manager opens the board report, picks the first half-year, reads the table and
+downloads the Excel file; the förbund officer sees the same report with small counts hidden."""
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+
+from rehab.models import Team
+from tests.browser.conftest import assert_accessible, login
+from tests.reporting.conftest import load_example
+
+PASSWORD = "webbläsartest-lösenord"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo(db):
+    call_command(
+        "seed_demo",
+        "--participants",
+        "0",
+        "--password",
+        PASSWORD,
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
+    load_example(Team.objects.get(name="Rehabteamet"))
+
+
+def _first_half_2024(page, live_server, username):
+    login(page, live_server, username, PASSWORD)
+    page.goto(f"{live_server.url}/rapporter/styrelse/")
+    assert page.get_by_role("heading", name="Styrelserapport", exact=True).is_visible()
+    assert_accessible(page)
+    page.get_by_label("Rapport för").select_option(label="Rehabteamet")
+    page.get_by_label("År", exact=True).fill("2024")
+    page.get_by_role("button", name="Första halvåret").click()
+    page.wait_for_load_state()
+
+
+def test_admin_reads_the_half_year_table_and_downloads_excel(page, live_server, demo, tmp_path):
+    _first_half_2024(page, live_server, "admin")
+    assert page.get_by_role("heading", name="Rehabteamet, 2024-01-01 – 2024-06-30").is_visible()
+    table = page.get_by_role("table", name="Mått enligt styrelsens tabell")
+    active = table.get_by_role("row", name="Antal aktiva under perioden")
+    assert active.inner_text().split() == [
+        "Antal",
+        "aktiva",
+        "under",
+        "perioden",
+        "5",
+        "4",
+        "1",
+        "10",
+    ]
+    assert "342,3" in table.inner_text()
+    assert page.get_by_label("Från och med").input_value() == "2024-01-01"
+    assert page.get_by_label("Till och med").input_value() == "2024-06-30"
+    assert_accessible(page)
+
+    page.get_by_label("Text till styrelsen").fill("Fler nya deltagare än väntat.")
+    page.get_by_role("button", name="Spara texten").click()
+    page.wait_for_load_state()
+    assert "Texten till styrelsen är sparad." in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Excel").click()
+    download = download_info.value
+    assert download.suggested_filename == "styrelserapport_rehabteamet_2024-01-01_2024-06-30.xlsx"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    book = openpyxl.load_workbook(target)
+    rows = list(book["Tabell"].iter_rows(values_only=True))
+    assert ("Antal aktiva under perioden", "antal", 5, 4, 1, 10) in rows
+    assert any(row[0] == "Fler nya deltagare än väntat." for row in rows)
+
+
+def test_forbund_officer_sees_small_counts_hidden(page, live_server, demo):
+    _first_half_2024(page, live_server, "forbund")
+    table = page.get_by_role("table", name="Mått enligt styrelsens tabell")
+    active = table.get_by_role("row", name="Antal aktiva under perioden")
+    assert active.inner_text().split()[-4:] == ["5", "<5", "<5", "–"]
+    assert page.get_by_role("button", name="Spara texten").count() == 0
+    assert_accessible(page)
