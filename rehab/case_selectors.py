@@ -6,7 +6,7 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 
 from modules.models import Module, Placement
 from rehab.access import enrolments_for, get_access
-from rehab.models import Deviation, Enrolment, Goal, JournalNote
+from rehab.models import Deviation, Enrolment, ExitFollowUp, Goal, JournalNote
 from rehab.services import deviation_is_late
 
 CASELOAD_SORTS = {
@@ -82,6 +82,11 @@ def participant_enrolments(participant, user):
                 to_attr="all_notes",
             ),
             Prefetch("deviations", queryset=Deviation.objects.all(), to_attr="all_deviations"),
+            Prefetch(
+                "exit_followups",
+                queryset=ExitFollowUp.objects.order_by("months_after"),
+                to_attr="all_exit_followups",
+            ),
         )
         .order_by("exit_date", "-start_date")
     )

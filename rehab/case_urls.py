@@ -24,6 +24,11 @@ urlpatterns = [
         views.enrolment_mark_error,
         name="enrolment_mark_error",
     ),
+    path(
+        "inskrivning/<int:pk>/uppfoljning-efter-avslut/",
+        views.exit_followup_create,
+        name="exit_followup_create",
+    ),
     path("inskrivning/<int:pk>/mal/ny/", views.goal_create, name="goal_create"),
     path("mal/<int:pk>/status/", views.goal_status, name="goal_status"),
     path("inskrivning/<int:pk>/anteckning/ny/", views.note_create, name="note_create"),

@@ -491,3 +491,18 @@ def deviation_create(request, pk):
         title="Rapportera avvikelse",
         success="Avvikelsen är registrerad.",
     )
+
+
+@role_required(*CASE_ROLES)
+def exit_followup_create(request, pk):
+    enrolment = get_enrolment_for_user(request, pk)
+    form = forms.ExitFollowUpForm(request.POST or None)
+    return _simple_form_view(
+        request,
+        enrolment,
+        form,
+        save=lambda d: services.exit_followup_record(enrolment=enrolment, by=request.user, **d),
+        template="rehab/simple_form.html",
+        title="Uppföljning efter avslut",
+        success="Uppföljningen är sparad.",
+    )

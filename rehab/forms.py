@@ -6,6 +6,7 @@ from rehab.models import (
     Agency,
     Deviation,
     Enrolment,
+    ExitFollowUp,
     ExitOutcome,
     Gender,
     Goal,
@@ -288,3 +289,17 @@ class DeviationForm(forms.ModelForm):
             "reported_at": "Avvikelser rapporteras till ordinarie handläggare samma dag. "
             "Lämna tomt om den ännu inte är rapporterad.",
         }
+
+
+class ExitFollowUpForm(forms.Form):
+    months_after = forms.TypedChoiceField(
+        label="Uppföljning efter", choices=ExitFollowUp.After.choices, coerce=int
+    )
+    date = forms.DateField(label="Datum", widget=DateInput())
+    occupation = forms.ChoiceField(label="Sysselsättning", choices=Occupation.choices)
+    income = forms.MultipleChoiceField(
+        label="Försörjning",
+        choices=IncomeSource.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -14,6 +14,7 @@ from rehab import audit, personnummer
 from rehab.models import (
     Deviation,
     Enrolment,
+    ExitFollowUp,
     ExitOutcome,
     Goal,
     JournalNote,
@@ -517,3 +518,44 @@ def deviation_create(
         changes={"description": description, "late": deviation_is_late(deviation)},
     )
     return deviation
+
+
+@transaction.atomic
+def exit_followup_record(
+    *, enrolment: Enrolment, months_after: int, date, occupation: str, income=(), by
+) -> ExitFollowUp:
+    """SPEC §8: optional follow-ups 3, 6 and 12 months after exit show whether results
+    last."""
+    if enrolment.exit_date is None or enrolment.registered_in_error:
+        raise ValidationError(
+            "Uppföljning efter avslut kan bara göras för en avslutad inskrivning."
+        )
+    if months_after not in ExitFollowUp.After.values:
+        raise ValidationError({"months_after": "Välj 3, 6 eller 12 månader."})
+    if date < enrolment.exit_date:
+        raise ValidationError(
+            {
+                "date": "Uppföljningen kan inte ligga före avslutet "
+                f"({enrolment.exit_date:%Y-%m-%d})."
+            }
+        )
+    _not_in_future(date, "date", "Datumet")
+    if ExitFollowUp.objects.filter(enrolment=enrolment, months_after=months_after).exists():
+        raise ValidationError(
+            {"months_after": f"Uppföljningen efter {months_after} månader är redan registrerad."}
+        )
+    followup = ExitFollowUp.objects.create(
+        enrolment=enrolment,
+        months_after=months_after,
+        date=date,
+        occupation=occupation,
+        income=income_to_bits(income),
+    )
+    audit.record(
+        user=by,
+        action="exit_followup_record",
+        obj=followup,
+        participant_id=enrolment.participant_id,
+        changes={"months_after": months_after, "date": date},
+    )
+    return followup

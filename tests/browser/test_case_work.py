@@ -1,4 +1,4 @@
-"""A handledare's main path in the browser: register, enrol, write a note, exit."""
+"""A handledare's main path in the browser: referral → enrolment → note → exit."""
 
 import pytest
 
@@ -9,11 +9,26 @@ from tests.browser.conftest import assert_accessible, login
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_register_enrol_note_exit(page, live_server, demo):
+def test_referral_enrolment_note_exit(page, live_server, demo):
     login(page, live_server, "handledare", PASSWORD)
-    page.get_by_role("link", name="Deltagare", exact=True).click()
-    assert_accessible(page)
-    page.get_by_role("link", name="Ny deltagare").click()
+    main = page.locator("main")
+    page.get_by_role("link", name="Remisser", exact=True).click()
+    page.get_by_role("link", name="Registrera remiss").click()
+    page.get_by_label("Remittent").select_option("AF")
+    page.get_by_label("Handläggarens namn").fill("Petra Lindwall")
+    page.get_by_label("Handläggarens myndighet/enhet").fill("Arbetsförmedlingen Ludvika")
+    page.get_by_label("Behov").fill("Behöver samordnat stöd för att närma sig arbete.")
+    page.get_by_label("Mottagen").fill("2024-01-10")
+    page.get_by_role("button", name="Spara remissen").click()
+    page.get_by_label("Datum").fill("2024-01-12")
+    page.get_by_role("button", name="Ta upp för bedömning").click()
+    page.get_by_label("Datum").fill("2024-01-20")
+    page.get_by_role("button", name="Anta remissen").click()
+    assert "Remissen är nu antagen." in main.inner_text()
+
+    # From the accepted referral to registering the person.
+    page.get_by_role("link", name="Skriv in deltagaren").click()
+    assert page.get_by_role("heading", name="Ny deltagare").is_visible()
     assert_accessible(page)
 
     # A wrong check digit is refused in Swedish, and nothing is lost.
@@ -31,9 +46,10 @@ def test_register_enrol_note_exit(page, live_server, demo):
 
     # Enrolment form, pre-filled with the team and the responsible handledare.
     assert "Skriv in Anna Berg" in page.locator("h1").inner_text()
+    # Pre-filled from the referral.
+    assert page.get_by_label("Ordinarie handläggare").input_value() == "Petra Lindwall"
     assert_accessible(page)
     page.get_by_label("Startdatum").fill("2024-02-01")
-    page.get_by_label("Remittent").select_option("AF")
     page.get_by_label("Arbetsförmedlingen").check()
     page.get_by_label("Försäkringskassan").check()
     page.get_by_label("Självskattat välmående vid start (1–10)").fill("4")
@@ -63,4 +79,8 @@ def test_register_enrol_note_exit(page, live_server, demo):
     assert "Avslutet är registrerat" in page.locator("main").inner_text()
     assert "Avslutad 2024-09-30" in page.locator("main").inner_text()
     assert_accessible(page)
-    assert Enrolment.objects.get().exit_outcome == "annat"
+    enrolment = Enrolment.objects.get()
+    assert enrolment.exit_outcome == "annat"
+    # The referral was marked enrolled and is listed on the participant page.
+    assert enrolment.referrals.get().status == "enrolled"
+    assert "Inskriven" in main.inner_text()

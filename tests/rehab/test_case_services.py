@@ -342,3 +342,58 @@ class TestCaseNotes:
                 reported_to="AF",
                 by=handledare_a,
             )
+
+
+class TestExitFollowUp:
+    def _exited(self, team, by):
+        return _exit(EnrolmentFactory(team=team, start_date=D(2024, 1, 1)), by)
+
+    def test_follow_ups_after_3_6_and_12_months(self, rehab_team, handledare_a):
+        e = self._exited(rehab_team, handledare_a)
+        for months, day in ((3, D(2024, 9, 1)), (6, D(2024, 12, 1)), (12, D(2025, 6, 1))):
+            services.exit_followup_record(
+                enrolment=e,
+                months_after=months,
+                date=day,
+                occupation="forvarvsarbete",
+                income=["ingen"],
+                by=handledare_a,
+            )
+        assert list(e.exit_followups.values_list("months_after", flat=True)) == [3, 6, 12]
+        assert AuditEvent.objects.filter(action="exit_followup_record").count() == 3
+
+    def test_second_follow_up_for_the_same_interval_is_refused(self, rehab_team, handledare_a):
+        e = self._exited(rehab_team, handledare_a)
+        services.exit_followup_record(
+            enrolment=e, months_after=3, date=D(2024, 9, 1), occupation="studier", by=handledare_a
+        )
+        with pytest.raises(ValidationError, match="redan registrerad"):
+            services.exit_followup_record(
+                enrolment=e,
+                months_after=3,
+                date=D(2024, 9, 2),
+                occupation="studier",
+                by=handledare_a,
+            )
+
+    def test_follow_up_before_exit_or_of_active_enrolment_is_refused(
+        self, rehab_team, handledare_a
+    ):
+        e = self._exited(rehab_team, handledare_a)
+        with pytest.raises(ValidationError, match="före avslutet"):
+            services.exit_followup_record(
+                enrolment=e,
+                months_after=3,
+                date=D(2024, 5, 1),
+                occupation="studier",
+                by=handledare_a,
+            )
+        active = EnrolmentFactory(team=rehab_team)
+        with pytest.raises(ValidationError, match="avslutad inskrivning"):
+            services.exit_followup_record(
+                enrolment=active,
+                months_after=3,
+                date=D(2024, 9, 1),
+                occupation="studier",
+                by=handledare_a,
+            )

@@ -348,3 +348,24 @@ def test_undo_exit_through_confirmation_page(client, admin_user, rehab_team):
     e.refresh_from_db()
     assert e.exit_date is None
     assert AuditEvent.objects.filter(action="enrolment_undo_exit").exists()
+
+
+def test_exit_follow_up_through_the_form(client, personas, rehab_team):
+    e = EnrolmentFactory(
+        team=rehab_team, start_date=D(2024, 1, 1), exit_date=D(2024, 3, 1), exit_outcome="arbete"
+    )
+    url = reverse("exit_followup_create", args=[e.pk])
+    for persona, status in (("handledare_b", 404), ("forbund", 403), ("styrgrupp", 403)):
+        client.force_login(personas[persona])
+        assert client.get(url).status_code == status
+    client.force_login(personas["handledare_a"])
+    page = client.get(reverse("participant_detail", args=[e.participant_id]))
+    assert url in page.content.decode()
+    bad = client.post(url, {"months_after": 3, "date": "2024-02-01", "occupation": "studier"})
+    assert "före avslutet" in bad.content.decode()
+    ok = client.post(
+        url,
+        {"months_after": 3, "date": "2024-06-01", "occupation": "studier", "income": ["ingen"]},
+    )
+    assert ok.status_code == 302
+    assert e.exit_followups.get().months_after == 3
