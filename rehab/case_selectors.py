@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
 from modules.models import Module, Placement
 from rehab.access import enrolments_for, get_access
@@ -87,6 +87,10 @@ def participant_enrolments(participant, user):
                 queryset=ExitFollowUp.objects.order_by("months_after"),
                 to_attr="all_exit_followups",
             ),
+        )
+        .annotate(
+            attended=Count("attendances", filter=Q(attendances__present=True)),
+            attendance_recorded=Count("attendances", distinct=True),
         )
         .order_by("exit_date", "-start_date")
     )

@@ -3,6 +3,8 @@ from django.urls import path
 from rehab import case_views as views
 
 urlpatterns = [
+    path("team/<int:pk>/aktiviteter/", views.activity_list, name="activity_list"),
+    path("aktivitet/<int:pk>/", views.activity_detail, name="activity_detail"),
     path("deltagare/", views.caseload, name="caseload"),
     path("deltagare/ny/", views.participant_create, name="participant_create"),
     path(

@@ -4,10 +4,11 @@ deviations and exit. Thin views: authorise, validate a form, call one service, r
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rehab import case_selectors, forms, services
@@ -21,7 +22,7 @@ from rehab.access import (
     role_required,
     teams_for,
 )
-from rehab.models import Goal, Team
+from rehab.models import Goal, GroupActivity, Team
 
 CASE_ROLES = (HANDLEDARE, ADMIN)
 SEARCH_SESSION_KEY = "caseload_q"
@@ -505,4 +506,59 @@ def exit_followup_create(request, pk):
         template="rehab/simple_form.html",
         title="Uppföljning efter avslut",
         success="Uppföljningen är sparad.",
+    )
+
+
+# --- Group activities and attendance --------------------------------------------------------
+
+
+@role_required(*CASE_ROLES)
+def activity_list(request, pk):
+    """The team's group activities, and a form to schedule a new one."""
+    from rehab.views import _get_team_for_user
+
+    team = _get_team_for_user(request, pk)
+    form = forms.ActivityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.activity_create(team=team, by=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            _apply_errors(form, e)
+        else:
+            messages.success(request, f"{activity} är inlagd.")
+            return redirect("activity_detail", pk=activity.pk)
+    activities = team.activities.annotate(
+        present=Count("attendances", filter=Q(attendances__present=True)),
+        recorded=Count("attendances"),
+    ).order_by("-date", "-pk")
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("sida"))
+    return render(request, "rehab/activity_list.html", {"team": team, "form": form, "page": page})
+
+
+@role_required(*CASE_ROLES)
+def activity_detail(request, pk):
+    """Tick who attended: the team's participants enrolled on the activity's day."""
+    activity = get_object_or_404(GroupActivity.objects.select_related("team"), pk=pk)
+    if not get_access(request.user).is_member(activity.team_id):
+        raise Http404
+    if request.method == "POST":
+        try:
+            count = services.attendance_record(
+                activity=activity, present_ids=request.POST.getlist("present"), by=request.user
+            )
+        except (ValidationError, ValueError) as e:
+            messages.error(request, " ".join(getattr(e, "messages", [str(e)])))
+        else:
+            messages.success(request, f"Närvaron är sparad: {count} närvarande.")
+            return redirect("activity_list", pk=activity.team_id)
+    present = set(activity.attendances.filter(present=True).values_list("enrolment_id", flat=True))
+    return render(
+        request,
+        "rehab/activity_detail.html",
+        {
+            "activity": activity,
+            "enrolments": services.activity_participants(activity),
+            "present": present,
+            "can_record": activity.date <= timezone.localdate(),
+        },
     )

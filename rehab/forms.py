@@ -10,6 +10,7 @@ from rehab.models import (
     ExitOutcome,
     Gender,
     Goal,
+    GroupActivity,
     IncomeSource,
     JournalNote,
     Kommun,
@@ -303,3 +304,10 @@ class ExitFollowUpForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class ActivityForm(forms.ModelForm):
+    class Meta:
+        model = GroupActivity
+        fields = ["date", "title", "kind"]
+        widgets = {"date": DateInput()}

@@ -8,15 +8,18 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rehab import audit, personnummer
 from rehab.models import (
+    Attendance,
     Deviation,
     Enrolment,
     ExitFollowUp,
     ExitOutcome,
     Goal,
+    GroupActivity,
     JournalNote,
     Participant,
     income_to_bits,
@@ -559,3 +562,59 @@ def exit_followup_record(
         changes={"months_after": months_after, "date": date},
     )
     return followup
+
+
+# --- Group activities and attendance --------------------------------------------------------
+
+
+@transaction.atomic
+def activity_create(*, team, date, title: str, kind: str, by) -> GroupActivity:
+    if team.is_triage:
+        raise ValidationError("Ett En väg in-team har inga gruppaktiviteter.")
+    if not title.strip():
+        raise ValidationError({"title": "Ange vad aktiviteten heter."})
+    activity = GroupActivity.objects.create(
+        team=team, date=date, title=title.strip(), kind=kind, created_by=by
+    )
+    audit.record(
+        user=by, action="activity_create", obj=activity, changes={"team": team.pk, "date": date}
+    )
+    return activity
+
+
+def activity_participants(activity: GroupActivity):
+    """The enrolments active on the activity's day: those whose attendance is recorded."""
+    return (
+        Enrolment.objects.filter(
+            team_id=activity.team_id,
+            registered_in_error=False,
+            start_date__lte=activity.date,
+        )
+        .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=activity.date))
+        .select_related("participant")
+        .order_by("participant__last_name", "participant__first_name", "pk")
+    )
+
+
+@transaction.atomic
+def attendance_record(*, activity: GroupActivity, present_ids, by) -> int:
+    """Record who attended; everyone else active that day is recorded as absent."""
+    if activity.date > _today():
+        raise ValidationError("Närvaro kan registreras först på aktivitetens dag.")
+    present_ids = {int(i) for i in present_ids}
+    enrolments = list(activity_participants(activity).values_list("pk", flat=True))
+    unknown = present_ids - set(enrolments)
+    if unknown:
+        raise ValidationError("Någon av de markerade deltagarna var inte inskriven den dagen.")
+    Attendance.objects.filter(activity=activity).delete()
+    Attendance.objects.bulk_create(
+        Attendance(activity=activity, enrolment_id=pk, present=pk in present_ids)
+        for pk in enrolments
+    )
+    audit.record(
+        user=by,
+        action="attendance_record",
+        obj=activity,
+        changes={"present": len(present_ids), "absent": len(enrolments) - len(present_ids)},
+    )
+    return len(present_ids)

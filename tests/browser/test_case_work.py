@@ -84,3 +84,26 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     # The referral was marked enrolled and is listed on the participant page.
     assert enrolment.referrals.get().status == "enrolled"
     assert "Inskriven" in main.inner_text()
+
+
+def test_group_activity_attendance(page, live_server, demo):
+    from rehab.models import Team
+    from tests.factories import EnrolmentFactory, ParticipantFactory
+
+    EnrolmentFactory(
+        team=Team.objects.get(name="Rehabteamet"),
+        participant=ParticipantFactory(first_name="Maja", last_name="Karlsson"),
+    )
+    login(page, live_server, "handledare", PASSWORD)
+    page.get_by_role("link", name="Mina team").click()
+    page.get_by_role("link", name="Rehabteamet").click()
+    page.get_by_role("link", name="Gruppaktiviteter och närvaro").click()
+    assert_accessible(page)
+    page.get_by_label("Datum").fill("2024-03-05")
+    page.get_by_label("Aktivitet").fill("Fikagrupp")
+    page.get_by_role("button", name="Lägg in").click()
+    assert_accessible(page)
+    page.get_by_label("Maja Karlsson").check()
+    page.get_by_role("button", name="Spara närvaro").click()
+    assert "Närvaron är sparad: 1 närvarande." in page.locator("main").inner_text()
+    assert "1 av 1" in page.locator("main").inner_text()
