@@ -53,7 +53,7 @@ COLUMNS = (*GENDERS, TOTAL)
 
 ONE_DECIMAL = Decimal("0.1")
 
-# SPEC §9, in the order of the table and of /work/shared/examples/board_2024H1_expected.csv.
+# SPEC §9, in the order of the table and of tests/data/examples/board_2024H1_expected.csv.
 # (key, Swedish heading, unit)
 ROWS = [
     ("aktiva_under_perioden", "Antal aktiva under perioden", "antal"),

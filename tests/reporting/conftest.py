@@ -1,4 +1,4 @@
-"""Fixtures for the board's tables: the worked example of /work/shared/examples, loaded
+"""Fixtures for the board's tables: the worked example of tests/data/examples, loaded
 directly through the ORM (small on purpose; the import command will replace it)."""
 
 import csv

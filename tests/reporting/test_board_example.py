@@ -1,4 +1,4 @@
-"""The worked example of /work/shared/examples: board_report prints the expected file."""
+"""The worked example of tests/data/examples: board_report prints the expected file."""
 
 import io
 
