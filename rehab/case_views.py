@@ -150,9 +150,7 @@ def participant_detail(request, pk):
     context = {
         "participant": participant,
         "enrolments": enrolments,
-        "has_active": any(e.is_active for e in enrolments),
         "can_enrol": _case_teams(request.user).exists(),
-        "exit_outcomes_needing_plan": True,
     }
     context.update(_partials_context(participant, enrolments, request.user))
     return render(request, "rehab/participant_detail.html", context)
@@ -245,7 +243,6 @@ def enrolment_create(request):
             case_officer_email=referral.case_officer_email,
         )
     form = forms.EnrolmentForm(request.POST or None, teams=teams, initial=initial)
-    warnings = []
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         team, start_date = data.pop("team"), data.pop("start_date")
@@ -277,7 +274,6 @@ def enrolment_create(request):
             "form": form,
             "participant": participant,
             "referral": referral,
-            "warnings": warnings,
             "title": f"Skriv in {participant}",
         },
     )

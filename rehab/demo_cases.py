@@ -20,7 +20,6 @@ from rehab.models import (
     Education,
     Enrolment,
     ExitOutcome,
-    Gender,
     Goal,
     JournalNote,
     Kommun,
@@ -532,6 +531,3 @@ def seed_participants(*, n, seed, teams, handledare, notes_per_enrolment=8):
         n=n, seed=seed, teams=teams, handledare=handledare, notes_per_enrolment=notes_per_enrolment
     )
     return save(built)
-
-
-__all__ = ["Gender", "seed_participants"]

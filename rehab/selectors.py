@@ -2,7 +2,6 @@
 
 from django.db.models import Count, Q
 
-from modules.models import Module
 from rehab.models import Membership, Team
 
 
@@ -36,7 +35,3 @@ def team_members(team):
         .select_related("user")
         .order_by("role", "user__last_name", "user__username")
     )
-
-
-def module_count_for(team_ids):
-    return Module.objects.filter(team_id__in=team_ids).count()
