@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "referrals",
     "modules",
     "reporting",
+    "privacy",
+    "accounts",
 ]
 
 MIDDLEWARE = [

@@ -24,5 +24,9 @@ urlpatterns = [
     path("moduler/", include("modules.urls")),
     path("rapporter/", include("reporting.urls")),
     path("import/", include("reporting.import_urls")),
+    path("budget/", include("reporting.budget_urls")),
+    path("instrumentpanel/", include("reporting.dashboard_urls")),
+    path("integritet/", include("privacy.urls")),
+    path("konto/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

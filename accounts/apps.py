@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Log-in, two-factor authentication, sessions and password rules."""
+
+    name = "accounts"
+    verbose_name = "Konton och inloggning"
