@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "Konton och inloggning"
+
+    def ready(self):
+        from accounts import sessions
+
+        sessions.connect()

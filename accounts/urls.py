@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from accounts import views
+
+urlpatterns = [
+    path("", views.account_detail, name="account_detail"),
+    path("tvafaktor/", views.two_factor_setup, name="two_factor_setup"),
+    path("tvafaktor/kod/", views.two_factor_verify, name="two_factor_verify"),
+    path("reservkoder/", views.recovery_codes_show, name="recovery_codes_show"),
+    path("reservkoder/nya/", views.recovery_codes_regenerate, name="recovery_codes_regenerate"),
+    path("logga-ut-overallt/", views.sessions_end_all, name="sessions_end_all"),
+    path("losenord/", views.PasswordChangeView.as_view(), name="password_change"),
+]

@@ -15,3 +15,7 @@ os.environ.setdefault(
 from rehab.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# Two-factor log-in is on in production; most tests log users in with force_login and test
+# other things. tests/accounts turns it on with the `settings` fixture.
+REQUIRE_2FA = False

@@ -1,0 +1,32 @@
+import re
+
+from django import forms
+
+CODE_CHARACTERS = re.compile(r"^[0-9a-z]+$")
+
+
+class CodeForm(forms.Form):
+    """A six-digit code from the authenticator app, or (when logging in) a recovery code."""
+
+    code = forms.CharField(
+        label="Kod",
+        max_length=32,
+        help_text="Sex siffror från appen, eller en av dina reservkoder.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def __init__(self, *args, allow_recovery=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_recovery = allow_recovery
+        if not allow_recovery:
+            self.fields["code"].help_text = "Sex siffror från appen."
+            self.fields["code"].widget.attrs["inputmode"] = "numeric"
+
+    def clean_code(self):
+        # People type codes with spaces or hyphens, as apps and our list show them grouped.
+        code = re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()
+        if not CODE_CHARACTERS.match(code):
+            raise forms.ValidationError("Koden består bara av siffror och bokstäver.")
+        if not self.allow_recovery and not (len(code) == 6 and code.isdigit()):
+            raise forms.ValidationError("Skriv de sex siffrorna som appen visar.")
+        return code
