@@ -6,3 +6,12 @@ class PrivacyConfig(AppConfig):
 
     name = "privacy"
     verbose_name = "Integritet och loggar"
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from privacy.gate import register_sqlite_function
+        from privacy.logfilter import install_on_all_handlers
+
+        connection_created.connect(register_sqlite_function, dispatch_uid="privacy_purge_gate")
+        install_on_all_handlers()

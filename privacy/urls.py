@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from privacy import views
+
+app_name = "privacy"
+
+urlpatterns = [
+    path("logg/", views.log_review, name="log_review"),
+    path("logg/csv/", views.log_csv, name="log_csv"),
+    path("registerutdrag/<int:pk>/", views.subject_access, name="subject_access"),
+    path("registerutdrag/<int:pk>/json/", views.subject_access_json, name="subject_access_json"),
+    path("registerutdrag/<int:pk>/pdf/", views.subject_access_pdf, name="subject_access_pdf"),
+    path("gallring/", views.purge_runs, name="purge_runs"),
+]

@@ -28,6 +28,7 @@ from rehab.access import (
     HANDLEDARE,
     get_access,
     get_participant_for_user,
+    log_read,
     role_required,
     teams_for,
 )
@@ -55,6 +56,13 @@ def _get_referral_for_user(request, pk) -> Referral:
     referral = selectors.get_referral_for_user(request.user, pk)
     if referral is None:
         raise Http404
+    if referral.participant_id:
+        log_read(
+            request,
+            participant_id=referral.participant_id,
+            object_type="referral",
+            object_id=referral.pk,
+        )
     return referral
 
 

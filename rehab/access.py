@@ -101,6 +101,9 @@ def role_required(*roles: str):
                 raise PermissionDenied("Din roll ger inte tillgång till sidan.")
             return view(request, *args, **kwargs)
 
+        # Read by tests/test_permission_matrix.py, which derives each view's expected answer
+        # for every persona from it.
+        wrapped.allowed_roles = frozenset(roles)
         return wrapped
 
     return decorator
@@ -136,16 +139,28 @@ def enrolments_for(user, *roles: str):
     return Enrolment.objects.filter(team_id__in=get_access(user).team_ids(*roles))
 
 
+def log_read(request, *, participant_id, object_type, object_id=""):
+    """Note in the access log that this request shows a person's data (written once per
+    request by privacy's middleware). Views that fetch a person's data without the helpers
+    below call this themselves."""
+    from privacy.recorder import note_read
+
+    note_read(request, participant_id=participant_id, object_type=object_type, object_id=object_id)
+
+
 def get_participant_for_user(request, pk):
-    """The participant if the user may see them; 404 otherwise (never confirm existence)."""
+    """The participant if the user may see them; 404 otherwise (never confirm existence).
+    The read is logged."""
     participant = participants_for(request.user).select_related("kommun").filter(pk=pk).first()
     if participant is None:
         raise Http404
+    log_read(request, participant_id=participant.pk, object_type="participant", object_id=pk)
     return participant
 
 
 def get_enrolment_for_user(request, pk, *roles: str):
-    """An enrolment in one of the user's teams (where they hold one of `roles`, if given)."""
+    """An enrolment in one of the user's teams (where they hold one of `roles`, if given).
+    The read is logged."""
     enrolment = (
         enrolments_for(request.user, *roles)
         .select_related("participant", "participant__kommun", "team", "responsible")
@@ -154,4 +169,10 @@ def get_enrolment_for_user(request, pk, *roles: str):
     )
     if enrolment is None:
         raise Http404
+    log_read(
+        request,
+        participant_id=enrolment.participant_id,
+        object_type="enrolment",
+        object_id=enrolment.pk,
+    )
     return enrolment

@@ -13,6 +13,7 @@ from rehab.access import (
     HANDLEDARE,
     get_access,
     get_enrolment_for_user,
+    log_read,
 )
 
 CASE_ROLES = (HANDLEDARE, ADMIN)
@@ -58,6 +59,12 @@ def placement_for(request, pk):
     )
     if placement is None:
         raise Http404
+    log_read(
+        request,
+        participant_id=placement.enrolment.participant_id,
+        object_type="placement",
+        object_id=placement.pk,
+    )
     return placement
 
 
@@ -78,6 +85,12 @@ def review_for(request, pk):
     )
     if review is None:
         raise Http404
+    log_read(
+        request,
+        participant_id=review.placement.enrolment.participant_id,
+        object_type="review",
+        object_id=review.pk,
+    )
     return review
 
 
@@ -91,6 +104,12 @@ def waiting_entry_for(request, pk):
     )
     if entry is None:
         raise Http404
+    log_read(
+        request,
+        participant_id=entry.enrolment.participant_id,
+        object_type="waitinglistentry",
+        object_id=entry.pk,
+    )
     return entry
 
 

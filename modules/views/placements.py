@@ -19,20 +19,14 @@ from modules.views._common import (
     placement_facts,
     placement_for,
 )
-from rehab import audit
 from rehab.access import get_access, role_required
 
 
 @role_required(*CASE_ROLES)
 def enrolment_detail(request, pk):
     enrolment = enrolment_for(request, pk)
+    # The read is in the access log (rehab.access.get_enrolment_for_user).
     summary = selectors.enrolment_modules(enrolment, today=timezone.localdate())
-    audit.record(
-        user=request.user,
-        action="enrolment_modules_view",
-        obj=enrolment,
-        participant_id=enrolment.participant_id,
-    )
     return render(
         request,
         "modules/enrolment.html",

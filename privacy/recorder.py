@@ -1,0 +1,123 @@
+"""Writing the access log.
+
+Reads are collected on the request by `note_read` and written by `AccessLogMiddleware` in one
+INSERT after the view has run, however many objects of however many people the view fetched
+(a page showing a participant, their enrolment and a placement writes one statement). Changes
+are written by `rehab.audit.record` in the service's own transaction, so a change and its log
+row commit or roll back together. The request being served is kept in a context variable so
+that `record` knows the IP address without every service taking the request as an argument.
+"""
+
+import contextvars
+import ipaddress
+
+from django.conf import settings
+
+from privacy.models import AccessLog
+
+_current_request = contextvars.ContextVar("privacy_current_request", default=None)
+
+BUFFER_ATTR = "_privacy_access_log"
+
+
+def client_ip(request) -> str | None:
+    """REMOTE_ADDR; the first X-Forwarded-For hop only when PRIVACY_TRUST_X_FORWARDED_FOR says
+    a proxy in front of the app sets that header (anyone can send it otherwise)."""
+    candidates = []
+    if getattr(settings, "PRIVACY_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        candidates.append(forwarded.split(",")[0].strip())
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def current_request():
+    return _current_request.get()
+
+
+def _role(request, user) -> str:
+    """The user's widest role, from the access already read for this request (no query)."""
+    if request is None or user is None or getattr(request, "user", None) != user:
+        return ""
+    access = getattr(request.user, "_rehab_access", None)
+    return (access.primary_role or "") if access is not None else ""
+
+
+def _action(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match is not None else request.path[:80]
+
+
+def note_read(
+    request, *, participant_id, object_type, object_id="", kind=AccessLog.Kind.READ, action=None
+):
+    """Log that this request shows `participant_id`'s personal data."""
+    if request is None or not getattr(request, "user", None) or not request.user.is_authenticated:
+        return
+    entry = AccessLog(
+        user=request.user,
+        role=_role(request, request.user),
+        kind=kind,
+        action=(action or _action(request))[:80],
+        object_type=object_type,
+        object_id=str(object_id),
+        participant_id=participant_id,
+        ip=client_ip(request),
+    )
+    buffer = getattr(request, BUFFER_ATTR, None)
+    if buffer is None:
+        # Outside the middleware (a test's RequestFactory, a misconfigured stack): write now
+        # rather than lose the read.
+        entry.save()
+        return
+    key = (entry.kind, entry.participant_id, entry.object_type, entry.object_id)
+    buffer.setdefault(key, entry)
+
+
+def note_change(*, user, action, object_type, object_id, participant_id, audit_event_id):
+    """Log a change written by a service (called by `rehab.audit.record`)."""
+    request = current_request()
+    AccessLog.objects.create(
+        user=user,
+        role=_role(request, user),
+        kind=AccessLog.Kind.CHANGE,
+        action=action[:80],
+        object_type=object_type[:60],
+        object_id=object_id,
+        participant_id=participant_id,
+        ip=client_ip(request) if request is not None else None,
+        audit_event_id=audit_event_id,
+    )
+
+
+def flush(request) -> int:
+    buffer = getattr(request, BUFFER_ATTR, None)
+    if not buffer:
+        return 0
+    entries = list(buffer.values())
+    buffer.clear()
+    AccessLog.objects.bulk_create(entries)
+    return len(entries)
+
+
+class AccessLogMiddleware:
+    """Keeps the request in reach of `rehab.audit.record` and writes the request's reads in
+    one INSERT once the response is ready. Put it last in MIDDLEWARE, next to the view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        setattr(request, BUFFER_ATTR, {})
+        token = _current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request.reset(token)
+        flush(request)
+        return response

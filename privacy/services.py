@@ -1,0 +1,277 @@
+"""Writes of the privacy app: the retention purge (gallring).
+
+Per record type, a configurable number of months after the end of the case (settings
+RETENTION_*_MONTHS; see README "Gallring"):
+
+- notes: journal notes and deviations of an ended enrolment are deleted; the free texts that
+  remain on it (goal texts, review and follow-up texts, exit plan, error reason) are blanked.
+  Goal *status*, placements, reviews, exit data and follow-ups stay: the board tables count them.
+- referrals: closed referrals (enrolled, declined, redirected, withdrawn) of a person with no
+  case left inside the period are deleted with their history; consultation topics are blanked
+  (date and agency stay, so consultation counts do not change).
+- access log: access-log rows, and the audit events about participants, older than the period.
+- identity: a person with no active enrolment, no open referral and nothing newer than the
+  period is anonymised: personnummer, names, contact details, address and consents go. Gender,
+  birth year and kommun stay; the birth date is moved inside its year so that the age at every
+  enrolment start, which the board's age bands use, stays the same.
+
+An active enrolment is never touched, and a participant with one is never anonymised. A real
+run records a PurgeRun with counts only.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from modules.models import FollowUp, Review
+from modules.rules import add_months
+from privacy.gate import purge_gate
+from privacy.models import AccessLog, PurgeRun
+from referrals.models import Consent, Consultation, Referral
+from rehab.models import AuditEvent, Deviation, Enrolment, Goal, JournalNote, Participant
+
+PURGED_TEXT = "(gallrad)"
+FINAL_REFERRAL_STATES = (
+    Referral.Status.ENROLLED,
+    Referral.Status.DECLINED,
+    Referral.Status.REDIRECTED,
+    Referral.Status.WITHDRAWN,
+)
+
+# (key, Swedish label) in the order the command prints them.
+COUNT_LABELS = [
+    ("notes", "Journalanteckningar raderade"),
+    ("deviations", "Avvikelser raderade"),
+    ("free_texts", "Fritexter tömda (mål, trepartsmöten, uppföljningar, avslutsplaner)"),
+    ("referrals", "Remisser raderade"),
+    ("consultations", "Konsultationsämnen tömda"),
+    ("access_log", "Åtkomstloggposter raderade"),
+    ("audit_events", "Granskningshändelser om deltagare raderade"),
+    ("consents", "Samtycken raderade"),
+    ("participants", "Deltagare anonymiserade"),
+]
+
+
+def cutoff(as_of: date, months: int) -> date:
+    """The latest end date whose retention period is over on `as_of`: the largest d with
+    add_months(d, months) <= as_of. (Month ends clamp: 2024-08-31 + 6 months is 2025-02-28,
+    so on 2025-02-28 the 29th, 30th and 31st of August are due too.)"""
+    d = add_months(as_of, -months)
+    while add_months(d + timedelta(days=1), months) <= as_of:
+        d += timedelta(days=1)
+    while add_months(d, months) > as_of:
+        d -= timedelta(days=1)
+    return d
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    notes: date
+    referrals: date
+    access_log: date
+    identity: date
+
+    @classmethod
+    def for_date(cls, as_of: date) -> "Cutoffs":
+        return cls(
+            notes=cutoff(as_of, settings.RETENTION_NOTES_MONTHS),
+            referrals=cutoff(as_of, settings.RETENTION_REFERRALS_MONTHS),
+            access_log=cutoff(as_of, settings.RETENTION_ACCESS_LOG_MONTHS),
+            identity=cutoff(as_of, settings.RETENTION_IDENTITY_MONTHS),
+        )
+
+
+# --- What is due ----------------------------------------------------------------------------
+
+
+def _ended_by(day: date) -> Q:
+    """Enrolments that ended on or before `day`: exited, or registered in error (which have no
+    exit date; their start counts). Active enrolments never match."""
+    return Q(exit_date__lte=day) | Q(
+        exit_date__isnull=True, registered_in_error=True, start_date__lte=day
+    )
+
+
+def ended_enrolments(day: date):
+    return Enrolment.objects.filter(_ended_by(day))
+
+
+def _free_text_querysets(day: date):
+    enrolments = ended_enrolments(day)
+    return [
+        (
+            Goal.objects.filter(enrolment__in=enrolments).exclude(text=PURGED_TEXT),
+            "text",
+            PURGED_TEXT,
+        ),
+        (
+            Review.objects.filter(placement__enrolment__in=enrolments).exclude(goals_evaluated=""),
+            "goals_evaluated",
+            "",
+        ),
+        (FollowUp.objects.filter(enrolment__in=enrolments).exclude(note=""), "note", ""),
+        (enrolments.exclude(exit_plan=""), "exit_plan", ""),
+        (enrolments.exclude(error_reason=""), "error_reason", ""),
+    ]
+
+
+def _referral_end():
+    return Coalesce("decided_date", "received_date")
+
+
+def due_referrals(day: date):
+    """Closed referrals decided on or before `day` whose person has no enrolment still running
+    or ended after `day` (a referral that led to a case stays as long as the case's notes)."""
+    later_case = Enrolment.objects.filter(participant=OuterRef("participant_id")).exclude(
+        _ended_by(day)
+    )
+    return (
+        Referral.objects.alias(ended=_referral_end())
+        .filter(status__in=FINAL_REFERRAL_STATES, ended__lte=day)
+        .exclude(Exists(later_case))
+    )
+
+
+def due_identities(day: date):
+    """Participants to anonymise: not anonymous yet, nothing running, nothing newer than
+    `day`, and at least some case history (or registered on or before `day`)."""
+    participant = OuterRef("pk")
+    enrolments = Enrolment.objects.filter(participant=participant)
+    referrals = Referral.objects.filter(participant=participant)
+    recent_referral = referrals.alias(ended=_referral_end()).filter(
+        ~Q(status__in=FINAL_REFERRAL_STATES) | Q(ended__gt=day)
+    )
+    registered_by = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    return (
+        Participant.objects.filter(is_anonymous=False)
+        .exclude(Exists(enrolments.exclude(_ended_by(day))))
+        .exclude(Exists(recent_referral))
+        .filter(Exists(enrolments) | Exists(referrals) | Q(created_at__lt=registered_by))
+    )
+
+
+def _access_log_before(day: date) -> datetime:
+    """Rows whose UTC date is on or before `day`."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def neutral_birth_date(birth_date: date, start_dates) -> date:
+    """A birth date in the same year that gives the same age on every date in `start_dates`:
+    the day after the latest start (month and day) before the real birthday, or 1 January.
+    The board computes age as start year − birth year − (1 if the start's month-day falls
+    before the birthday), so only that comparison must be kept."""
+    birthday = (birth_date.month, birth_date.day)
+    before = [(d.month, d.day) for d in start_dates if (d.month, d.day) < birthday]
+    if not before:
+        return date(birth_date.year, 1, 1)
+    month, day = max(before)
+    if month == 2 and day == 29 and not calendar.isleap(birth_date.year):
+        return date(birth_date.year, 3, 1)
+    # Never past 31 December: the real birthday comes after (month, day) in the same year.
+    return date(birth_date.year, month, day) + timedelta(days=1)
+
+
+# --- Counting and running -------------------------------------------------------------------
+
+
+def plan(as_of: date) -> dict[str, int]:
+    """What a purge on `as_of` would remove or anonymise, as counts only."""
+    c = Cutoffs.for_date(as_of)
+    identities = due_identities(c.identity)
+    return {
+        "notes": JournalNote.objects.filter(enrolment__in=ended_enrolments(c.notes)).count(),
+        "deviations": Deviation.objects.filter(enrolment__in=ended_enrolments(c.notes)).count(),
+        "free_texts": sum(qs.count() for qs, _f, _v in _free_text_querysets(c.notes)),
+        "referrals": due_referrals(c.referrals).count(),
+        "consultations": Consultation.objects.filter(date__lte=c.referrals)
+        .exclude(topic=PURGED_TEXT)
+        .count(),
+        "access_log": AccessLog.objects.filter(at__lt=_access_log_before(c.access_log)).count(),
+        "audit_events": AuditEvent.objects.filter(
+            participant_id__isnull=False, at__lt=_access_log_before(c.access_log)
+        ).count(),
+        "consents": Consent.objects.filter(participant__in=identities).count(),
+        "participants": identities.count(),
+    }
+
+
+def _anonymise(participant_ids: list[int]) -> None:
+    starts: dict[int, list[date]] = {}
+    for pid, start in Enrolment.objects.filter(participant_id__in=participant_ids).values_list(
+        "participant_id", "start_date"
+    ):
+        starts.setdefault(pid, []).append(start)
+    for participant in Participant.objects.filter(pk__in=participant_ids).only("pk", "birth_date"):
+        birth_date = (
+            neutral_birth_date(participant.birth_date, starts.get(participant.pk, []))
+            if participant.birth_date
+            else None
+        )
+        Participant.objects.filter(pk=participant.pk).update(
+            personnummer=None,
+            first_name="",
+            last_name="",
+            is_anonymous=True,
+            phone="",
+            email="",
+            address="",
+            interpreter_language="",
+            protected_identity=False,
+            birth_date=birth_date,
+        )
+    Enrolment.objects.filter(participant_id__in=participant_ids).update(
+        case_officer_name="", case_officer_phone="", case_officer_email=""
+    )
+
+
+def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeRun | None]:
+    """Run the purge for `as_of` (or only count, with `dry_run`). Returns the counts and the
+    PurgeRun of a real run. All or nothing: one transaction."""
+    if dry_run:
+        return plan(as_of), None
+    c = Cutoffs.for_date(as_of)
+    with transaction.atomic():
+        run = PurgeRun.objects.create(as_of=as_of)
+        # Identity first: deleting old referrals below must not change who is due.
+        identity_ids = list(due_identities(c.identity).values_list("pk", flat=True))
+        counts = dict.fromkeys([key for key, _label in COUNT_LABELS], 0)
+        counts["consents"], _ = Consent.objects.filter(participant_id__in=identity_ids).delete()
+        _anonymise(identity_ids)
+        counts["participants"] = len(identity_ids)
+
+        ended = ended_enrolments(c.notes)
+        counts["notes"], _ = JournalNote.objects.filter(enrolment__in=ended).delete()
+        counts["deviations"], _ = Deviation.objects.filter(enrolment__in=ended).delete()
+        for queryset, field_name, value in _free_text_querysets(c.notes):
+            counts["free_texts"] += queryset.update(**{field_name: value})
+
+        referral_ids = list(due_referrals(c.referrals).values_list("pk", flat=True))
+        Referral.objects.filter(pk__in=referral_ids).delete()
+        counts["referrals"] = len(referral_ids)
+        counts["consultations"] = (
+            Consultation.objects.filter(date__lte=c.referrals)
+            .exclude(topic=PURGED_TEXT)
+            .update(topic=PURGED_TEXT)
+        )
+
+        before = _access_log_before(c.access_log)
+        counts["audit_events"], _ = AuditEvent.objects.filter(
+            participant_id__isnull=False, at__lt=before
+        ).delete()
+        with purge_gate(), connection.cursor() as cursor:
+            # The only DELETE the access log's triggers let through.
+            cursor.execute(
+                'DELETE FROM "privacy_accesslog" WHERE "at" < %s',
+                [connection.ops.adapt_datetimefield_value(before)],
+            )
+            counts["access_log"] = cursor.rowcount
+        run.counts = counts
+        run.finished_at = timezone.now()
+        run.save(update_fields=["counts", "finished_at"])
+    return counts, run

@@ -1,0 +1,251 @@
+"""Log review, subject-access export and the list of purge runs. Unit managers only."""
+
+import csv
+import json
+from datetime import UTC
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from privacy import selectors
+from privacy.forms import PersonnummerSearchForm, ReviewFilterForm
+from privacy.models import AccessLog, PurgeRun
+from privacy.recorder import note_read
+from privacy.services import COUNT_LABELS
+from rehab.access import ADMIN, log_read, role_required
+
+REVIEW_SESSION_KEY = "privacy_review_participant"
+PAGE_SIZE = 50
+CSV_COLUMNS = [
+    "tid_utc",
+    "anvandare",
+    "roll",
+    "typ",
+    "vad",
+    "objekttyp",
+    "objekt_id",
+    "deltagare_id",
+    "deltagare",
+    "ip",
+]
+
+
+def _review_state(request):
+    """The filters of the review: the participant from the session (searched by posted
+    personnummer), the rest from the query string."""
+    users = list(selectors.team_users(request.user))
+    form = ReviewFilterForm(request.GET or None, users=users)
+    data = form.cleaned_data if form.is_valid() else {}
+    participant = None
+    participant_id = request.session.get(REVIEW_SESSION_KEY)
+    if participant_id is not None:
+        participant = selectors.participant_for_admin(request.user, participant_id)
+        if participant is None:
+            request.session.pop(REVIEW_SESSION_KEY, None)
+    user_id = data.get("user")
+    flt = selectors.ReviewFilter(
+        participant_id=participant.pk if participant else None,
+        user_id=user_id if user_id in {u.pk for u in users} else None,
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+        unassigned=bool(data.get("ej_tilldelad")),
+    )
+    return form, participant, flt
+
+
+def _query(request) -> str:
+    params = request.GET.copy()
+    params.pop("sida", None)
+    return params.urlencode()
+
+
+@role_required(ADMIN)
+def log_review(request):
+    search = PersonnummerSearchForm()
+    if request.method == "POST":
+        if "clear" in request.POST:
+            request.session.pop(REVIEW_SESSION_KEY, None)
+            return redirect(reverse("privacy:log_review") + _with_query(request))
+        search = PersonnummerSearchForm(request.POST)
+        if search.is_valid():
+            found = selectors.find_participant(request.user, search.cleaned_data["personnummer"])
+            if found is not None:
+                request.session[REVIEW_SESSION_KEY] = found.pk
+                return redirect(reverse("privacy:log_review") + _with_query(request))
+            search.add_error(
+                "personnummer", "Ingen deltagare med det personnumret finns i dina team."
+            )
+    form, participant, flt = _review_state(request)
+    if participant is not None:
+        log_read(request, participant_id=participant.pk, object_type="access_log")
+    page = Paginator(selectors.review_entries(request.user, flt), PAGE_SIZE).get_page(
+        request.GET.get("sida")
+    )
+    labels = selectors.participant_labels(request.user, [e.participant_id for e in page])
+    rows = [
+        {
+            "entry": e,
+            "role": selectors.role_label(e.role),
+            "participant": labels.get(e.participant_id)
+            or (f"Deltagare nr {e.participant_id}" if e.participant_id else "–"),
+        }
+        for e in page
+    ]
+    query = _query(request)
+    return render(
+        request,
+        "privacy/log_review.html",
+        {
+            "form": form,
+            "search": search,
+            "participant": participant,
+            "page": page,
+            "rows": rows,
+            "querystring": query,
+            "csv_url": reverse("privacy:log_csv") + (f"?{query}" if query else ""),
+            "unassigned_explanation": selectors.UNASSIGNED_EXPLANATION,
+        },
+    )
+
+
+def _with_query(request) -> str:
+    query = _query(request)
+    return f"?{query}" if query else ""
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_text(value) -> str:
+    from reporting.exports import escape_text
+
+    return escape_text("" if value is None else str(value))
+
+
+@role_required(ADMIN)
+def log_csv(request):
+    """The filtered review as CSV (UTF-8 with BOM for Excel). The export is logged itself."""
+    _form, participant, flt = _review_state(request)
+    note_read(
+        request,
+        participant_id=participant.pk if participant else None,
+        object_type="access_log",
+        kind=AccessLog.Kind.EXPORT,
+    )
+    entries = selectors.review_entries(request.user, flt)
+    user = request.user
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield "\ufeff" + writer.writerow(CSV_COLUMNS)
+        batch = []
+        for entry in entries.iterator(chunk_size=2000):
+            batch.append(entry)
+            if len(batch) == 2000:
+                yield from _csv_rows(writer, user, batch)
+                batch = []
+        yield from _csv_rows(writer, user, batch)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="atkomstlogg_{stamp}.csv"'
+    return response
+
+
+def _csv_rows(writer, user, batch):
+    labels = selectors.participant_labels(user, [e.participant_id for e in batch])
+    for e in batch:
+        yield writer.writerow(
+            [
+                e.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                _csv_text(e.user.username if e.user else ""),
+                _csv_text(selectors.role_label(e.role)),
+                e.get_kind_display(),
+                _csv_text(e.action),
+                _csv_text(e.object_type),
+                _csv_text(e.object_id),
+                e.participant_id or "",
+                _csv_text(labels.get(e.participant_id, "")),
+                e.ip or "",
+            ]
+        )
+
+
+# --- Subject-access export ------------------------------------------------------------------
+
+
+def _subject(request, pk):
+    participant = selectors.participant_for_admin(request.user, pk)
+    if participant is None:
+        raise Http404
+    return participant
+
+
+@role_required(ADMIN)
+def subject_access(request, pk):
+    participant = _subject(request, pk)
+    log_read(request, participant_id=participant.pk, object_type="participant", object_id=pk)
+    return render(request, "privacy/subject_access.html", {"participant": participant})
+
+
+def _export(request, pk, fmt):
+    participant = _subject(request, pk)
+    data = selectors.subject_access(participant, by=request.user)
+    note_read(
+        request,
+        participant_id=participant.pk,
+        object_type="subject_access",
+        object_id=fmt,
+        kind=AccessLog.Kind.EXPORT,
+    )
+    return participant, data
+
+
+def _attachment(response, participant, extension):
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="registerutdrag_{participant.pk}_{stamp}.{extension}"'
+    )
+    return response
+
+
+@role_required(ADMIN)
+def subject_access_json(request, pk):
+    participant, data = _export(request, pk, "json")
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    return _attachment(response, participant, "json")
+
+
+@role_required(ADMIN)
+def subject_access_pdf(request, pk):
+    from weasyprint import CSS, HTML
+
+    participant, data = _export(request, pk, "pdf")
+    html = render_to_string("privacy/subject_access_pdf.html", {"data": data})
+    css = render_to_string("privacy/subject_access_pdf.css")
+    pdf = HTML(string=html).write_pdf(stylesheets=[CSS(string=css)], pdf_variant="pdf/ua-1")
+    return _attachment(HttpResponse(pdf, content_type="application/pdf"), participant, "pdf")
+
+
+# --- Purge runs -----------------------------------------------------------------------------
+
+
+@role_required(ADMIN)
+def purge_runs(request):
+    page = Paginator(PurgeRun.objects.all(), PAGE_SIZE).get_page(request.GET.get("sida"))
+    runs = [
+        {"run": run, "counts": [(label, run.counts.get(key, 0)) for key, label in COUNT_LABELS]}
+        for run in page
+    ]
+    return render(
+        request,
+        "privacy/purge_runs.html",
+        {"page": page, "runs": runs, "labels": [label for _k, label in COUNT_LABELS]},
+    )

@@ -1,0 +1,63 @@
+"""The log review in the browser: a handledare reads a participant, the unit manager sees that
+read in the log review, downloads it as CSV and reaches the subject-access export."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from rehab.models import Team
+from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
+from tests.browser.conftest import assert_accessible, login
+from tests.factories import EnrolmentFactory, ParticipantFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_handledare_read_shows_in_the_log_review(page, live_server, demo):
+    handledare = get_user_model().objects.get(username="handledare")
+    participant = ParticipantFactory(first_name="Lova", last_name="Granström")
+    EnrolmentFactory(
+        participant=participant, team=Team.objects.get(name="Rehabteamet"), responsible=handledare
+    )
+
+    login(page, live_server, "handledare", PASSWORD)
+    page.goto(f"{live_server.url}/deltagare/{participant.pk}/")
+    assert page.get_by_role("heading", name="Lova Granström").is_visible()
+    assert page.get_by_role("link", name="Logggranskning").count() == 0
+    page.context.clear_cookies()
+
+    login(page, live_server, "admin", PASSWORD)
+    page.get_by_role("link", name="Logggranskning").click()
+    assert page.get_by_role("heading", name="Logggranskning").is_visible()
+    table = page.locator("table")
+    assert "participant_detail" in table.inner_text()
+    assert participant.masked_personnummer in table.inner_text()
+    assert_accessible(page)
+
+    # Search by personnummer: posted, and the address never shows it.
+    page.get_by_label("Sök deltagare på personnummer").fill(participant.personnummer)
+    page.get_by_role("button", name="Sök", exact=True).click()
+    assert "Visar loggen för Lova Granström" in page.locator("main").inner_text()
+    assert participant.personnummer[8:] not in page.url
+    assert_accessible(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Ladda ner som CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert "handledare" in text and "participant_detail" in text
+
+    # The subject-access export from the participant page.
+    page.goto(f"{live_server.url}/deltagare/{participant.pk}/")
+    page.get_by_role("link", name="Registerutdrag").click()
+    assert page.get_by_role("heading", name="Registerutdrag för Lova Granström").is_visible()
+    assert_accessible(page)
+    with page.expect_download() as pdf_info:
+        page.get_by_role("link", name="Ladda ner som PDF").click()
+    assert Path(pdf_info.value.path()).read_bytes()[:4] == b"%PDF"
+
+    page.goto(f"{live_server.url}/integritet/gallring/")
+    assert page.get_by_role("heading", name="Gallringskörningar").is_visible()
+    assert_accessible(page)
