@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from reporting.board import COLUMNS
+from reporting.budget import SUPPRESSED_NOTE, BudgetView, format_kronor, format_percent
 from reporting.national import HEADER as NATIONAL_HEADER
 from reporting.presentation import BREAKDOWN_COLUMNS, COLUMN_HEADINGS, BoardView, Cell, cell_text
 
@@ -175,9 +176,9 @@ class _Sheet:
             self.sheet.freeze_panes = f"B{freeze_row}"
 
 
-def board_xlsx(view: BoardView, heading: ReportHeading) -> bytes:
+def board_xlsx(view: BoardView, heading: ReportHeading, budget: BudgetView | None = None) -> bytes:
     """Excel: the table with §9's Swedish headings, the targets, one sheet per breakdown and
-    one per matrix."""
+    one per matrix, and a "Budget" sheet with the team's budget follow-up where there is one."""
     book = Workbook()
     table = _Sheet(book.active, heading, "Styrelsens tabell")
     table.sheet.title = "Tabell"
@@ -254,6 +255,9 @@ def board_xlsx(view: BoardView, heading: ReportHeading) -> bytes:
             )
         sheet.finish(freeze)
 
+    if budget is not None:
+        budget_sheet(book, budget, heading)
+
     book.properties.title = f"Styrelserapport {heading.scope_label} {heading.period_label}"
     book.properties.creator = "Finsam ärendehantering"
     out = io.BytesIO()
@@ -264,10 +268,86 @@ def board_xlsx(view: BoardView, heading: ReportHeading) -> bytes:
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def board_pdf(view: BoardView, heading: ReportHeading) -> bytes:
-    """A printable board report, tagged for accessibility (PDF/UA-1)."""
+def board_pdf(view: BoardView, heading: ReportHeading, budget: BudgetView | None = None) -> bytes:
+    """A printable board report, tagged for accessibility (PDF/UA-1), with a section on the
+    team's budget follow-up where there is one."""
     from weasyprint import CSS, HTML
 
-    html = render_to_string("reporting/board_pdf.html", {"view": view, "heading": heading})
+    html = render_to_string(
+        "reporting/board_pdf.html",
+        {"view": view, "heading": heading, "budget": budget, "suppressed_note": SUPPRESSED_NOTE},
+    )
     css = render_to_string("reporting/board_pdf.css")
     return HTML(string=html).write_pdf(stylesheets=[CSS(string=css)], pdf_variant="pdf/ua-1")
+
+
+# --- Budget follow-up -----------------------------------------------------------------------
+
+KRONOR_FORMAT = '#,##0.00 "kr"'
+PERCENT_FORMAT = '0.0 "%"'
+
+
+def budget_sheet(book, budget: BudgetView, heading: ReportHeading) -> None:
+    """The sheet "Budget": lines with budget, actual, share used, forecast and deviation as
+    numbers (so that they can be summed), the per-participant figures (disclosure controlled
+    for aggregate users) and the actual cost per month."""
+    followup = budget.followup
+    sheet = _Sheet(book.create_sheet("Budget"), heading, f"Budgetuppföljning {followup.year}")
+    sheet.put(1, f"{followup.team.name}, per {followup.as_of:%Y-%m-%d}", font=BOLD)
+    sheet.row += 2
+    freeze = sheet.row + 1
+    sheet.header(
+        [
+            "Budgetrad",
+            "Budget (kr)",
+            "Utfall hittills (kr)",
+            "Förbrukat (%)",
+            "Prognos helår (kr)",
+            "Avvikelse (kr)",
+        ]
+    )
+    for row in [*followup.lines, followup.total]:
+        font = BOLD if row is followup.total else None
+        sheet.put(1, row.name, font=font)
+        for column, value in enumerate(
+            (row.budget, row.actual, None, row.forecast, row.deviation), start=2
+        ):
+            if value is not None:
+                sheet.put(column, value, number_format=KRONOR_FORMAT, font=font)
+        if row.share_used is not None:
+            sheet.put(4, row.share_used, number_format=PERCENT_FORMAT, font=font)
+        sheet.row += 1
+    sheet.row += 1
+    sheet.header(
+        [
+            f"Per deltagare {followup.period_start:%Y-%m-%d} – {followup.as_of:%Y-%m-%d}",
+            "Antal",
+            "Kostnad per person (kr)",
+        ]
+    )
+    for item in budget.per_person:
+        sheet.put(1, item.label)
+        sheet.put(2, item.count)
+        if isinstance(item.cost, Decimal):
+            sheet.put(3, item.cost, number_format=KRONOR_FORMAT)
+        else:
+            sheet.put(3, item.cost or "")
+        sheet.row += 1
+    if not budget.exact:
+        sheet.put(1, SUPPRESSED_NOTE).alignment = WRAP
+        sheet.row += 1
+    sheet.row += 1
+    sheet.header(["Månad", "Utfall (kr)", "Ackumulerat (kr)"])
+    for name, amount, cumulative in budget.monthly_rows:
+        sheet.put(1, name)
+        sheet.put(2, amount, number_format=KRONOR_FORMAT)
+        sheet.put(3, cumulative, number_format=KRONOR_FORMAT)
+        sheet.row += 1
+    sheet.row += 1
+    sheet.put(
+        1,
+        f"Budget {format_kronor(followup.total.budget)}, utfall hittills "
+        f"{format_kronor(followup.total.actual)} ({format_percent(followup.total.share_used)}), "
+        f"prognos {format_kronor(followup.total.forecast)}.",
+    )
+    sheet.finish(freeze)

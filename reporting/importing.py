@@ -224,10 +224,13 @@ def file_sha256(data: bytes) -> str:
 
 
 def parse_file(
-    source: str | Path | bytes | IO[bytes], filename: str | None = None
+    source: str | Path | bytes | IO[bytes],
+    filename: str | None = None,
+    columns: tuple[str, ...] = COLUMNS,
 ) -> list[RawRow]:
     """Read an import file into rows of text. `source` is a path, the file's bytes, or a
-    binary file object; `filename` (for its extension) defaults to the path's name."""
+    binary file object; `filename` (for its extension) defaults to the path's name. The header
+    must hold exactly `columns` (the budget import reads its own columns the same way)."""
     if isinstance(source, str | Path):
         path = Path(source)
         filename = filename or path.name
@@ -255,7 +258,7 @@ def parse_file(
     else:
         table = _read_csv(data)
     with closing(table):  # the XLSX reader closes its workbook even when a row is refused
-        return _rows_from_table(table)
+        return _rows_from_table(table, columns)
 
 
 def _read_csv(data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -316,7 +319,9 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _rows_from_table(table: Iterable[tuple[int, list[str]]]) -> list[RawRow]:
+def _rows_from_table(
+    table: Iterable[tuple[int, list[str]]], columns: tuple[str, ...] = COLUMNS
+) -> list[RawRow]:
     rows_iter = iter(table)
     header_cells = None
     for _line, cells in rows_iter:
@@ -328,7 +333,7 @@ def _rows_from_table(table: Iterable[tuple[int, list[str]]]) -> list[RawRow]:
     header = [c.strip().casefold() for c in header_cells]
     while header and not header[-1]:
         header.pop()
-    _check_header(header)
+    _check_header(header, columns)
     index = {name: i for i, name in enumerate(header) if name}
     rows = []
     for line, cells in rows_iter:
@@ -349,10 +354,10 @@ def _rows_from_table(table: Iterable[tuple[int, list[str]]]) -> list[RawRow]:
     return rows
 
 
-def _check_header(header: list[str]) -> None:
+def _check_header(header: list[str], columns: tuple[str, ...] = COLUMNS) -> None:
     named = [h for h in header if h]
-    unknown = [h for h in named if h not in COLUMNS]
-    missing = [c for c in COLUMNS if c not in named]
+    unknown = [h for h in named if h not in columns]
+    missing = [c for c in columns if c not in named]
     doubled = sorted({h for h in named if named.count(h) > 1})
     problems = []
     if missing:
@@ -366,7 +371,7 @@ def _check_header(header: list[str]) -> None:
             "Rubrikraden stämmer inte ("
             + "; ".join(problems)
             + "). Första raden ska innehålla kolumnerna "
-            + ", ".join(COLUMNS)
+            + ", ".join(columns)
             + "."
         )
 

@@ -1,8 +1,10 @@
-"""The text the unit manager writes for the board beside a report."""
+"""Reporting data: the text the unit manager writes for the board beside a report, and the
+teams' budgets with their monthly actual costs (SPEC §10)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from rehab.models import Forbund, Team
 
@@ -58,3 +60,104 @@ class BoardNote(models.Model):
 
     def __str__(self):
         return f"Text till styrelsen {self.date_from:%Y-%m-%d}–{self.date_to:%Y-%m-%d}"
+
+
+# --- Budget follow-up (SPEC §10) ------------------------------------------------------------
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Budget(models.Model):
+    """A team's budget for one calendar year, in lines."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="budgets", verbose_name="team"
+    )
+    year = models.PositiveSmallIntegerField("år")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="senast ändrad av",
+    )
+    updated_at = models.DateTimeField("senast ändrad", auto_now=True)
+
+    class Meta:
+        verbose_name = "budget"
+        verbose_name_plural = "budgetar"
+        ordering = ["team__name", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "year"], name="budget_one_per_team_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100),
+                name="budget_year_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Budget {self.year} för {self.team}"
+
+
+class BudgetLine(models.Model):
+    """One line of a budget (e.g. Lönekostnader) with the amount budgeted for the year."""
+
+    budget = models.ForeignKey(
+        Budget, on_delete=models.CASCADE, related_name="lines", verbose_name="budget"
+    )
+    name = models.CharField("budgetrad", max_length=100)
+    amount = models.DecimalField("budget (kr)", **MONEY)
+    order = models.PositiveSmallIntegerField("ordning", default=0)
+
+    class Meta:
+        verbose_name = "budgetrad"
+        verbose_name_plural = "budgetrader"
+        ordering = ["order", "pk"]
+        constraints = [
+            # The import matches line names without regard to case.
+            models.UniqueConstraint(
+                Lower("name"), "budget", name="budget_line_name_unique_per_budget"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="budget_line_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ActualCost(models.Model):
+    """The actual cost (utfall) of one budget line in one month of the budget's year."""
+
+    line = models.ForeignKey(
+        BudgetLine, on_delete=models.CASCADE, related_name="actuals", verbose_name="budgetrad"
+    )
+    month = models.PositiveSmallIntegerField("månad")
+    amount = models.DecimalField("utfall (kr)", **MONEY)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="registrerat av",
+    )
+    entered_at = models.DateTimeField("registrerat", auto_now=True)
+
+    class Meta:
+        verbose_name = "utfall"
+        verbose_name_plural = "utfall"
+        ordering = ["line", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "month"], name="actual_cost_one_per_month"),
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="actual_cost_month_1_12"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="actual_cost_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.line} {self.month}: {self.amount}"

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rehab.access import ADMIN, FORBUND, role_required
 from reporting import exports, services
 from reporting.board import board_table
+from reporting.budget import board_budget
 from reporting.forms import BoardNoteForm, BoardReportForm
 from reporting.national import national_cells, national_followup
 from reporting.presentation import present
@@ -125,9 +126,10 @@ def board_report_export(request, fmt):
         made=timezone.localdate(),
         note=note.text if note else "",
     )
+    budget = board_budget(scope.team, date_to, exact=exact)
     if fmt == "xlsx":
-        return _attachment(exports.board_xlsx(view, heading), fmt, name)
-    return _attachment(exports.board_pdf(view, heading), fmt, name)
+        return _attachment(exports.board_xlsx(view, heading, budget), fmt, name)
+    return _attachment(exports.board_pdf(view, heading, budget), fmt, name)
 
 
 def _attachment(body: bytes, fmt: str, name: str) -> HttpResponse:

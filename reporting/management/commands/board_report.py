@@ -10,6 +10,7 @@ from django.utils import timezone
 from rehab.models import Team
 from reporting import exports
 from reporting.board import board_table
+from reporting.budget import board_budget
 from reporting.models import BoardNote
 from reporting.presentation import present
 
@@ -88,7 +89,7 @@ class Command(BaseCommand):
                 note=note.text if note else "",
             )
             writer = exports.board_xlsx if format == "xlsx" else exports.board_pdf
-            body = writer(view, heading)
+            body = writer(view, heading, board_budget(team, date_to, exact=True))
 
         if target is None:
             self.stdout.write(body.decode("utf-8"), ending="")

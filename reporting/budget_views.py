@@ -1,0 +1,332 @@
+"""Budget follow-up pages (SPEC §10). The team's admin (enhetschef) writes the budget and the
+actual costs; förbund officers and the steering group of the förbund funding the team read the
+follow-up, with the counts behind the per-participant figures disclosure controlled.
+Handledare get 403; another team's admin gets 404, so a team's budget is not even confirmed."""
+
+import base64
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rehab.access import ADMIN, FORBUND, STYRGRUPP, get_access, role_required
+from reporting import budget_import
+from reporting.budget import (
+    RULES,
+    SUPPRESSED_NOTE,
+    budget_editable_teams,
+    budget_followup,
+    budget_viewable_teams,
+    is_exact_for,
+    present,
+    visible_budgets,
+)
+from reporting.budget_forms import (
+    ActualsGridForm,
+    ActualsUploadForm,
+    AsOfForm,
+    BudgetLineFormSet,
+    BudgetOpenForm,
+    ImportConfirmForm,
+)
+from reporting.budget_services import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    LineInput,
+    actuals_save,
+    budget_save,
+)
+from reporting.importing import file_sha256
+from reporting.models import ActualCost, Budget, BudgetLine
+
+SESSION_KEY = "budget_import"
+VIEWERS = (ADMIN, FORBUND, STYRGRUPP)
+
+
+def _team_for_user(request, team_id: int, year: int, *, edit: bool = False):
+    """The team if the user may see its budget (404 otherwise); for `edit`, only its admin
+    (403 for a förbund or steering-group user who may read it)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Http404
+    team = budget_viewable_teams(request.user).filter(pk=team_id).first()
+    if team is None:
+        raise Http404
+    if edit and not get_access(request.user).is_admin_of(team.pk):
+        raise PermissionDenied("Bara enhetschefen för teamet kan ändra budget och utfall.")
+    return team
+
+
+def _no_budget(team, year) -> str:
+    return f"Det finns ingen budget för {team.name} {year} ännu. Lägg upp den först."
+
+
+def _budget(team, year):
+    return Budget.objects.filter(team=team, year=year).select_related("team").first()
+
+
+@require_GET
+@role_required(*VIEWERS)
+def budget_index(request):
+    editable = budget_editable_teams(request.user).order_by("name")
+    can_edit = editable.exists()
+    form = None
+    if can_edit:
+        if "team" in request.GET or "ar" in request.GET:
+            form = BudgetOpenForm(request.GET, teams=editable)
+            if form.is_valid():
+                team, year = form.cleaned_data["team"], form.cleaned_data["ar"]
+                target = "budget_followup" if _budget(team, year) else "budget_edit"
+                return redirect(target, team_id=team.pk, year=year)
+        else:
+            form = BudgetOpenForm(teams=editable, initial={"ar": timezone.localdate().year})
+    return render(
+        request,
+        "reporting/budget/index.html",
+        {"budgets": visible_budgets(request.user), "form": form},
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+@require_GET
+@role_required(*VIEWERS)
+def budget_followup_page(request, team_id, year):
+    team = _team_for_user(request, team_id, year)
+    form = AsOfForm(request.GET or None, year=year)
+    as_of, status = None, 200
+    if form.is_bound:
+        if form.is_valid():
+            as_of = form.cleaned_data["per"]
+        else:
+            status = 400
+    followup = budget_followup(team, year, as_of)
+    can_edit = get_access(request.user).is_admin_of(team.pk)
+    if followup is None:
+        return render(
+            request,
+            "reporting/budget/missing.html",
+            {"team": team, "year": year, "can_edit": can_edit},
+            status=404,
+        )
+    if status == 200:
+        form = AsOfForm(initial={"per": followup.as_of}, year=year)
+    return render(
+        request,
+        "reporting/budget/followup.html",
+        {
+            "team": team,
+            "year": year,
+            "form": form,
+            "view": present(followup, exact=is_exact_for(request.user, team)),
+            "rules": RULES,
+            "suppressed_note": SUPPRESSED_NOTE,
+            "can_edit": can_edit,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def budget_edit(request, team_id, year):
+    team = _team_for_user(request, team_id, year, edit=True)
+    budget = _budget(team, year)
+    lines = list(budget.lines.order_by("order", "pk")) if budget else []
+    initial = [{"id": line.pk, "name": line.name, "amount": line.amount} for line in lines]
+    status = 200
+    if request.method == "POST":
+        formset = BudgetLineFormSet(request.POST, initial=initial, prefix="rader")
+        if formset.is_valid():
+            wanted = [
+                LineInput(
+                    id=form.cleaned_data.get("id"),
+                    name=form.cleaned_data["name"],
+                    amount=form.cleaned_data["amount"],
+                )
+                for form in formset.forms
+                if not formset._should_delete_form(form) and not form.is_blank
+            ]
+            try:
+                budget_save(team=team, year=year, lines=wanted, by=request.user)
+            except ValidationError as error:
+                formset._non_form_errors = formset.error_class(error.messages)
+            else:
+                messages.success(request, f"Budgeten för {team.name} {year} är sparad.")
+                return redirect("budget_followup", team_id=team.pk, year=year)
+        status = 400
+    else:
+        formset = BudgetLineFormSet(initial=initial, prefix="rader")
+        if not lines:
+            # A new budget: room for the eight lines of a typical team budget.
+            formset.extra = 8
+    return render(
+        request,
+        "reporting/budget/edit.html",
+        {"team": team, "year": year, "budget": budget, "formset": formset},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def budget_actuals(request, team_id, year):
+    team = _team_for_user(request, team_id, year, edit=True)
+    budget = _budget(team, year)
+    if budget is None:
+        messages.info(request, _no_budget(team, year))
+        return redirect("budget_edit", team_id=team.pk, year=year)
+    lines = list(BudgetLine.objects.filter(budget=budget).order_by("order", "pk"))
+    actuals = {
+        (line_id, month): amount
+        for line_id, month, amount in ActualCost.objects.filter(line__budget=budget).values_list(
+            "line_id", "month", "amount"
+        )
+    }
+    today = timezone.localdate()
+    form_kwargs = {"budget": budget, "lines": lines, "actuals": actuals, "today": today}
+    status = 200
+    if request.method == "POST":
+        form = ActualsGridForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                result = actuals_save(
+                    budget=budget, cells=form.changed_cells(), by=request.user, today=today
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, result.summary())
+                return redirect("budget_followup", team_id=team.pk, year=year)
+        else:
+            messages.error(request, "Utfallet sparades inte: rätta de markerade fälten.")
+        status = 400
+    else:
+        form = ActualsGridForm(**form_kwargs)
+    return render(
+        request,
+        "reporting/budget/actuals.html",
+        {"team": team, "year": year, "form": form, "lines": lines},
+        status=status,
+    )
+
+
+# --- Import of actual costs: upload → preview → confirm ------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def budget_import_upload(request, team_id, year):
+    team = _team_for_user(request, team_id, year, edit=True)
+    budget = _budget(team, year)
+    if budget is None:
+        messages.info(request, _no_budget(team, year))
+        return redirect("budget_edit", team_id=team.pk, year=year)
+    status = 200
+    if request.method == "POST":
+        form = ActualsUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            request.session[SESSION_KEY] = {
+                "budget_id": budget.pk,
+                "filename": form.cleaned_data["file"].name,
+                "content": base64.b64encode(form.content).decode("ascii"),
+                "sha256": file_sha256(form.content),
+            }
+            return redirect("budget_import_preview", team_id=team.pk, year=year)
+        status = 400
+    else:
+        form = ActualsUploadForm()
+    return render(
+        request,
+        "reporting/budget/import_upload.html",
+        {
+            "team": team,
+            "year": year,
+            "form": form,
+            "line_names": list(
+                budget.lines.order_by("order", "pk").values_list("name", flat=True)
+            ),
+        },
+        status=status,
+    )
+
+
+def _pending(request, team, year):
+    """(pending, budget, plan) for the file waiting for confirmation, or a redirect."""
+    pending = request.session.get(SESSION_KEY)
+    budget = _budget(team, year)
+    if not pending or budget is None or pending["budget_id"] != budget.pk:
+        messages.info(
+            request, "Det finns ingen uppladdad fil för den här budgeten. Ladda upp filen."
+        )
+        return redirect("budget_import", team_id=team.pk, year=year)
+    try:
+        rows = budget_import.parse(base64.b64decode(pending["content"]), pending["filename"])
+    except budget_import.ImportFileError as e:
+        request.session.pop(SESSION_KEY, None)
+        messages.error(request, str(e))
+        return redirect("budget_import", team_id=team.pk, year=year)
+    plan = budget_import.validate(rows, budget=budget, today=timezone.localdate())
+    return pending, budget, plan
+
+
+@require_GET
+@role_required(ADMIN)
+def budget_import_preview(request, team_id, year):
+    team = _team_for_user(request, team_id, year, edit=True)
+    found = _pending(request, team, year)
+    if not isinstance(found, tuple):
+        return found
+    pending, _budget_obj, plan = found
+    return render(
+        request,
+        "reporting/budget/import_preview.html",
+        {
+            "team": team,
+            "year": year,
+            "filename": pending["filename"],
+            "plan": plan,
+            "confirm_form": ImportConfirmForm(initial={"sha256": pending["sha256"]}),
+        },
+    )
+
+
+@require_POST
+@role_required(ADMIN)
+def budget_import_confirm(request, team_id, year):
+    team = _team_for_user(request, team_id, year, edit=True)
+    found = _pending(request, team, year)
+    if not isinstance(found, tuple):
+        return found
+    pending, _budget_obj, plan = found
+    form = ImportConfirmForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["sha256"] != pending["sha256"]:
+        messages.error(
+            request,
+            "Filen har bytts ut sedan förhandsgranskningen. Granska den nya filen och "
+            "bekräfta igen.",
+        )
+        return redirect("budget_import_preview", team_id=team.pk, year=year)
+    if not plan.ok:
+        messages.error(request, "Filen har fel och importerades inte. Se raderna nedan.")
+        return redirect("budget_import_preview", team_id=team.pk, year=year)
+    try:
+        result = budget_import.apply(plan, by=request.user, today=timezone.localdate())
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        return redirect("budget_import_preview", team_id=team.pk, year=year)
+    request.session.pop(SESSION_KEY, None)
+    messages.success(request, "Importen är klar. " + result.summary())
+    return redirect("budget_followup", team_id=team.pk, year=year)
+
+
+@require_POST
+@role_required(ADMIN)
+def budget_import_cancel(request, team_id, year):
+    team = _team_for_user(request, team_id, year, edit=True)
+    request.session.pop(SESSION_KEY, None)
+    messages.info(request, "Importen avbröts. Inget sparades.")
+    return redirect(reverse("budget_followup", kwargs={"team_id": team.pk, "year": year}))

@@ -1,0 +1,66 @@
+"""Budget follow-up in the browser: the unit manager enters a month's costs and the follow-up
+changes; a steering-group member reads the follow-up and has no edit controls."""
+
+import re
+
+import pytest
+
+from reporting.budget import format_kronor
+from reporting.models import Budget
+from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
+from tests.browser.conftest import assert_accessible, login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_followup(page, live_server, username):
+    login(page, live_server, username, PASSWORD)
+    page.get_by_role("link", name="Budget", exact=True).click()
+    assert page.get_by_role("heading", name="Budgetuppföljning", exact=True).is_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Uppföljning Rehabteamet 2024").click()
+    assert page.get_by_role("heading", name="Budgetuppföljning Rehabteamet 2024").is_visible()
+
+
+def test_admin_enters_a_months_costs_and_the_followup_updates(page, live_server, demo):
+    budget = Budget.objects.get(team__name="Rehabteamet", year=2024)
+    open_followup(page, live_server, "admin")
+    assert_accessible(page)
+    main = page.locator("main")
+    assert "1\u00a0500\u00a0000\u00a0kr" in main.inner_text()
+
+    page.get_by_role("link", name="Registrera utfall").click()
+    assert page.get_by_role("heading", name="Registrera utfall Rehabteamet 2024").is_visible()
+    assert_accessible(page)
+    # A bad amount: a clear error beside the field, and nothing is saved.
+    page.get_by_label("Tolkkostnader, december").fill("-50")
+    page.get_by_role("button", name="Spara utfallet").click()
+    assert "Beloppet får inte vara negativt (-50)." in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Tolkkostnader, december").fill("12 345,50")
+    page.get_by_role("button", name="Spara utfallet").click()
+    assert page.get_by_role("alert").inner_text() == "Utfallet är sparat: 1 ändrade."
+    tolk = budget.lines.get(name="Tolkkostnader")
+    assert str(tolk.actuals.get(month=12).amount) == "12345.50"
+    expected = format_kronor(sum(a.amount for a in tolk.actuals.all()))
+    assert expected.endswith(",50\u00a0kr")
+    row = page.get_by_role("row", name=re.compile("^Tolkkostnader"))
+    assert expected in row.inner_text()
+
+    # The follow-up as of an earlier date counts fewer months.
+    page.get_by_label("Per datum").fill("2024-03-15")
+    page.get_by_role("button", name="Visa").click()
+    assert "Utfall hittills (3 månader)" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+
+def test_steering_group_sees_the_followup_without_edit_controls(page, live_server, demo):
+    open_followup(page, live_server, "styrgrupp")
+    assert_accessible(page)
+    main = page.locator("main").inner_text()
+    assert "Prognos för helåret" in main
+    assert "Kostnad per deltagare" in main
+    assert page.get_by_role("link", name="Registrera utfall").count() == 0
+    assert page.get_by_role("link", name="Ändra budgeten").count() == 0
+    assert page.get_by_role("link", name="Importera utfall").count() == 0
