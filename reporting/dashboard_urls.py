@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from reporting import dashboard_views
+
+urlpatterns = [
+    path("", dashboard_views.dashboard_page, name="dashboard"),
+    path("<slug:figure>.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
+]

@@ -32,6 +32,10 @@ def suppress_table(counts: list[int]) -> tuple[list[str], str]:
 
 TOTAL_FIRST = "total_first"
 COMPLEMENT = "complement"
+# A balance has no total: its terms add up to zero with signs (a stock at a month's end plus
+# the month's exits equals the stock at the previous month's end plus the month's new ones),
+# so no single term may be the only one hidden. Written as (None, [terms], BALANCE).
+BALANCE = "balance"
 
 
 def suppress_linked(counts: dict, equations: list[tuple]) -> dict:
@@ -46,6 +50,8 @@ def suppress_linked(counts: dict, equations: list[tuple]) -> dict:
     - COMPLEMENT (a column of categories): where exactly one cell of the sum is hidden, the
       smallest non-zero part still shown is hidden too (the total only when no part is left),
       so that the headline totals stay visible where they can.
+    - BALANCE (terms adding up to zero with signs, no total): where exactly one term is
+      hidden, the smallest non-zero term still shown is hidden too.
     """
     shown = {key: suppress(value) for key, value in counts.items()}
     hidden = {key for key, text in shown.items() if text == SMALL}
@@ -54,7 +60,11 @@ def suppress_linked(counts: dict, equations: list[tuple]) -> dict:
         changed = False
         for total, parts, mode in equations:
             hidden_parts = [p for p in parts if p in hidden]
-            if mode == TOTAL_FIRST and hidden_parts:
+            if mode == BALANCE:
+                if len(hidden_parts) != 1:
+                    continue
+                candidate = _smallest_visible(counts, parts, hidden)
+            elif mode == TOTAL_FIRST and hidden_parts:
                 if total in hidden:
                     continue
                 candidate = total
@@ -68,6 +78,14 @@ def suppress_linked(counts: dict, equations: list[tuple]) -> dict:
             shown[candidate] = HIDDEN
             changed = True
     return shown
+
+
+def _smallest_visible(counts, terms, hidden):
+    visible = [t for t in terms if t not in hidden]
+    nonzero = sorted((t for t in visible if counts[t]), key=lambda t: counts[t])
+    if nonzero:
+        return nonzero[0]
+    return visible[0] if visible else None
 
 
 def _complement(counts, total, parts, hidden):

@@ -1,0 +1,467 @@
+"""The dashboards' figures as the page, the chart data and the CSV files show them.
+
+Each builder takes counts already disclosure-controlled by reporting/dashboards.py (`shown`:
+an int where a count is shown, "<5" or "–" where it is withheld) and lays them out as one
+`Figure`: a chart with the table behind it. Derived figures (shares, means, medians) are
+withheld here where they rest on fewer than five people or on a withheld count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from rehab.models import ExitOutcome, Referrer
+from reporting.board import COLUMNS, GENDERS, TOTAL, mean, percent
+from reporting.disclosure import HIDDEN
+from reporting.presentation import MIN_BASE
+
+MONTH_NAMES = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+GENDER_HEADINGS = {"K": "Kvinnor", "M": "Män", "X": "Annat / ej angivet", TOTAL: "Totalt"}
+
+COUNT = "count"
+MEAN = "mean"
+PERCENT = "percent"
+MONEY = "money"
+
+LEGEND = (
+    "Antal från 1 till 4 visas som ”<5”. ”–” betyder att värdet döljs eftersom ett dolt antal "
+    "annars skulle kunna räknas fram. Medelvärden, medianer och andelar visas bara när de "
+    "bygger på minst 5 personer."
+)
+
+Cell = int | Decimal | str | None
+
+
+FIGURE_KEYS = [
+    "aktiva",
+    "inflode-och-avslut",
+    "belaggning",
+    "vantelista",
+    "avslutsorsaker",
+    "mal",
+    "remisser",
+    "budget",
+]
+
+
+# --- Result types ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    kind: str = COUNT
+    chart: bool = True
+    stack: str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One chart with its table: rows of (label, cells), cells already disclosure-controlled
+    (an int/Decimal where shown, "<5" or "–" where withheld, None where there is no value)."""
+
+    key: str
+    title: str
+    intro: str
+    category: str
+    columns: list[Column]
+    rows: list[tuple[str, list[Cell]]]
+    chart_type: str = "bar"
+    stacked: bool = False
+    y_label: str = "Antal"
+    footnote: str = ""
+
+    def table(self) -> list[tuple[str, list[str]]]:
+        return [
+            (label, [cell_text(c, col.kind) for c, col in zip(cells, self.columns, strict=True)])
+            for label, cells in self.rows
+        ]
+
+    def csv_rows(self) -> list[list[str]]:
+        rows = [[self.category, *(col.heading for col in self.columns)]]
+        for label, cells in self.rows:
+            rows.append(
+                [
+                    label,
+                    *(
+                        cell_text(c, col.kind, for_csv=True)
+                        for c, col in zip(cells, self.columns, strict=True)
+                    ),
+                ]
+            )
+        return rows
+
+    def chart_data(self) -> dict:
+        """What static/js/dashboard.js draws: numbers where shown, null where withheld (the
+        label then says "<5" or "–"), never the true value of a withheld cell."""
+        datasets = []
+        for i, col in enumerate(self.columns):
+            if not col.chart:
+                continue
+            values, texts = [], []
+            for _label, cells in self.rows:
+                cell = cells[i]
+                values.append(_chart_number(cell))
+                texts.append(cell_text(cell, col.kind))
+            datasets.append(
+                {"label": col.heading, "data": values, "text": texts, "stack": col.stack}
+            )
+        return {
+            "type": self.chart_type,
+            "labels": [label for label, _cells in self.rows],
+            "datasets": datasets,
+            "stacked": self.stacked,
+            "yLabel": self.y_label,
+            "money": any(col.kind == MONEY for col in self.columns if col.chart),
+            "percent": any(col.kind == PERCENT for col in self.columns if col.chart),
+        }
+
+
+# --- Formatting -----------------------------------------------------------------------------
+
+
+def _group_thousands(text: str) -> str:
+    head, _dot, tail = text.partition(".")
+    sign = "−" if head.startswith("-") else ""
+    digits = head.lstrip("-")
+    groups = []
+    while digits:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    out = sign + "\u00a0".join(groups or ["0"])
+    return f"{out},{tail}" if tail else out
+
+
+def cell_text(value: Cell, kind: str = COUNT, *, for_csv: bool = False) -> str:
+    """Swedish on the page (1 500 000 kr, 12,5), plain digits with a decimal point in CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if for_csv:
+        return f"{value:.1f}" if kind in (MEAN, PERCENT) else str(value)
+    if kind == MONEY:
+        return f"{_group_thousands(f'{value:.0f}')} kr"
+    if kind in (MEAN, PERCENT):
+        text = _group_thousands(f"{value:.1f}")
+        return f"{text} %" if kind == PERCENT else text
+    return _group_thousands(str(value))
+
+
+def _chart_number(cell: Cell):
+    if cell is None or isinstance(cell, str):
+        return None
+    if isinstance(cell, Decimal):
+        return float(cell)
+    return cell
+
+
+def month_label(year: int, month: int) -> str:
+    return f"{MONTH_NAMES[month - 1]} {year}"
+
+
+def as_days(value) -> int:
+    """A summed or single duration as whole days (a timedelta on both backends; None
+    when nothing was summed)."""
+    if value is None:
+        return 0
+    return value.days if hasattr(value, "days") else int(value)
+
+
+# --- The figures ----------------------------------------------------------------------------
+
+
+REFERRAL_MEASURES = ("n", "decided", "started")
+
+
+def _gender_columns(kind: str = COUNT, stack: str | None = None, prefix: str = ""):
+    return [
+        Column(f"{prefix}{GENDER_HEADINGS[c]}", kind, chart=c != TOTAL, stack=stack)
+        for c in COLUMNS
+    ]
+
+
+def active_figure(shown, points, as_of, today) -> Figure:
+    rows = []
+    for i, day in enumerate(points):
+        label = day.isoformat()
+        if i == len(points) - 1 and day == today:
+            label = f"{label} (i dag)"
+        rows.append((label, [shown[("a", i, c)] for c in COLUMNS]))
+    return Figure(
+        key="aktiva",
+        title="Aktiva deltagare",
+        intro=(
+            "Pågående inskrivningar vid varje månads slut de senaste 24 månaderna och den "
+            f"{as_of.isoformat()}. Den som avslutas en månads sista dag räknas inte som aktiv "
+            "vid månadens slut."
+        ),
+        category="Datum",
+        columns=[
+            *(Column(GENDER_HEADINGS[g]) for g in GENDERS),
+            Column(GENDER_HEADINGS[TOTAL]),
+        ],
+        rows=rows,
+        chart_type="line",
+    )
+
+
+def flow_figure(shown, flows) -> Figure:
+    rows = [
+        (
+            month_label(f["year"], f["month"]),
+            [
+                *(shown[("n", f["month"], c)] for c in COLUMNS),
+                *(shown[("x", f["month"], c)] for c in COLUMNS),
+            ],
+        )
+        for f in flows
+    ]
+    rows.append(
+        (
+            "Hela perioden",
+            [
+                *(shown[("t", "nya_under_perioden", c)] for c in COLUMNS),
+                *(shown[("t", "avslut_totalt", c)] for c in COLUMNS),
+            ],
+        )
+    )
+    columns = [
+        *_gender_columns(stack="nya", prefix="Nya: "),
+        *_gender_columns(stack="avslut", prefix="Avslut: "),
+    ]
+    figure = Figure(
+        key="inflode-och-avslut",
+        title="Inflöde och avslut per månad",
+        intro="Nya inskrivningar och avslut per månad, uppdelat på kön.",
+        category="Månad",
+        columns=columns,
+        rows=rows,
+        stacked=True,
+    )
+    return figure
+
+
+def _module_label(module, several) -> str:
+    return f"{module.name} ({module.team.name})" if several else module.name
+
+
+def occupancy_figure(shown, modules, several) -> Figure:
+    rows = []
+    for module in modules:
+        occupied = shown[("occ", module.pk)]
+        share = None
+        free = None
+        if module.capacity:
+            if isinstance(occupied, int):
+                share = percent(occupied, module.capacity)
+                free = max(module.capacity - occupied, 0)
+            else:
+                # Free places or the share would give the withheld count away.
+                share = free = HIDDEN
+        rows.append((_module_label(module, several), [module.capacity, occupied, free, share]))
+    return Figure(
+        key="belaggning",
+        title="Beläggning per modul",
+        intro=(
+            "Upptagna platser (pågående modulplaceringar) mot modulens kapacitet. "
+            "Moduler utan kapacitetstak har ingen ledig-kolumn."
+        ),
+        category="Modul",
+        columns=[
+            Column("Kapacitet"),
+            Column("Upptagna platser"),
+            Column("Lediga platser", chart=False),
+            Column("Beläggning", PERCENT, chart=False),
+        ],
+        rows=rows,
+        footnote="" if rows else "Teamen har inga moduler.",
+    )
+
+
+def waiting_figure(shown, modules, several) -> Figure:
+    rows = [(_module_label(module, several), [shown[("wait", module.pk)]]) for module in modules]
+    return Figure(
+        key="vantelista",
+        title="Väntelista per modul",
+        intro="Antal som står på väntelistan till en modul.",
+        category="Modul",
+        columns=[Column("På väntelistan")],
+        rows=rows,
+        footnote="" if rows else "Teamen har inga moduler.",
+    )
+
+
+def outcome_figure(shown) -> Figure:
+    rows = [
+        (label, [shown[("t", code, c)] for c in COLUMNS]) for code, label in ExitOutcome.choices
+    ]
+    rows.append(("Avslut totalt", [shown[("t", "avslut_totalt", c)] for c in COLUMNS]))
+    return Figure(
+        key="avslutsorsaker",
+        title="Avslutsorsaker",
+        intro="Periodens avslut per avslutsorsak (SPEC §8), uppdelat på kön.",
+        category="Avslutsorsak",
+        columns=_gender_columns(stack="kon"),
+        rows=rows,
+        stacked=True,
+    )
+
+
+def target_figure(view) -> Figure:
+    rows = []
+    for target in view.targets:
+        rows.append(
+            (
+                target.heading,
+                [
+                    target.cells[TOTAL],
+                    Decimal(target.target_pct) if target.target_pct is not None else None,
+                    target.cells["K"],
+                    target.cells["M"],
+                    target.cells["X"],
+                ],
+            )
+        )
+    return Figure(
+        key="mal",
+        title="Mål och utfall",
+        intro=(
+            "Andel av periodens avslutade: stegförflyttning (minst ett uppnått delmål), "
+            "arbete eller studier, och ökat välmående (av dem med båda skattningarna)."
+        ),
+        category="Mål",
+        columns=[
+            Column("Utfall", PERCENT),
+            Column("Mål", PERCENT),
+            Column("Utfall kvinnor", PERCENT, chart=False),
+            Column("Utfall män", PERCENT, chart=False),
+            Column("Utfall annat / ej angivet", PERCENT, chart=False),
+        ],
+        rows=rows,
+        y_label="Procent",
+    )
+
+
+def _wait_mean(stats_row, measure, base: Cell, exact) -> Cell:
+    n = stats_row.get(measure, 0) if stats_row else 0
+    if not n:
+        return None
+    if not exact and (not isinstance(base, int) or n < MIN_BASE):
+        return HIDDEN
+    return mean(as_days(stats_row.get(f"{measure}_days")), n)
+
+
+def _wait_median(medians, measure, group, n, base: Cell, exact) -> Cell:
+    if not n:
+        return None
+    if not exact and (not isinstance(base, int) or n < MIN_BASE):
+        return HIDDEN
+    return medians[measure].get(group)
+
+
+def referral_figure(shown, referrals, exact) -> Figure:
+    rows_in = referrals["rows"]
+    medians = referrals["medians"]
+    groups = [(code, label) for code, label in Referrer.choices] + [(TOTAL, "Totalt")]
+    means: dict[str, dict[str, Cell]] = {"decided": {}, "started": {}}
+    rows = []
+    for group, label in groups:
+        if group == TOTAL:
+            stats = {
+                m: sum(r.get(m, 0) for r in rows_in.values()) for m in ("n", "decided", "started")
+            }
+            stats["decided_days"] = sum(as_days(r.get("decided_days")) for r in rows_in.values())
+            stats["started_days"] = sum(as_days(r.get("started_days")) for r in rows_in.values())
+        else:
+            stats = rows_in.get(group, {})
+        cells = [shown[("r", m, group)] for m in REFERRAL_MEASURES]
+        for measure, base in (("decided", cells[1]), ("started", cells[2])):
+            n = stats.get(measure, 0)
+            means[measure][group] = (
+                _wait_mean(stats, measure, base, exact),
+                _wait_median(medians, measure, group, n, base, exact),
+            )
+        rows.append((label, cells, group))
+    # A total mean would give a withheld source's mean away through the shown ones.
+    if not exact:
+        for by_group in means.values():
+            withheld = any(by_group[g][0] == HIDDEN for g, _label in groups if g != TOTAL)
+            if withheld and by_group[TOTAL][0] is not None:
+                by_group[TOTAL] = (HIDDEN, HIDDEN)
+    table_rows = [
+        (
+            label,
+            [
+                *cells,
+                means["decided"][group][0],
+                means["decided"][group][1],
+                means["started"][group][0],
+                means["started"][group][1],
+            ],
+        )
+        for label, cells, group in rows
+    ]
+    return Figure(
+        key="remisser",
+        title="Remisser per remittent och väntetider",
+        intro=(
+            "Remisser mottagna under perioden per remittent, hur många som fått beslut och "
+            "hur många som lett till inskrivning, med väntetiden i dagar från mottagen remiss "
+            "till beslut och till start."
+        ),
+        category="Remittent",
+        columns=[
+            Column("Mottagna"),
+            Column("Beslutade", chart=False),
+            Column("Inskrivna", chart=False),
+            Column("Dagar till beslut, medel", MEAN, chart=False),
+            Column("Dagar till beslut, median", MEAN, chart=False),
+            Column("Dagar till start, medel", MEAN, chart=False),
+            Column("Dagar till start, median", MEAN, chart=False),
+        ],
+        rows=table_rows,
+    )
+
+
+def budget_figure(followups, year: int, as_of: date) -> Figure | None:
+    """Cumulative actual per month against a straight line for the year's budget, summed
+    over the teams' follow-ups (money, not people: nothing to suppress)."""
+    if not followups:
+        return None
+    budget = sum((f.total.budget for f in followups), Decimal(0))
+    by_month: dict[int, Decimal] = {}
+    for followup in followups:
+        for month, actual, _cumulative in followup.monthly:
+            number = month if isinstance(month, int) else month.month
+            by_month[number] = by_month.get(number, Decimal(0)) + actual
+    rows = []
+    cumulative = Decimal(0)
+    for number in range(1, 13):
+        straight = (budget * number / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if number <= as_of.month:
+            cumulative += by_month.get(number, Decimal(0))
+            actual_cell: Cell = cumulative
+            month_cell: Cell = by_month.get(number, Decimal(0))
+        else:
+            actual_cell = month_cell = None
+        rows.append((month_label(year, number), [month_cell, actual_cell, straight]))
+    return Figure(
+        key="budget",
+        title="Budgetförbrukning",
+        intro=(
+            f"Ackumulerat utfall per månad mot en rak linje för årets budget "
+            f"({cell_text(budget, MONEY)})."
+        ),
+        category="Månad",
+        columns=[
+            Column("Utfall under månaden", MONEY, chart=False),
+            Column("Ackumulerat utfall", MONEY),
+            Column("Budget, rak linje", MONEY),
+        ],
+        rows=rows,
+        chart_type="line",
+        y_label="Kronor",
+    )

@@ -1,0 +1,81 @@
+"""The dashboards under /instrumentpanel/: one page with every figure, and each figure as a
+CSV file. Förbund officers and steering-group members see their förbund's teams with small
+counts suppressed; a unit manager sees the teams they manage with exact counts. Nothing here
+reads personal data."""
+
+import csv
+import io
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from rehab.access import ADMIN, FORBUND, STYRGRUPP, role_required
+from reporting.dashboard_forms import DashboardForm
+from reporting.dashboards import FIGURE_KEYS, dashboard, dashboard_scopes, is_exact
+from reporting.exports import escape_text
+
+
+def _form(request):
+    scopes = dashboard_scopes(request.user)
+    today = timezone.localdate()
+    data = request.GET.copy()
+    if scopes:
+        data.setdefault("scope", scopes[0].key)
+    data.setdefault("ar", str(today.year))
+    return DashboardForm(data, scopes=scopes, this_year=today.year), scopes, today
+
+
+def _compute(request, form, today):
+    scope, year = form.selected_scope, form.cleaned_data["ar"]
+    return dashboard(scope, year, exact=is_exact(request.user, scope), today=today)
+
+
+def _page(request, form, scopes, board=None, status=200):
+    return render(
+        request,
+        "reporting/dashboards/dashboard.html",
+        {"form": form, "scopes": scopes, "board": board},
+        status=status,
+    )
+
+
+@require_GET
+@role_required(ADMIN, FORBUND, STYRGRUPP)
+def dashboard_page(request):
+    form, scopes, today = _form(request)
+    if not scopes:
+        return _page(request, None, scopes)
+    if not form.is_valid():
+        return _page(request, form, scopes, status=400)
+    return _page(request, form, scopes, _compute(request, form, today))
+
+
+@require_GET
+@role_required(ADMIN, FORBUND, STYRGRUPP)
+def dashboard_csv(request, figure):
+    if figure not in FIGURE_KEYS:
+        raise Http404
+    form, scopes, today = _form(request)
+    if not scopes:
+        raise Http404
+    if not form.is_valid():
+        return _page(request, form, scopes, status=400)
+    board = _compute(request, form, today)
+    chosen = board.figure(figure)
+    if chosen is None:
+        # The budget figure of teams without a budget for the year.
+        raise Http404
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in chosen.csv_rows():
+        writer.writerow([escape_text(str(value)) for value in row])
+    response = HttpResponse(
+        # A byte-order mark so that Excel reads the Swedish headings as UTF-8.
+        ("\ufeff" + out.getvalue()).encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+    )
+    name = f"instrumentpanel_{figure}_{board.scope.key}_{board.year}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

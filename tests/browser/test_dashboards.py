@@ -1,0 +1,69 @@
+"""A steering-group member opens the dashboard: the charts are drawn by the vendored
+Chart.js, each has its table, small counts show as "<5", and axe finds nothing serious."""
+
+import pytest
+from django.core.management import call_command
+
+from rehab.models import Team
+from tests.browser.conftest import assert_accessible, login
+from tests.reporting.conftest import load_example
+
+PASSWORD = "webbläsartest-lösenord"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo(db):
+    call_command(
+        "seed_demo",
+        "--participants",
+        "0",
+        "--password",
+        PASSWORD,
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
+    load_example(Team.objects.get(name="Rehabteamet"))
+
+
+def test_steering_group_reads_the_dashboard(page, live_server, demo):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # The page's own scripts and styles all load (the vendored Chart.js included).
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if "/static/" in r.url and r.status >= 400
+            else None
+        ),
+    )
+    login(page, live_server, "styrgrupp", PASSWORD)
+    page.get_by_role("link", name="Instrumentpanel").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Instrumentpanel", exact=True).is_visible()
+    page.get_by_role("combobox", name="Team").select_option(label="Rehabteamet")
+    page.get_by_role("spinbutton", name="År").fill("2024")
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Rehabteamet, 2024-01-01 – 2024-12-31").is_visible()
+
+    canvases = page.locator("canvas[data-chart]")
+    assert canvases.count() >= 7
+    # Chart.js has drawn each chart: it sizes the canvas and registers the chart.
+    drawn = page.evaluate(
+        "() => Array.from(document.querySelectorAll('canvas[data-chart]'))"
+        ".map(c => !!window.Chart.getChart(c) && c.width > 0)"
+    )
+    assert drawn and all(drawn)
+    assert page.get_by_role("table", name="Aktiva deltagare").is_visible()
+    flows = page.get_by_role("table", name="Inflöde och avslut per månad")
+    assert "<5" in flows.inner_text()
+    assert page.get_by_role("link", name="Ladda ner ”Aktiva deltagare” som CSV").is_visible()
+    assert not errors, errors
+    assert_accessible(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Ladda ner ”Avslutsorsaker” som CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("instrumentpanel_avslutsorsaker_team-")

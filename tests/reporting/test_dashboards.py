@@ -1,0 +1,408 @@
+"""The dashboards' figures (reporting/dashboards.py): each one right on small hand-made data,
+and disclosure control on crafted small counts in the tables, the chart data and the CSV."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from modules.models import Module, Placement, WaitingListEntry
+from referrals.models import Referral
+from rehab.models import Referrer
+from reporting.board import TOTAL, board_table
+from reporting.dashboard_figures import cell_text
+from reporting.dashboards import dashboard, dashboard_scopes
+from reporting.disclosure import BALANCE, HIDDEN, SMALL, suppress_linked
+from reporting.models import ActualCost, Budget, BudgetLine
+from reporting.selectors import Scope
+from tests.reporting.conftest import enrol
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+END_2024 = D(2024, 12, 31)
+
+
+def scope_of(team):
+    return Scope(
+        key=f"team-{team.pk}", label=team.name, forbund=team.forbund, team=team, teams=[team]
+    )
+
+
+def board(team, *, exact=True, year=2024, today=END_2024):
+    return dashboard(scope_of(team), year, exact=exact, today=today)
+
+
+def rows(figure):
+    return dict(figure.rows)
+
+
+def place(enrolment, module, start, end=None):
+    return Placement.objects.create(
+        enrolment=enrolment, module=module, start_date=start, next_review_due=start, end_date=end
+    )
+
+
+def referral(team, source, received, *, decided=None, enrolment=None):
+    status = Referral.Status.RECEIVED
+    if decided:
+        status = Referral.Status.ACCEPTED
+    if enrolment is not None:
+        status = Referral.Status.ENROLLED
+    return Referral.objects.create(
+        team=team,
+        source=source,
+        need="Behov",
+        received_date=received,
+        decided_date=decided,
+        status=status,
+        enrolment=enrolment,
+        participant=enrolment.participant if enrolment else None,
+    )
+
+
+# --- Active participants ---------------------------------------------------------------------
+
+
+def test_active_counts_at_month_ends_follow_the_board_tables_definition(rehab_team):
+    enrol(
+        rehab_team, start=D(2024, 1, 31), exit=D(2024, 2, 29), gender="K"
+    )  # leaves on Feb's last day
+    enrol(rehab_team, start=D(2024, 2, 29), gender="M")  # starts on Feb's last day
+    enrol(rehab_team, start=D(2023, 6, 1), exit=D(2024, 3, 1), gender="X")
+    enrol(rehab_team, start=D(2024, 1, 10), registered_in_error=True)
+    active = rows(board(rehab_team).figure("aktiva"))
+    # Columns: K, M, X, total.
+    assert active["2024-01-31"] == [1, 0, 1, 2]
+    assert active["2024-02-29"] == [0, 1, 1, 2]
+    assert active["2024-03-31"] == [0, 1, 0, 1]
+    assert active["2023-05-31"] == [0, 0, 0, 0]
+    assert active["2023-06-30"] == [0, 0, 1, 1]
+    assert len(active) == 24
+    assert next(iter(active)) == "2023-01-31"
+    # The same as "aktiva vid periodens ingång" of the following month.
+    table = board_table(teams=[rehab_team], date_from=D(2024, 3, 1), date_to=D(2024, 3, 31))
+    start = table.row("aktiva_vid_periodens_start").values
+    assert active["2024-02-29"] == [start[c] for c in ("K", "M", "X", TOTAL)]
+
+
+def test_the_current_year_ends_today(rehab_team):
+    enrol(rehab_team, start=D(2025, 3, 1), gender="K")
+    result = board(rehab_team, year=2025, today=D(2025, 3, 10))
+    assert result.as_of == D(2025, 3, 10)
+    active = rows(result.figure("aktiva"))
+    assert list(active)[-1] == "2025-03-10 (i dag)"
+    assert next(iter(active)) == "2023-04-30"
+    assert result.active_now == 1
+    flows = rows(result.figure("inflode-och-avslut"))
+    assert list(flows) == ["jan 2025", "feb 2025", "mar 2025", "Hela perioden"]
+
+
+# --- Inflow and exits ------------------------------------------------------------------------
+
+
+def test_inflow_and_exits_per_month_split_by_gender_sum_to_the_totals(rehab_team):
+    enrol(rehab_team, start=D(2024, 1, 1), exit=D(2024, 1, 31), gender="K")
+    enrol(rehab_team, start=D(2023, 12, 31), exit=D(2024, 2, 1), gender="M")
+    enrol(rehab_team, start=D(2024, 2, 29), gender="X")
+    enrol(rehab_team, start=D(2024, 12, 31), gender="K")
+    enrol(rehab_team, start=D(2024, 5, 5), registered_in_error=True)
+    flows = rows(board(rehab_team).figure("inflode-och-avslut"))
+    # New K, M, X, total, then exits K, M, X, total.
+    assert flows["jan 2024"] == [1, 0, 0, 1, 1, 0, 0, 1]
+    assert flows["feb 2024"] == [0, 0, 1, 1, 0, 1, 0, 1]
+    assert flows["dec 2024"] == [1, 0, 0, 1, 0, 0, 0, 0]
+    assert flows["maj 2024"] == [0] * 8
+    assert flows["Hela perioden"] == [2, 0, 1, 3, 1, 1, 0, 2]
+    months = [cells for label, cells in flows.items() if label != "Hela perioden"]
+    for i in range(8):
+        assert sum(cells[i] for cells in months) == flows["Hela perioden"][i]
+    for cells in months:
+        assert cells[0] + cells[1] + cells[2] == cells[3]
+        assert cells[4] + cells[5] + cells[6] == cells[7]
+
+
+# --- Modules ---------------------------------------------------------------------------------
+
+
+def test_occupancy_and_waiting_list_per_module(rehab_team):
+    portalen = Module.objects.get(team=rehab_team, name="Portalen")
+    kompassen = Module.objects.get(team=rehab_team, name="Kompassen")
+    for _i in range(6):
+        place(enrol(rehab_team, start=D(2024, 1, 1)), portalen, D(2024, 1, 2))
+    place(enrol(rehab_team, start=D(2024, 1, 1)), portalen, D(2024, 1, 2), end=D(2024, 6, 1))
+    place(
+        enrol(rehab_team, start=D(2024, 1, 1), registered_in_error=True), portalen, D(2024, 2, 1)
+    )
+    place(enrol(rehab_team, start=D(2024, 1, 1)), kompassen, D(2024, 3, 1))
+    waiting = enrol(rehab_team, start=D(2024, 1, 1))
+    WaitingListEntry.objects.create(module=portalen, enrolment=waiting, added_date=D(2024, 3, 1))
+    removed = enrol(rehab_team, start=D(2024, 1, 1))
+    WaitingListEntry.objects.create(
+        module=portalen, enrolment=removed, added_date=D(2024, 3, 1), removed_date=D(2024, 4, 1)
+    )
+    result = board(rehab_team)
+    load = rows(result.figure("belaggning"))
+    assert load["Portalen"] == [30, 6, 24, Decimal("20.0")]
+    assert load["Kompassen"] == [None, 1, None, None]
+    assert rows(result.figure("vantelista")) == {
+        "Portalen": [1],
+        "Kompassen": [0],
+        "Passagen": [0],
+    }
+    # On an earlier day the closed placement still held its place and both were waiting.
+    earlier = board(rehab_team, today=D(2024, 3, 15), year=2024)
+    assert rows(earlier.figure("belaggning"))["Portalen"][1] == 7
+    assert rows(earlier.figure("vantelista"))["Portalen"] == [2]
+
+
+# --- Outcomes and targets (the board table's) --------------------------------------------------
+
+
+def test_outcomes_and_targets_are_the_board_tables(rehab_team):
+    enrol(rehab_team, start=D(2024, 1, 1), exit=D(2024, 3, 31), outcome="arbete", gender="K")
+    enrol(rehab_team, start=D(2024, 1, 1), exit=D(2024, 4, 1), outcome="studier", gender="M")
+    enrol(rehab_team, start=D(2024, 1, 1), exit=D(2024, 5, 1), outcome="tidigt_avhopp")
+    enrol(rehab_team, start=D(2024, 1, 1), exit=D(2024, 5, 1), outcome="annat", gender="X")
+    result = board(rehab_team)
+    outcomes = rows(result.figure("avslutsorsaker"))
+    assert outcomes["Arbete (med eller utan stöd)"] == [1, 0, 0, 1]
+    assert outcomes["Studier"] == [0, 1, 0, 1]
+    assert outcomes["Avslut totalt"] == [2, 1, 1, 4]
+    targets = rows(result.figure("mal"))
+    # Work or studies: 2 of 4 exits; the teams' target 30 %.
+    assert targets["Arbete eller studier"][:2] == [Decimal("50.0"), Decimal("30")]
+
+
+# --- Referrals and waiting times ---------------------------------------------------------------
+
+
+def test_referrals_per_source_with_mean_and_median_waiting_days(rehab_team):
+    for days in (2, 4, 10, 30, 1):
+        referral(
+            rehab_team,
+            Referrer.AF,
+            D(2024, 3, 1),
+            decided=D(2024, 3, 1) + datetime.timedelta(days),
+        )
+    referral(rehab_team, Referrer.AF, D(2024, 3, 1))  # not decided yet
+    started = enrol(rehab_team, start=D(2024, 4, 11))
+    referral(rehab_team, Referrer.FK, D(2024, 4, 1), decided=D(2024, 4, 5), enrolment=started)
+    referral(rehab_team, Referrer.FK, D(2023, 12, 31), decided=D(2024, 1, 2))  # last year
+    figure = board(rehab_team).figure("remisser")
+    got = rows(figure)
+    # Received, decided, started, mean and median to decision, mean and median to start.
+    assert got["Arbetsförmedlingen"] == [6, 5, 0, Decimal("9.4"), Decimal("4.0"), None, None]
+    assert got["Försäkringskassan"] == [
+        1,
+        1,
+        1,
+        Decimal("4.0"),
+        Decimal("4.0"),
+        Decimal("10.0"),
+        Decimal("10.0"),
+    ]
+    # Decision days over all: 1, 2, 4, 4, 10, 30 → median 4, mean 8.5.
+    assert got["Totalt"] == [
+        7,
+        6,
+        1,
+        Decimal("8.5"),
+        Decimal("4.0"),
+        Decimal("10.0"),
+        Decimal("10.0"),
+    ]
+
+
+def test_median_of_an_even_number_is_the_mean_of_the_middle_two(rehab_team):
+    for days in (3, 1, 8, 6):
+        referral(
+            rehab_team,
+            Referrer.EGEN,
+            D(2024, 5, 1),
+            decided=D(2024, 5, 1) + datetime.timedelta(days),
+        )
+    got = rows(board(rehab_team).figure("remisser"))
+    assert got["Egen anmälan"][4] == Decimal("4.5")
+
+
+# --- Budget burn -------------------------------------------------------------------------------
+
+
+def _budget(team, year, lines, actuals):
+    budget = Budget.objects.create(team=team, year=year)
+    made = {}
+    for i, (name, amount) in enumerate(lines):
+        made[name] = BudgetLine.objects.create(budget=budget, name=name, amount=amount, order=i)
+    for name, month, amount in actuals:
+        ActualCost.objects.create(line=made[name], month=month, amount=amount)
+    return budget
+
+
+def test_budget_burn_is_cumulative_actual_against_a_straight_line(rehab_team, other_team):
+    _budget(
+        rehab_team,
+        2024,
+        [("Lön", Decimal("1200000")), ("Lokal", Decimal("0"))],
+        [
+            ("Lön", 1, Decimal("100000.50")),
+            ("Lön", 2, Decimal("90000")),
+            ("Lokal", 2, Decimal("5000")),
+        ],
+    )
+    result = board(rehab_team, today=D(2024, 3, 15))
+    burn = rows(result.figure("budget"))
+    assert burn["jan 2024"] == [Decimal("100000.50"), Decimal("100000.50"), Decimal("100000")]
+    assert burn["feb 2024"] == [Decimal("95000"), Decimal("195000.50"), Decimal("200000")]
+    assert burn["mar 2024"] == [Decimal("0"), Decimal("195000.50"), Decimal("300000")]
+    assert burn["apr 2024"][:2] == [None, None]
+    assert cell_text(Decimal("1500000"), "money") == "1\u00a0500\u00a0000 kr"
+    # All teams: the teams' figures summed; a team without a budget is named.
+    _budget(other_team, 2024, [("Lön", Decimal("120000"))], [("Lön", 1, Decimal("10000"))])
+    scopes = {s.key: s for s in dashboard_scopes_for_all(rehab_team)}
+    both = dashboard(scopes["all"], 2024, exact=True, today=D(2024, 3, 15))
+    assert rows(both.figure("budget"))["jan 2024"][:2] == [Decimal("110000.50")] * 2
+    assert rows(both.figure("budget"))["jan 2024"][2] == Decimal("110000")
+
+
+def dashboard_scopes_for_all(team):
+    from rehab.models import Team
+
+    teams = list(Team.objects.filter(forbund=team.forbund).order_by("name"))
+    return [Scope(key="all", label="Alla", forbund=team.forbund, team=None, teams=teams)]
+
+
+def test_no_budget_figure_without_a_budget(rehab_team):
+    result = board(rehab_team)
+    assert result.figure("budget") is None
+    assert result.notes == ["Rehabteamet har ingen budget för 2024."]
+
+
+# --- Scopes ------------------------------------------------------------------------------------
+
+
+def test_scopes_follow_the_users_roles(
+    org, forbund_user, styrgrupp_user, admin_user, handledare_a
+):
+    from tests.factories import TeamFactory
+
+    TeamFactory(name="Annat förbunds team")
+    expected = ["Alla team i Västerbergslagens samordningsförbund", "EVI", "Rehabteamet"]
+    assert [s.label for s in dashboard_scopes(forbund_user)] == expected
+    assert [s.label for s in dashboard_scopes(styrgrupp_user)] == expected
+    assert [s.label for s in dashboard_scopes(admin_user)] == [
+        "Alla dina team i Västerbergslagens samordningsförbund",
+        "EVI",
+        "Rehabteamet",
+    ]
+    assert dashboard_scopes(handledare_a) == []
+
+
+# --- Disclosure control ------------------------------------------------------------------------
+
+
+def test_balance_hides_a_second_term():
+    counts = {"a1": 12, "x": 0, "a0": 10, "n": 2}
+    shown = suppress_linked(counts, [(None, ["a1", "x", "a0", "n"], BALANCE)])
+    assert shown["n"] == SMALL
+    assert sum(1 for v in shown.values() if v in (SMALL, HIDDEN)) == 2
+    assert shown["x"] == "0"
+
+
+def test_small_counts_are_suppressed_in_table_chart_and_csv(rehab_team):
+    # March: 1 K, 4 M, 5 X, 0 ... new enrolments.
+    enrol(rehab_team, start=D(2024, 3, 5), gender="K")
+    for _ in range(4):
+        enrol(rehab_team, start=D(2024, 3, 5), gender="M")
+    for _ in range(5):
+        enrol(rehab_team, start=D(2024, 3, 5), gender="X")
+    shown = board(rehab_team, exact=False)
+    flows = shown.figure("inflode-och-avslut")
+    march = rows(flows)["mar 2024"]
+    assert march[:4] == [SMALL, SMALL, 5, HIDDEN]
+    assert rows(flows)["apr 2024"][:4] == [0, 0, 0, 0]
+    chart = flows.chart_data()
+    labels = chart["labels"]
+    k = next(d for d in chart["datasets"] if d["label"] == "Nya: Kvinnor")
+    m = next(d for d in chart["datasets"] if d["label"] == "Nya: Män")
+    x = next(d for d in chart["datasets"] if d["label"] == "Nya: Annat / ej angivet")
+    i = labels.index("mar 2024")
+    assert (k["data"][i], k["text"][i]) == (None, SMALL)
+    assert (m["data"][i], m["text"][i]) == (None, SMALL)
+    assert (x["data"][i], x["text"][i]) == (5, "5")
+    # The totals are not charted at all, and the table's hidden total is "–".
+    assert all("Totalt" not in d["label"] for d in chart["datasets"])
+    csv = flows.csv_rows()
+    march_csv = next(r for r in csv if r[0] == "mar 2024")
+    assert march_csv[1:5] == [SMALL, SMALL, "5", HIDDEN]
+    # The exact view of the same data (unit manager).
+    exact = rows(board(rehab_team).figure("inflode-och-avslut"))["mar 2024"]
+    assert exact[:4] == [1, 4, 5, 10]
+
+
+def test_a_month_cannot_be_derived_from_the_periods_total(rehab_team):
+    for _ in range(6):
+        enrol(rehab_team, start=D(2024, 1, 10), gender="K")
+    for _ in range(2):
+        enrol(rehab_team, start=D(2024, 3, 10), gender="K")
+    flows = rows(board(rehab_team, exact=False).figure("inflode-och-avslut"))
+    jan, mar, whole = flows["jan 2024"][0], flows["mar 2024"][0], flows["Hela perioden"][0]
+    assert mar == SMALL
+    # Jan is hidden as the complement, or the period total is: never both shown.
+    assert jan == HIDDEN or whole in (SMALL, HIDDEN)
+
+
+def test_a_months_inflow_cannot_be_derived_from_the_active_counts(rehab_team):
+    for _ in range(10):
+        enrol(rehab_team, start=D(2023, 1, 10), gender="K")
+    for _ in range(2):
+        enrol(rehab_team, start=D(2024, 3, 10), gender="K")
+    result = board(rehab_team, exact=False)
+    active = rows(result.figure("aktiva"))
+    flows = rows(result.figure("inflode-och-avslut"))
+    terms = [
+        active["2024-03-31"][0],
+        flows["mar 2024"][4],
+        active["2024-02-29"][0],
+        flows["mar 2024"][0],
+    ]
+    assert flows["mar 2024"][0] == SMALL
+    assert sum(1 for t in terms if t in (SMALL, HIDDEN)) >= 2
+
+
+def test_derived_figures_over_fewer_than_five_are_withheld(rehab_team):
+    portalen = Module.objects.get(team=rehab_team, name="Portalen")
+    for _ in range(3):
+        place(enrol(rehab_team, start=D(2024, 1, 1)), portalen, D(2024, 1, 2))
+    for days in (2, 4, 9):
+        referral(
+            rehab_team,
+            Referrer.AF,
+            D(2024, 3, 1),
+            decided=D(2024, 3, 1) + datetime.timedelta(days),
+        )
+    for days in range(6):
+        referral(rehab_team, Referrer.FK, D(2024, 3, 1), decided=D(2024, 3, 1 + days))
+    # The complement of AF's withheld count: the smallest count still shown is hidden too.
+    for days in range(5):
+        referral(rehab_team, Referrer.EGEN, D(2024, 3, 1), decided=D(2024, 3, 1 + days))
+    result = board(rehab_team, exact=False)
+    assert rows(result.figure("belaggning"))["Portalen"] == [30, SMALL, HIDDEN, HIDDEN]
+    got = rows(result.figure("remisser"))
+    assert got["Arbetsförmedlingen"][:2] == [SMALL, SMALL]
+    assert got["Arbetsförmedlingen"][3:5] == [HIDDEN, HIDDEN]
+    assert got["Egen anmälan"][:2] == [HIDDEN, HIDDEN]
+    assert got["Egen anmälan"][3:5] == [HIDDEN, HIDDEN]
+    assert got["Försäkringskassan"][1:5] == [6, 0, Decimal("2.5"), Decimal("2.5")]
+    # The total's mean would give AF's away through FK's.
+    assert got["Totalt"][3:5] == [HIDDEN, HIDDEN]
+    chart = result.figure("belaggning").chart_data()
+    taken = next(d for d in chart["datasets"] if d["label"] == "Upptagna platser")
+    assert taken["data"] == [None, 0, 0] and taken["text"][0] == SMALL
+
+
+def test_the_same_numbers_exact_for_the_unit_manager(rehab_team):
+    portalen = Module.objects.get(team=rehab_team, name="Portalen")
+    for _ in range(3):
+        place(enrol(rehab_team, start=D(2024, 1, 1)), portalen, D(2024, 1, 2))
+    assert rows(board(rehab_team).figure("belaggning"))["Portalen"] == [30, 3, 27, Decimal("10.0")]
