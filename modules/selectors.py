@@ -9,7 +9,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -277,22 +278,50 @@ class EnrolmentModules:
 def enrolment_modules(enrolment, *, today: date) -> EnrolmentModules:
     """The enrolment's placements (with their reviews), approvals, follow-ups, waiting-list
     places and deadlines. A fixed number of queries whatever the history's length."""
-    rule = team_rule(enrolment.team)
-    placements = list(
-        Placement.objects.filter(enrolment=enrolment)
+    return enrolments_modules([enrolment], today=today)[enrolment.pk]
+
+
+def enrolments_modules(enrolments, *, today: date) -> dict[int, EnrolmentModules]:
+    """enrolment_modules for several enrolments at once (the participant page shows all of a
+    participant's): the same fixed number of queries however many enrolments there are."""
+    ids = [e.pk for e in enrolments]
+    by_enrolment = {pk: {"p": [], "a": [], "f": [], "w": [], "d": []} for pk in ids}
+    placements = (
+        Placement.objects.filter(enrolment_id__in=ids)
         .select_related("module")
         .prefetch_related(
             Prefetch("reviews", queryset=Review.objects.order_by("planned_date", "pk"))
         )
         .order_by("-start_date", "-pk")
     )
-    approvals = list(enrolment.approvals.select_related("decided_by").order_by("-requested_date"))
-    followups = list(enrolment.followups.order_by("-held_date", "-pk"))
-    waiting = list(
-        WaitingListEntry.objects.filter(enrolment=enrolment, removed_date__isnull=True)
-        .select_related("module")
-        .order_by("added_date")
+    for placement in placements:
+        by_enrolment[placement.enrolment_id]["p"].append(placement)
+    approvals = (
+        ManagementApproval.objects.filter(enrolment_id__in=ids)
+        .select_related("decided_by")
+        .order_by("-requested_date", "-pk")
     )
+    for approval in approvals:
+        by_enrolment[approval.enrolment_id]["a"].append(approval)
+    for followup in FollowUp.objects.filter(enrolment_id__in=ids).order_by("-held_date", "-pk"):
+        by_enrolment[followup.enrolment_id]["f"].append(followup)
+    waiting = (
+        WaitingListEntry.objects.filter(enrolment_id__in=ids, removed_date__isnull=True)
+        .select_related("module")
+        .order_by("added_date", "pk")
+    )
+    for entry in waiting:
+        by_enrolment[entry.enrolment_id]["w"].append(entry)
+    active = [e.pk for e in enrolments if e.is_active]
+    if active:
+        for deadline in deadlines(Enrolment.objects.filter(pk__in=active), as_of=today):
+            by_enrolment[deadline.enrolment.pk]["d"].append(deadline)
+    return {e.pk: _summary(e, by_enrolment[e.pk]) for e in enrolments}
+
+
+def _summary(enrolment, found) -> EnrolmentModules:
+    rule = team_rule(enrolment.team)
+    placements, approvals, followups = found["p"], found["a"], found["f"]
     until = max(
         (
             a.approved_until
@@ -302,28 +331,26 @@ def enrolment_modules(enrolment, *, today: date) -> EnrolmentModules:
         default=None,
     )
     last_held = max((f.held_date for f in followups), default=None)
-    summary = EnrolmentModules(
+    return EnrolmentModules(
         enrolment=enrolment,
         placements=placements,
         current=next((p for p in placements if p.end_date is None), None),
         approvals=approvals,
         followups=followups,
-        waiting=waiting,
+        waiting=found["w"],
         frame_end=rules.frame_end(enrolment.start_date, rule),
         approval_due=rules.approval_due(enrolment.start_date, rule),
         approved_until=until,
         next_followup_due=next_followup_due(enrolment, last_held=last_held, rule=rule),
+        deadlines=found["d"],
     )
-    if enrolment.is_active:
-        summary.deadlines = deadlines(Enrolment.objects.filter(pk=enrolment.pk), as_of=today)
-    return summary
 
 
-def enrolment_module_context(enrolment, user) -> dict:
+def enrolment_module_context(enrolment, user, summary=None) -> dict:
     """What the participant page's partial modules/partials/enrolment_modules.html needs
     (as `ctx`): the enrolment's module summary and the link to its module page."""
     return {
-        "summary": enrolment_modules(enrolment, today=timezone.localdate()),
+        "summary": summary or enrolment_modules(enrolment, today=timezone.localdate()),
         "url": reverse("modules:enrolment", args=[enrolment.pk]),
         "is_admin": get_access(user).is_admin_of(enrolment.team_id),
     }
@@ -332,28 +359,37 @@ def enrolment_module_context(enrolment, user) -> dict:
 # --- Modules, occupancy and waiting lists ----------------------------------------------------
 
 
+def count_subquery(queryset, group_field: str):
+    """COUNT(*) of `queryset` (filtered on an OuterRef) as a correlated subquery, 0 when
+    empty. Unlike Count() over a join, it reads only the matching rows through their index
+    instead of joining every placement a module ever had."""
+    counted = queryset.order_by().values(group_field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def modules_for_teams(team_ids):
     """The teams' modules with occupied places and waiting-list length, in one query."""
     return (
         Module.objects.filter(team_id__in=team_ids)
         .select_related("team")
         .annotate(
-            occupied=Count(
-                "placements",
-                filter=Q(
-                    placements__end_date__isnull=True,
-                    placements__enrolment__registered_in_error=False,
+            # Served by placement_module_open_idx (module, end_date).
+            occupied=count_subquery(
+                Placement.objects.filter(
+                    module=OuterRef("pk"),
+                    end_date__isnull=True,
+                    enrolment__registered_in_error=False,
                 ),
-                distinct=True,
+                "module",
             ),
-            waiting_count=Count(
-                "waiting",
-                filter=Q(
-                    waiting__removed_date__isnull=True,
-                    waiting__enrolment__exit_date__isnull=True,
-                    waiting__enrolment__registered_in_error=False,
+            waiting_count=count_subquery(
+                WaitingListEntry.objects.filter(
+                    module=OuterRef("pk"),
+                    removed_date__isnull=True,
+                    enrolment__exit_date__isnull=True,
+                    enrolment__registered_in_error=False,
                 ),
-                distinct=True,
+                "module",
             ),
         )
         .order_by("team__name", "order", "name")

@@ -158,11 +158,13 @@ def participant_detail(request, pk):
 
 def _partials_context(participant, enrolments, user):
     """What the other apps' partials on the participant page need."""
-    from modules.selectors import enrolment_module_context
+    from modules.selectors import enrolment_module_context, enrolments_modules
     from referrals.selectors import participant_referral_context
 
+    # All enrolments' module summaries in one batch: a fixed number of queries.
+    summaries = enrolments_modules(enrolments, today=timezone.localdate())
     for enrolment in enrolments:
-        enrolment.modules = enrolment_module_context(enrolment, user)
+        enrolment.modules = enrolment_module_context(enrolment, user, summaries[enrolment.pk])
     return participant_referral_context(participant, user)
 
 

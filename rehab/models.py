@@ -462,7 +462,10 @@ class Goal(models.Model):
         ACHIEVED = "achieved", "Uppnått"
         DROPPED = "dropped", "Avbrutet"
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="goals")
+    # No index of its own: goal_enrolment_status_idx starts with the enrolment.
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="goals", db_index=False
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.CASCADE,
@@ -498,7 +501,11 @@ class JournalNote(models.Model):
         MEETING = "meeting", "Möte"
         PHONE = "phone", "Telefonsamtal"
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="notes")
+    # No index of its own: note_enrolment_date_idx starts with the enrolment (the journal is
+    # the largest table, ~20 rows per enrolment, so a second index costs every insert).
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="notes", db_index=False
+    )
     date = models.DateField("datum")
     kind = models.CharField("typ", max_length=20, choices=Kind)
     text = models.TextField("anteckning")

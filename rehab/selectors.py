@@ -1,21 +1,24 @@
 """Reads for the organisation pages."""
 
-from django.db.models import Count, Q
+from django.db.models import OuterRef
 
-from rehab.models import Membership, Team
+from rehab.models import Enrolment, Membership, Team
 
 
 def team_summaries(team_ids):
     """Teams with their number of active enrolments, in one query."""
+    from modules.selectors import count_subquery
+
     return (
         Team.objects.filter(pk__in=team_ids)
         .select_related("forbund")
         .annotate(
-            active_count=Count(
-                "enrolments",
-                filter=Q(
-                    enrolments__exit_date__isnull=True, enrolments__registered_in_error=False
+            # Served by enrolment_team_exit_idx (team, exit_date): only active rows are read.
+            active_count=count_subquery(
+                Enrolment.objects.filter(
+                    team=OuterRef("pk"), exit_date__isnull=True, registered_in_error=False
                 ),
+                "team",
             )
         )
         .order_by("name")
@@ -24,8 +27,14 @@ def team_summaries(team_ids):
 
 def modules_with_occupancy(team):
     """The team's modules with the number of open placements in each."""
+    from modules.models import Placement
+    from modules.selectors import count_subquery
+
     return team.modules.annotate(
-        occupied=Count("placements", filter=Q(placements__end_date__isnull=True))
+        # Served by placement_module_open_idx (module, end_date).
+        occupied=count_subquery(
+            Placement.objects.filter(module=OuterRef("pk"), end_date__isnull=True), "module"
+        )
     ).order_by("order", "name")
 
 

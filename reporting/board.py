@@ -32,7 +32,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
-from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan, LessThanOrEqual
+from django.db.models.lookups import Exact, LessThan
 
 from modules.models import Module, Placement
 from rehab.models import (
@@ -289,18 +289,36 @@ def _table_and_targets(active, filters, teams):
         ),
     }
     has_months = Q(months_without_work__isnull=False)
+    # One row per gender, summed into the total here: a quarter of the aggregates (and of the
+    # step-movement subqueries) that one column per gender and total would need.
     aggregates = {}
-    for column in COLUMNS:
-        gender = gender_q(column)
-        for key, condition in filters.items():
-            aggregates[f"{key}__{column}"] = Count("pk", filter=condition & gender)
-        aggregates[f"days__{column}"] = Sum(duration, filter=exits & gender)
-        aggregates[f"months__{column}"] = Sum("months_without_work", filter=has_months & gender)
-        aggregates[f"months_n__{column}"] = Count("pk", filter=has_months & gender)
-        for key, (numerator, denominator) in target_filters.items():
-            aggregates[f"{key}__num__{column}"] = Count("pk", filter=numerator & gender)
-            aggregates[f"{key}__den__{column}"] = Count("pk", filter=denominator & gender)
-    result = active.aggregate(**aggregates)
+    for key, condition in filters.items():
+        aggregates[key] = Count("pk", filter=condition)
+    aggregates["days"] = Sum(duration, filter=exits)
+    aggregates["months"] = Sum("months_without_work", filter=has_months)
+    aggregates["months_n"] = Count("pk", filter=has_months)
+    for key, (numerator, denominator) in target_filters.items():
+        aggregates[f"{key}__num"] = Count("pk", filter=numerator)
+        aggregates[f"{key}__den"] = Count("pk", filter=denominator)
+    grouped = {
+        values.pop("participant__gender"): values
+        for values in active.values("participant__gender").annotate(**aggregates).order_by()
+    }
+    result = {}
+    for name in aggregates:
+        total = None
+        for column in GENDERS:
+            value = grouped.get(column, {}).get(name)
+            if name == "days":
+                value = _days(value) if value is not None else None
+            result[f"{name}__{column}"] = (
+                value if value is not None else (None if name in ("days", "months") else 0)
+            )
+            if value is not None:
+                total = (total or 0) + value
+        result[f"{name}__{TOTAL}"] = (
+            total if total is not None else (None if name in ("days", "months") else 0)
+        )
 
     rows = []
     for key, heading, unit in ROWS:
@@ -378,15 +396,11 @@ def _age_at_start():
     return ExtractYear("start_date") - birth_year - before_birthday
 
 
-def _age_band():
-    age = _age_at_start()
-    return Case(
-        *(
-            When(GreaterThanOrEqual(age, low) & LessThanOrEqual(age, high), then=Value(band))
-            for band, (low, high) in zip(AGE_BANDS, AGE_LIMITS, strict=False)
-        ),
-        default=Value(AGE_BANDS[-1]),
-    )
+def age_band_of(age: int | None) -> str:
+    for band, (low, high) in zip(AGE_BANDS, AGE_LIMITS, strict=False):
+        if age is not None and low <= age <= high:
+            return band
+    return AGE_BANDS[-1]
 
 
 def _breakdowns(active, filters, teams, date_from, date_to) -> list[Breakdown]:
@@ -400,8 +414,14 @@ def _breakdowns(active, filters, teams, date_from, date_to) -> list[Breakdown]:
         _breakdown_row(code, label, by_referrer.get(code, {})) for code, label in Referrer.choices
     ]
 
-    banded = active.annotate(band=_age_band())
-    by_band = _grouped(banded, "band", filters)
+    # Grouped by age (a few dozen groups), then summed into bands: the age expression runs
+    # once per row instead of once per band boundary (SQLite evaluates date parts in Python).
+    by_band = {}
+    for age, values in _grouped(active.annotate(age=_age_at_start()), "age", filters).items():
+        band = age_band_of(age)
+        summed = by_band.setdefault(band, {})
+        for name, value in values.items():
+            summed[name] = summed.get(name, 0) + value
     band_rows = [_breakdown_row(band, band, by_band.get(band, {})) for band in AGE_BANDS]
 
     held = Placement.objects.filter(
@@ -478,29 +498,60 @@ def _matrices(exits) -> list[Matrix]:
             True,
         ),
     ]
-    aggregates = {"n": Count("pk")}
-    for key, _heading, before, after, _additive in specs:
-        for i, (_c, _l, q_before) in enumerate(before):
-            aggregates[f"{key}__row__{i}"] = Count("pk", filter=q_before)
-            for j, (_c2, _l2, q_after) in enumerate(after):
-                aggregates[f"{key}__{i}__{j}"] = Count("pk", filter=q_before & q_after)
-        for j, (_c, _l, q_after) in enumerate(after):
-            aggregates[f"{key}__col__{j}"] = Count("pk", filter=q_after)
-    result = exits.aggregate(**aggregates)
+    # One row per combination of values found (a few hundred at most), counted in the
+    # database; each combination then adds its count to the cells it belongs to. A fixed
+    # query with one conditional count per cell compiled ~200 expressions for every report.
+    combinations = list(
+        exits.values("income_start", "income_exit", "occupation_start", "occupation_exit")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    members = {
+        "forsorjning": (_income_members, "income_start", "income_exit"),
+        "sysselsattning": (_occupation_members, "occupation_start", "occupation_exit"),
+    }
     matrices = []
     for key, heading, before, _after, additive in specs:
         size = len(before)
+        member_of, start_field, exit_field = members[key]
+        cells = [[0] * size for _ in range(size)]
+        row_totals, col_totals = [0] * size, [0] * size
+        for combination in combinations:
+            n = combination["n"]
+            rows = member_of(combination[start_field])
+            cols = member_of(combination[exit_field])
+            for i in rows:
+                row_totals[i] += n
+                for j in cols:
+                    cells[i][j] += n
+            for j in cols:
+                col_totals[j] += n
         matrices.append(
             Matrix(
                 key=key,
                 heading=heading,
                 keys=[code for code, _label, _q in before],
                 labels=[label for _code, label, _q in before],
-                cells=[[result[f"{key}__{i}__{j}"] for j in range(size)] for i in range(size)],
-                row_totals=[result[f"{key}__row__{i}"] for i in range(size)],
-                col_totals=[result[f"{key}__col__{j}"] for j in range(size)],
-                total=result["n"],
+                cells=cells,
+                row_totals=row_totals,
+                col_totals=col_totals,
+                total=sum(c["n"] for c in combinations),
                 additive=additive,
             )
         )
     return matrices
+
+
+def _income_members(bits: int | None) -> list[int]:
+    """Indexes of income_categories() a bit set belongs to (as income_has/income_missing)."""
+    if not bits:
+        return [len(IncomeSource.values)]
+    return [i for i, code in enumerate(IncomeSource.values) if bits & INCOME_BITS[code]]
+
+
+def _occupation_members(code: str | None) -> list[int]:
+    """Index of occupation_categories() a code belongs to (as occupation_is/_missing)."""
+    codes = list(Occupation.values)
+    if code in codes:
+        return [codes.index(code)]
+    return [len(codes)] if not code else []

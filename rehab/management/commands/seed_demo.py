@@ -39,6 +39,9 @@ class Command(BaseCommand):
             shown = password or secrets.token_urlsafe(12)
             demo.seed_users(org, shown)
         counts = demo.seed_cases(org, participants=participants, seed=seed)
+        from reporting.demo_budget import seed_budget
+
+        seed_budget(org, seed=seed)  # SPEC §10: Rehabteamet's 2024 budget with actual costs
         self.stdout.write(self.style.SUCCESS(f"Demoförbundet: {demo.FORBUND_NAME}"))
         if counts:
             self.stdout.write(
