@@ -26,11 +26,12 @@ run: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
 	@echo "Öppna http://$(HOST)/ och logga in med en av användarna ovan."
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST)
+	DEBUG=true REQUIRE_2FA=false $(BIN)/python manage.py runserver $(HOST)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r .
 
 check: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
@@ -49,6 +50,12 @@ test: lint check pytest
 messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=tests
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Benchmarks (issue #8, BENCHMARKS.md): builds 1k, 10k and 100k participants in a separate
+# bench database (SQLite bench/out/bench.sqlite3, or <name>_bench beside DATABASE_URL's
+# PostgreSQL database) and prints medians and query counts. BENCH_ARGS="--sizes 1000,10000".
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles

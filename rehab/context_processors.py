@@ -20,10 +20,14 @@ def navigation(request):
         items.append((_("My teams"), reverse("team_list")))
     if access.has_role(ADMIN):
         items.append((_("Import"), reverse("import_upload")))
+        items.append(("Logggranskning", reverse("privacy:log_review")))
     if access.has_role(ADMIN, FORBUND):
         items.append((_("Board report"), reverse("board_report")))
+    if access.has_role(ADMIN, FORBUND, STYRGRUPP):
+        items.append(("Budget", reverse("budget_index")))
     if access.has_role(FORBUND, STYRGRUPP) or access.has_role(ADMIN):
         items.append((_("Overview"), reverse("overview")))
+        items.append(("Instrumentpanel", reverse("dashboard")))
     if user.is_staff:
         items.append((_("Administration"), reverse("admin:index")))
     return {

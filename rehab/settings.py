@@ -4,8 +4,10 @@ One file, read through django-environ. Laptop-safe defaults (SQLite file in the 
 folder, DEBUG off unless asked); no secret default when DEBUG is off.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
@@ -21,7 +23,8 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY måste sättas när DEBUG är av.")
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
+    # A fixed key only with DEBUG on (refused above otherwise), never in production.
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105  # nosec B105
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -36,6 +39,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "rehab",
     "referrals",
     "modules",
@@ -46,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -53,8 +62,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: a time-out logs out with a message; before the views: 2FA gates them.
+    "accounts.middleware.SessionSecurityMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rehab.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rehab.urls"
@@ -85,8 +99,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name + IP before any password is checked.
+    "accounts.backends.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that also loads the user's session generation (log out everywhere).
+    "accounts.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -100,6 +117,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "login"
+
+# Lock-out (django-axes) by the pair user name + IP, so failures from a stranger's address
+# never lock the real user out. Behind a reverse proxy, set AXES_PROXY_COUNT to the number of
+# proxies so the client address comes from X-Forwarded-For and not from the proxy.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+if env.int("AXES_PROXY_COUNT", default=0):
+    AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT")
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# Two-factor log-in (django-otp): TOTP app plus single-use recovery codes. Required for team
+# roles (handledare, enhetschef) and Django staff; optional for förbund and styrgrupp.
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=True)
+OTP_TOTP_ISSUER = "Finsam"
+# Django admin never shows a device's secret or QR code (a lost phone: delete the device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+RECOVERY_CODE_COUNT = 10
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request and, at the latest,
+# SESSION_ABSOLUTE_TIMEOUT seconds after log-in (accounts.middleware).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=10 * 60 * 60)
 
 # --- Language and time --------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -142,9 +184,33 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+# The stored session outlives no absolute time-out; the middleware enforces both time-outs.
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
+# A __Host- cookie is only accepted over HTTPS, with Path=/ and no Domain: it cannot be set
+# by a sibling subdomain. Over plain HTTP (tests, laptop) the ordinary names are used.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+
+# Content-Security-Policy (django-csp): no inline script or style, no plugins, no framing.
+# The one script tag carries the request's nonce; scripts live in static/js/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF],
+        # Bootstrap's CSS draws form-validation and select icons as data: SVG images; an
+        # image cannot run script, so data: stays limited to img-src.
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    },
+}
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {
@@ -153,3 +219,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Privacy ------------------------------------------------------------------------------
+# Access log, retention (gallring) and log masking; see README "Åtkomstlogg och logggranskning"
+# and "Gallring". Months are counted from the exit (the row's time for the access log).
+RETENTION_NOTES_MONTHS = env.int("RETENTION_NOTES_MONTHS", default=60)
+RETENTION_REFERRALS_MONTHS = env.int("RETENTION_REFERRALS_MONTHS", default=60)
+RETENTION_ACCESS_LOG_MONTHS = env.int("RETENTION_ACCESS_LOG_MONTHS", default=60)
+RETENTION_IDENTITY_MONTHS = env.int("RETENTION_IDENTITY_MONTHS", default=60)
+# Only behind a proxy that sets X-Forwarded-For itself: then its first hop is the client.
+PRIVACY_TRUST_X_FORWARDED_FOR = env.bool("PRIVACY_TRUST_X_FORWARDED_FOR", default=False)
+# Next to the view (before django-axes, which wants to be last): collects a request's reads
+# and writes them in one INSERT.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware")
+    if "axes.middleware.AxesMiddleware" in MIDDLEWARE
+    else len(MIDDLEWARE),
+    "privacy.recorder.AccessLogMiddleware",
+)
+LOGGING.setdefault("filters", {})["mask_personnummer"] = {
+    "()": "privacy.logfilter.PersonnummerMaskFilter"
+}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("mask_personnummer")

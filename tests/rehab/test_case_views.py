@@ -86,7 +86,10 @@ def test_triage_handledare_cannot_create_participants(client, handledare_b):
 
 def test_caseload_lists_own_team_with_masked_personnummer(client, handledare_a, case):
     enrolment = case[0]
-    other = EnrolmentFactory(team=__import__("rehab.models").models.Team.objects.get(name="EVI"))
+    other = EnrolmentFactory(
+        team=__import__("rehab.models").models.Team.objects.get(name="EVI"),
+        participant=ParticipantFactory(last_name="Oxenstiernasdotter"),
+    )
     client.force_login(handledare_a)
     body = client.get(reverse("caseload")).content.decode()
     pnr = enrolment.participant.personnummer
@@ -97,18 +100,18 @@ def test_caseload_lists_own_team_with_masked_personnummer(client, handledare_a, 
 
 def test_caseload_search_is_posted_not_put_in_url(client, handledare_a, rehab_team):
     wanted = EnrolmentFactory(team=rehab_team, participant=ParticipantFactory(last_name="Ekdahl"))
-    EnrolmentFactory(team=rehab_team, participant=ParticipantFactory(last_name="Lindqvist"))
+    EnrolmentFactory(team=rehab_team, participant=ParticipantFactory(last_name="Lindqvistbergh"))
     client.force_login(handledare_a)
     response = client.post(reverse("caseload"), {"q": wanted.participant.personnummer})
     assert (
         response.status_code == 302 and wanted.participant.personnummer not in response["Location"]
     )
     body = client.get(response["Location"]).content.decode()
-    assert "Ekdahl" in body and "Lindqvist" not in body
+    assert "Ekdahl" in body and "Lindqvistbergh" not in body
     body = client.get(reverse("caseload")).content.decode()  # the search is kept
-    assert "Lindqvist" not in body
+    assert "Lindqvistbergh" not in body
     client.post(reverse("caseload"), {"q": "", "clear": "1"})
-    assert "Lindqvist" in client.get(reverse("caseload")).content.decode()
+    assert "Lindqvistbergh" in client.get(reverse("caseload")).content.decode()
 
 
 def test_caseload_name_search_filters_and_pagination(client, handledare_a, rehab_team):
@@ -256,7 +259,8 @@ def test_participant_page_read_is_fast(client, handledare_a, case, django_assert
             author=handledare_a,
         )
     client.force_login(handledare_a)
-    with django_assert_max_num_queries(20):
+    # 20 for the page, plus the one INSERT of the access log (privacy).
+    with django_assert_max_num_queries(21):
         client.get(reverse("participant_detail", args=[enrolment.participant_id]))
 
 
