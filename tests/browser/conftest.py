@@ -89,3 +89,12 @@ def demo(transactional_db):
     call_command(
         "seed_demo", "--participants", "0", "--password", DEMO_PASSWORD, stdout=io.StringIO()
     )
+
+
+@pytest.fixture
+def example_demo(demo):
+    """The demo organisation with the worked example's enrolments in Rehabteamet."""
+    from rehab.models import Team
+    from tests.reporting.conftest import load_example
+
+    load_example(Team.objects.get(name="Rehabteamet"))

@@ -3,28 +3,11 @@ downloads the Excel file; the förbund officer sees the same report with small c
 
 import openpyxl
 import pytest
-from django.core.management import call_command
 
-from rehab.models import Team
+from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
-from tests.reporting.conftest import load_example
-
-PASSWORD = "webbläsartest-lösenord"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(db):
-    call_command(
-        "seed_demo",
-        "--participants",
-        "0",
-        "--password",
-        PASSWORD,
-        stdout=open("/dev/null", "w"),  # noqa: SIM115
-    )
-    load_example(Team.objects.get(name="Rehabteamet"))
 
 
 def _first_half_2024(page, live_server, username):
@@ -38,7 +21,9 @@ def _first_half_2024(page, live_server, username):
     page.wait_for_load_state()
 
 
-def test_admin_reads_the_half_year_table_and_downloads_excel(page, live_server, demo, tmp_path):
+def test_admin_reads_the_half_year_table_and_downloads_excel(
+    page, live_server, example_demo, tmp_path
+):
     _first_half_2024(page, live_server, "admin")
     assert page.get_by_role("heading", name="Rehabteamet, 2024-01-01 – 2024-06-30").is_visible()
     table = page.get_by_role("table", name="Mått enligt styrelsens tabell")
@@ -76,7 +61,7 @@ def test_admin_reads_the_half_year_table_and_downloads_excel(page, live_server, 
     assert any(row[0] == "Fler nya deltagare än väntat." for row in rows)
 
 
-def test_forbund_officer_sees_small_counts_hidden(page, live_server, demo):
+def test_forbund_officer_sees_small_counts_hidden(page, live_server, example_demo):
     _first_half_2024(page, live_server, "forbund")
     table = page.get_by_role("table", name="Mått enligt styrelsens tabell")
     active = table.get_by_role("row", name="Antal aktiva under perioden")

@@ -2,31 +2,14 @@
 Chart.js, each has its table, small counts show as "<5", and axe finds nothing serious."""
 
 import pytest
-from django.core.management import call_command
 
-from rehab.models import Team
+from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
-from tests.reporting.conftest import load_example
-
-PASSWORD = "webbläsartest-lösenord"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def demo(db):
-    call_command(
-        "seed_demo",
-        "--participants",
-        "0",
-        "--password",
-        PASSWORD,
-        stdout=open("/dev/null", "w"),  # noqa: SIM115
-    )
-    load_example(Team.objects.get(name="Rehabteamet"))
-
-
-def test_steering_group_reads_the_dashboard(page, live_server, demo):
+def test_steering_group_reads_the_dashboard(page, live_server, example_demo):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     # The page's own scripts and styles all load (the vendored Chart.js included).
