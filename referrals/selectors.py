@@ -11,6 +11,7 @@ from referrals.models import Consent, Consultation, Referral, ReferralEvent
 from referrals.services import DECISIONS, READY
 from rehab.access import get_access
 from rehab.models import Enrolment, Participant, Referrer, Team
+from rehab.months import MONTH_NAMES
 
 Status = Referral.Status
 
@@ -18,21 +19,6 @@ SORTS = {
     "-received": ("-received_date", "-pk"),
     "received": ("received_date", "pk"),
 }
-
-MONTHS = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 # --- Referrals ------------------------------------------------------------------------------
@@ -152,7 +138,7 @@ def consultation_counts(team: Team, year: int) -> dict:
     months = []
     totals = dict.fromkeys([a.value for a in agencies], 0)
     grand_total = 0
-    for number, name in enumerate(MONTHS, start=1):
+    for number, name in enumerate(MONTH_NAMES, start=1):
         row = by_month.get(number, {})
         counts = [row.get(f"n_{a.value}", 0) for a in agencies]
         for a, n in zip(agencies, counts, strict=True):

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, get_access
 from rehab.models import ExitOutcome, Team
+from rehab.months import MONTH_NAMES
 from reporting.board import active_enrolments
 from reporting.disclosure import HIDDEN, SMALL, suppress
 from reporting.models import ActualCost, Budget, BudgetLine
@@ -43,20 +44,6 @@ ONE_DECIMAL = Decimal("0.1")
 MAX_AMOUNT = Decimal("9999999999.99")  # what DecimalField(max_digits=12, decimal_places=2) holds
 WORK_OR_STUDIES = (ExitOutcome.ARBETE.value, ExitOutcome.STUDIER.value)
 
-MONTH_NAMES = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 RULES = [
     "Utfall hittills är summan av utfallet för årets månader till och med datumets månad "
