@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 DEMO_PASSWORD ?= demo-finsam-2026
+# The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 HOST ?= 127.0.0.1:8000
 # Production-like settings for `check --deploy`: a throwaway key, never used to serve.
 DEPLOY_ENV := DEBUG=false ALLOWED_HOSTS=finsam.example.se \
@@ -39,10 +41,10 @@ check: install
 
 pytest: install
 	@if command -v chromium >/dev/null 2>&1; then \
-		$(BIN)/python -m pytest; \
+		$(BIN)/python -m pytest -n $(PYTEST_WORKERS); \
 	else \
 		echo "*** Webbläsartesterna hoppas över: chromium saknas (apt-get install chromium). ***"; \
-		$(BIN)/python -m pytest -m "not browser"; \
+		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser"; \
 	fi
 
 test: lint check pytest

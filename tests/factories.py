@@ -18,8 +18,10 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["username"]
 
     username = factory.Sequence(lambda n: f"user{n}")
-    first_name = factory.Faker("first_name", locale="sv_SE")
-    last_name = factory.Faker("last_name", locale="sv_SE")
+    # Staff names never look like a participant's: the page header shows the user's name, and
+    # tests assert that a participant's name is absent from a page.
+    first_name = "Testa"
+    last_name = factory.Sequence(lambda n: f"Personalsson{n}")
     password = factory.django.Password(PASSWORD)
 
 
