@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
@@ -166,14 +176,54 @@ def _with_deadline_facts(enrolments, *, as_of: date):
     )
 
 
+def _month_index(expression):
+    """year × 12 + month of a date expression, in SQL."""
+    return ExtractYear(expression) * 12 + ExtractMonth(expression)
+
+
+def _may_have_deadline(*, horizon: date) -> Q:
+    """A condition in SQL that every enrolment with a deadline due on or before `horizon` meets
+    (used on `_with_deadline_facts`' annotations). It may let a few more through, never fewer:
+    `deadlines` still decides each one in Python with the rule functions, so the result is the
+    same, but the team's whole active caseload is no longer built as objects (issue #8).
+
+    A date `months` calendar months after `base` (rules.add_months) falls in month
+    index(base) + months, so it can only be on or before `horizon` if that index is at most
+    index(horizon); the day within the month is left to Python."""
+    horizon_month = horizon.year * 12 + horizon.month
+    review = Q(review_due__lte=horizon)
+    approval = Q(has_approval_case=False) & Q(approval_month__lte=horizon_month)
+    first_followup = Q(last_followup__isnull=True, first_followup_date__lte=horizon)
+    next_followup = Q(
+        team__followup_interval_months__isnull=False, followup_month__lte=horizon_month
+    )
+    return review | approval | first_followup | next_followup
+
+
 def deadlines(enrolments, *, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS) -> list:
     """Every unmet deadline of the given enrolments due on or before as_of + within_days
     (SPEC §7, §12): the current placement's next review, the management-approval case while
     none has been sent, and the next follow-up meeting. Sorted by due date, personnummer and
     kind."""
+    candidates = (
+        _with_deadline_facts(enrolments, as_of=as_of)
+        .alias(
+            approval_month=_month_index(F("start_date"))
+            + F("team__frame_months")
+            - F("team__approval_lead_months"),
+            followup_month=_month_index(Coalesce(F("last_followup"), F("start_date")))
+            + F("team__followup_interval_months"),
+        )
+        .filter(_may_have_deadline(horizon=as_of + timedelta(days=within_days)))
+    )
+    return _deadlines_of(candidates, as_of=as_of, within_days=within_days)
+
+
+def _deadlines_of(enrolments, *, as_of: date, within_days: int) -> list:
+    """The deadlines of enrolments annotated by `_with_deadline_facts`, decided in Python."""
     result = []
     rule_cache = {}
-    for enrolment in _with_deadline_facts(enrolments, as_of=as_of):
+    for enrolment in enrolments:
         rule = rule_cache.get(enrolment.team_id)
         if rule is None:
             rule = rule_cache[enrolment.team_id] = team_rule(enrolment.team)

@@ -19,6 +19,7 @@ from rehab.models import (
     Referrer,
 )
 from rehab.services import ENROLMENT_FIELDS
+from rehab.widgets import LeanCheckboxInput, LeanSelect
 
 
 class DateInput(forms.DateInput):
@@ -46,13 +47,24 @@ class CaseloadFilterForm(forms.Form):
         ("-start", "Senast inskrivna först"),
         ("start", "Äldst inskrivna först"),
     ]
+    # Lean widgets: this form is rendered on every caseload request (rehab/widgets.py).
     team = forms.ModelChoiceField(
-        label="Team", queryset=None, required=False, empty_label="Alla mina team"
+        label="Team",
+        queryset=None,
+        required=False,
+        empty_label="Alla mina team",
+        widget=LeanSelect,
     )
-    module = forms.ChoiceField(label="Modul", required=False)
-    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
-    mine = forms.BooleanField(label="Bara där jag är ansvarig", required=False)
-    sort = forms.ChoiceField(label="Sortering", choices=SORT_CHOICES, required=False)
+    module = forms.ChoiceField(label="Modul", required=False, widget=LeanSelect)
+    status = forms.ChoiceField(
+        label="Status", choices=STATUS_CHOICES, required=False, widget=LeanSelect
+    )
+    mine = forms.BooleanField(
+        label="Bara där jag är ansvarig", required=False, widget=LeanCheckboxInput
+    )
+    sort = forms.ChoiceField(
+        label="Sortering", choices=SORT_CHOICES, required=False, widget=LeanSelect
+    )
 
     def __init__(self, *args, teams, modules, **kwargs):
         super().__init__(*args, **kwargs)

@@ -235,56 +235,79 @@ def _row(name: str, budget: Decimal, actual: Decimal, months: int) -> BudgetRow:
 def budget_followup(team, year: int, as_of: date | None = None) -> BudgetFollowUp | None:
     """The follow-up of the team's budget for the year as of a date (see the module's rules);
     None when the team has no budget that year. Four queries whatever the size."""
-    budget = Budget.objects.filter(team=team, year=year).first()
-    if budget is None:
-        return None
+    return budget_followups([team], year, as_of=as_of)[team.pk]
+
+
+def budget_followups(
+    teams, year: int, as_of: date | None = None
+) -> dict[int, BudgetFollowUp | None]:
+    """`budget_followup` for several teams at once, by team id: four queries however many
+    teams there are (the dashboard of a förbund shows every team's; issue #8)."""
+    teams = list(teams)
+    result: dict[int, BudgetFollowUp | None] = dict.fromkeys((t.pk for t in teams), None)
+    budgets = {b.team_id: b for b in Budget.objects.filter(team__in=teams, year=year)}
+    if not budgets:
+        return result
     as_of = clamp_to_year(as_of or timezone.localdate(), year)
     months = months_elapsed(as_of)
 
-    lines = list(BudgetLine.objects.filter(budget=budget).order_by("order", "pk"))
+    lines_of = {budget.pk: [] for budget in budgets.values()}
+    for line in BudgetLine.objects.filter(budget_id__in=lines_of).order_by("order", "pk"):
+        lines_of[line.budget_id].append(line)
     # At most 12 rows per line. Summed here rather than with SUM() because SQLite sums
     # decimals as floating point; Python's Decimal keeps every öre exact on both databases.
-    by_line = {line.pk: ZERO for line in lines}
-    by_month = dict.fromkeys(range(1, 13), ZERO)
-    for line_id, month, amount in ActualCost.objects.filter(line__budget=budget).values_list(
-        "line_id", "month", "amount"
-    ):
-        by_month[month] += amount
+    by_line = {line.pk: ZERO for lines in lines_of.values() for line in lines}
+    by_month = {pk: dict.fromkeys(range(1, 13), ZERO) for pk in lines_of}
+    for budget_id, line_id, month, amount in ActualCost.objects.filter(
+        line__budget_id__in=lines_of
+    ).values_list("line__budget_id", "line_id", "month", "amount"):
+        by_month[budget_id][month] += amount
         if month <= months:
             by_line[line_id] += amount
 
-    rows = [_row(line.name, line.amount, by_line[line.pk], months) for line in lines]
-    total = _row(
-        "Totalt",
-        sum((line.amount for line in lines), ZERO),
-        sum(by_line.values(), ZERO),
-        months,
-    )
-    monthly, running = [], ZERO
-    for month in range(1, 13):
-        running += by_month[month]
-        monthly.append((month, by_month[month], running))
-
-    counts = active_enrolments([team], date(year, 1, 1), as_of).aggregate(
-        active=Count("pk"),
-        work_or_study=Count(
-            "pk", filter=Q(exit_date__lte=as_of, exit_outcome__in=WORK_OR_STUDIES)
-        ),
-    )
-    return BudgetFollowUp(
-        team=team,
-        year=year,
-        as_of=as_of,
-        lines=rows,
-        total=total,
-        monthly=monthly,
-        active_count=counts["active"],
-        work_or_study_exits=counts["work_or_study"],
-        cost_per_active=per_unit(total.actual, counts["active"]),
-        cost_per_work_or_study_exit=per_unit(total.actual, counts["work_or_study"]),
-        months_elapsed=months,
-        budget_id=budget.pk,
-    )
+    with_budget = [t for t in teams if t.pk in budgets]
+    counts = {
+        row["team_id"]: row
+        for row in active_enrolments(with_budget, date(year, 1, 1), as_of)
+        .order_by()
+        .values("team_id")
+        .annotate(
+            active=Count("pk"),
+            work_or_study=Count(
+                "pk", filter=Q(exit_date__lte=as_of, exit_outcome__in=WORK_OR_STUDIES)
+            ),
+        )
+    }
+    for team in with_budget:
+        budget = budgets[team.pk]
+        lines = lines_of[budget.pk]
+        rows = [_row(line.name, line.amount, by_line[line.pk], months) for line in lines]
+        total = _row(
+            "Totalt",
+            sum((line.amount for line in lines), ZERO),
+            sum((by_line[line.pk] for line in lines), ZERO),
+            months,
+        )
+        monthly, running = [], ZERO
+        for month in range(1, 13):
+            running += by_month[budget.pk][month]
+            monthly.append((month, by_month[budget.pk][month], running))
+        team_counts = counts.get(team.pk, {"active": 0, "work_or_study": 0})
+        result[team.pk] = BudgetFollowUp(
+            team=team,
+            year=year,
+            as_of=as_of,
+            lines=rows,
+            total=total,
+            monthly=monthly,
+            active_count=team_counts["active"],
+            work_or_study_exits=team_counts["work_or_study"],
+            cost_per_active=per_unit(total.actual, team_counts["active"]),
+            cost_per_work_or_study_exit=per_unit(total.actual, team_counts["work_or_study"]),
+            months_elapsed=months,
+            budget_id=budget.pk,
+        )
+    return result
 
 
 # --- Who may see what -----------------------------------------------------------------------

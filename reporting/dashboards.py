@@ -441,12 +441,14 @@ def _link_referrals(counts, equations, rows):
 
 def _budget_followups(teams: Iterable[Team], year: int, as_of: date, notes: list[str]):
     try:
-        from reporting.budget import budget_followup
+        from reporting.budget import budget_followups
     except ImportError:  # pragma: no cover - the budget follow-up ships with this module
         return []
+    teams = list(teams)
+    by_team = budget_followups(teams, year, as_of=as_of)  # four queries for all the teams
     followups = []
     for team in teams:
-        followup = budget_followup(team, year, as_of=as_of)
+        followup = by_team[team.pk]
         if followup is None:
             notes.append(f"{team.name} har ingen budget för {year}.")
         else:

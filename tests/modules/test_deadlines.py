@@ -373,3 +373,65 @@ def test_worked_example_end_to_end_through_the_import_command(org):
     )
     expected = (EXAMPLES / "deadlines_2024-06-01_expected.csv").read_bytes().decode()
     assert _run("--team", "Rehabteamet", "--as-of", "2024-06-01", "--within", "30") == expected
+
+
+# --- The SQL pre-filter (issue #8) -----------------------------------------------------------
+
+
+def test_sql_prefilter_gives_the_same_deadlines_as_deciding_every_enrolment_in_python(
+    make_enrolment, portalen, kompassen, rehab_team, other_team
+):
+    """`deadlines` reads only the enrolments that can have a deadline in the window; for
+    month ends, follow-ups, approvals, a team without follow-up interval and many windows, the
+    result equals deciding every active enrolment in Python, as before the pre-filter."""
+    import random
+
+    from modules.models import FollowUp, ManagementApproval
+
+    rng = random.Random(8)
+    rehab_team.followup_interval_months = 2  # as REBUS; EVI has none
+    rehab_team.save()
+    month_ends = [D(2022, 1, 31), D(2022, 8, 31), D(2023, 2, 28), D(2023, 3, 31), D(2024, 2, 29)]
+    for i in range(60):
+        start = (
+            rng.choice(month_ends)
+            if i % 3 == 0
+            else D(2022, 1, 1) + datetime.timedelta(days=rng.randint(0, 900))
+        )
+        e = make_enrolment(
+            start=start,
+            team=other_team if i % 4 == 0 else rehab_team,
+            participant=ParticipantFactory(),
+            first_followup_date=start + datetime.timedelta(days=rng.randint(20, 400))
+            if i % 5 == 0
+            else None,
+        )
+        if i % 2:
+            placed = start + datetime.timedelta(days=rng.randint(0, 60))
+            Placement.objects.create(
+                enrolment=e,
+                module=kompassen if i % 3 else portalen,
+                start_date=placed,
+                next_review_due=placed + datetime.timedelta(days=rng.randint(30, 700)),
+            )
+        if i % 3 != 1:  # most have sent their approval case: other branches decide
+            ManagementApproval.objects.create(
+                enrolment=e,
+                requested_date=start + datetime.timedelta(days=600),
+                status=rng.choice(["pending", "declined"]),
+            )
+        for _ in range(i % 3):
+            FollowUp.objects.create(
+                enrolment=e, held_date=start + datetime.timedelta(days=rng.randint(30, 700))
+            )
+    qs = Enrolment.objects.all()
+    days = [D(2023, 1, 31), D(2023, 12, 31), D(2024, 1, 30), D(2024, 2, 28), D(2024, 6, 1)]
+    for as_of in days + [D(2023, 1, 1) + datetime.timedelta(days=k * 37) for k in range(20)]:
+        for within in (0, 1, 30, 45, 90):
+            everything = selectors._deadlines_of(
+                selectors._with_deadline_facts(qs, as_of=as_of), as_of=as_of, within_days=within
+            )
+            found = selectors.deadlines(qs, as_of=as_of, within_days=within)
+            assert [(d.enrolment.pk, d.kind, d.due, d.status) for d in found] == [
+                (d.enrolment.pk, d.kind, d.due, d.status) for d in everything
+            ], (as_of, within)

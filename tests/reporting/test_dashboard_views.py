@@ -280,3 +280,40 @@ def test_query_count_does_not_grow_with_the_data(
 def test_the_aggregate_start_page_links_to_the_dashboard(client, personas, persona):
     as_user(client, personas[persona])
     assert f'href="{PAGE}"' in client.get(reverse("start")).content.decode()
+
+
+def _team_with_budget(forbund, name, *, budget=True):
+    team = TeamFactory(forbund=forbund, name=name, kind="rehab")
+    if budget:
+        _add_budget(team)
+    return team
+
+
+def _add_budget(team):
+    from decimal import Decimal
+
+    from reporting.models import ActualCost, Budget, BudgetLine
+
+    made = Budget.objects.create(team=team, year=2024)
+    line = BudgetLine.objects.create(budget=made, name="Lön", amount=Decimal("120000"))
+    ActualCost.objects.create(line=line, month=1, amount=Decimal("10000"))
+
+
+@pytest.mark.parametrize("persona", ["forbund", "styrgrupp"])
+def test_query_count_does_not_grow_with_the_number_of_teams(
+    client, personas, rehab_team, other_team, django_assert_max_num_queries, persona
+):
+    """Each team's budget follow-up is read with the others' (issue #8): a förbund with five
+    teams, some with a budget, costs the dashboard as many queries as one with two."""
+    as_user(client, personas[persona])
+    params = {"ar": "2024"}
+    _more_data(rehab_team, 6)
+    _add_budget(rehab_team)
+    two_teams = _count_queries(client, django_assert_max_num_queries, params)
+    forbund = rehab_team.forbund
+    for i, has_budget in enumerate([True, True, False]):
+        team = _team_with_budget(forbund, f"Nytt team {i}", budget=has_budget)
+        _more_data(team, 6)
+    body = client.get(PAGE, params).content.decode()
+    assert "Nytt team 0" in body and "Nytt team 2 har ingen budget för 2024" in body
+    assert _count_queries(client, django_assert_max_num_queries, params) == two_teams
