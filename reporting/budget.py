@@ -179,10 +179,11 @@ def check_amount(value: Decimal, shown: str | None = None) -> Decimal:
     shown = shown or str(value)
     if value < 0:
         raise AmountError(f"Beloppet får inte vara negativt ({shown}).")
-    if value != value.quantize(ORE):
-        raise AmountError(f"Beloppet får ha högst två decimaler (öre): {shown}.")
+    # Before the quantize: a number of more than 28 digits cannot be quantized to öre.
     if value > MAX_AMOUNT:
         raise AmountError(f"Beloppet är för stort ({shown}); högst 9 999 999 999,99 kr.")
+    if value != value.quantize(ORE):
+        raise AmountError(f"Beloppet får ha högst två decimaler (öre): {shown}.")
     return value.quantize(ORE)
 
 

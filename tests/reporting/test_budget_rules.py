@@ -124,6 +124,9 @@ def test_amounts_are_read_as_swedish_users_write_them(text, value):
         ("²", "inget belopp"),
         ("", "saknas"),
         ("99999999999", "för stort"),
+        # Found by Hypothesis: more digits than a Decimal can quantize to öre.
+        ("1" * 30, "för stort"),
+        ("1" * 27 + ",5", "för stort"),
     ],
 )
 def test_bad_amounts_get_a_clear_swedish_message(text, message):
