@@ -72,16 +72,21 @@ class Report:
         self.line(f"  {name:<52}{ms_text:>10}{q_text:>8}  {note}".rstrip())
 
 
-def measure(fn, repeat: int):
-    """(median milliseconds, queries of one run, last result). One warm-up run first."""
+def measure(fn, repeat: int, before=None):
+    """(median milliseconds, queries of one run, last result). One warm-up run first.
+    `before`, if given, runs untimed before every run (emptying a cache)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    if before:
+        before()
     with CaptureQueriesContext(connection) as ctx:
         result = fn()
     queries = len(ctx.captured_queries)
     times = []
     for _ in range(repeat):
+        if before:
+            before()
         start = time.perf_counter()
         result = fn()
         times.append((time.perf_counter() - start) * 1000)
@@ -281,15 +286,29 @@ def page_operations(report: Report, repeat: int, results: dict):
     else:
         pages.append(("dashboard (förbund)", forbund_user, dashboard))
         pages.append(("dashboard (admin)", admin, dashboard))
+    # The caseload's result list and the dashboards are cached per data version
+    # (rehab/freshness.py): each page is timed cold (the cache emptied before every run, as
+    # right after a write), and those two also warm (read from the cache, as between writes).
+    cached = ("caseload", "dashboard")
     for name, client, url in pages:
-        try:
-            ms, queries, _ = measure(page(client, url), repeat)
-        except RuntimeError as error:
-            report.row(name, note=f"FAILED: {error}")
-            results.setdefault("_problems", []).append(f"{name}: {error}")
-            continue
-        report.row(name, ms, queries)
-        results[name] = (ms, queries)
+        variants = [(name, forget_read_models)]
+        if name.startswith(cached):
+            variants.append((f"{name}, cached", None))
+        for label, before in variants:
+            try:
+                ms, queries, _ = measure(page(client, url), repeat, before)
+            except RuntimeError as error:
+                report.row(label, note=f"FAILED: {error}")
+                results.setdefault("_problems", []).append(f"{label}: {error}")
+                continue
+            report.row(label, ms, queries)
+            results[label] = (ms, queries)
+
+
+def forget_read_models():
+    from django.core.cache import caches
+
+    caches["read_models"].clear()
 
 
 def command_operations(report: Report, repeat: int, results: dict, n: int):
@@ -405,17 +424,11 @@ def parse_wrk(text: str) -> dict:
     return {"rps": rps, "p50": p50, "p99": p99, "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
-def load_operations(report: Report, results: dict, seconds: int):
-    from django.conf import settings
-
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        report.line("  load test left out: wrk is not installed (apt-get install wrk)")
-        return
-    client = client_for("handledare")
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+def start_gunicorn(extra_env: dict):
+    """A gunicorn with 2 workers on a free loopback port; (process, base URL), or (process,
+    None) when it did not answer."""
     port = free_port()
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", **extra_env)
     # Fixed argument lists (this interpreter, wrk from PATH), on loopback only.
     server = subprocess.Popen(  # noqa: S603
         [
@@ -438,51 +451,63 @@ def load_operations(report: Report, results: dict, seconds: int):
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/bench/trivial/", timeout=30).read()  # noqa: S310
-                break
-            except OSError:  # refused while gunicorn starts, or slow on a busy machine
-                time.sleep(0.2)
-        else:
-            report.line("  load test left out: gunicorn did not start")
-            return
-        request = urllib.request.Request(base + "/deltagare/", headers={"Cookie": cookie})  # noqa: S310
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-            if "/logga-in/" in response.url:
-                report.line("  load test left out: the session was not accepted")
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/bench/trivial/", timeout=30).read()  # noqa: S310
+            return server, base
+        except OSError:  # refused while gunicorn starts, or slow on a busy machine
+            time.sleep(0.2)
+    return server, None
+
+
+def run_wrk(wrk: str, url: str, cookie: str, seconds: int) -> dict:
+    run = subprocess.run(  # noqa: S603
+        [wrk, "-t2", "-c4", f"-d{seconds}s", "--latency", "-H", f"Cookie: {cookie}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return parse_wrk(run.stdout)
+
+
+def load_operations(report: Report, results: dict, seconds: int):
+    """The caseload against a trivial view in the same gunicorn, with the read-model cache on
+    (reads between writes: the caseload's list comes from the cache) and off
+    (READ_MODEL_CACHE_SECONDS=0: every request computes it, as right after a write)."""
+    from django.conf import settings
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        report.line("  load test left out: wrk is not installed (apt-get install wrk)")
+        return
+    client = client_for("handledare")
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    for setting, cache_seconds in (("cache on", None), ("cache off", "0")):
+        extra = {} if cache_seconds is None else {"READ_MODEL_CACHE_SECONDS": cache_seconds}
+        server, base = start_gunicorn(extra)
+        try:
+            if base is None:
+                report.line("  load test left out: gunicorn did not start")
                 return
-        figures = {}
-        for name, path in (("trivial view", "/bench/trivial/"), ("caseload", "/deltagare/")):
-            run = subprocess.run(  # noqa: S603
-                [
-                    wrk,
-                    "-t2",
-                    "-c4",
-                    f"-d{seconds}s",
-                    "--latency",
-                    "-H",
-                    f"Cookie: {cookie}",
-                    base + path,
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            figures[name] = parse_wrk(run.stdout)
-            f = figures[name]
-            report.row(
-                f"gunicorn (2 workers), wrk 4 connections: {name}",
-                note=f"{f['rps']:.0f} req/s, p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms"
-                + (f", {f['errors']} non-2xx" if f["errors"] else ""),
-            )
-        ratio = figures["caseload"]["rps"] / figures["trivial view"]["rps"]
-        report.row("throughput ratio caseload ÷ trivial view", note=f"{ratio:.2f}")
-        results["throughput ratio"] = (ratio, None)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+            request = urllib.request.Request(base + "/deltagare/", headers={"Cookie": cookie})  # noqa: S310
+            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+                if "/logga-in/" in response.url:
+                    report.line("  load test left out: the session was not accepted")
+                    return
+            figures = {}
+            for name, path in (("trivial view", "/bench/trivial/"), ("caseload", "/deltagare/")):
+                figures[name] = f = run_wrk(wrk, base + path, cookie, seconds)
+                report.row(
+                    f"gunicorn (2 workers), wrk 4 conn., {setting}: {name}",
+                    note=f"{f['rps']:.0f} req/s, p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms"
+                    + (f", {f['errors']} non-2xx" if f["errors"] else ""),
+                )
+            ratio = figures["caseload"]["rps"] / figures["trivial view"]["rps"]
+            report.row(f"throughput ratio caseload ÷ trivial view, {setting}", note=f"{ratio:.2f}")
+            results[f"throughput ratio, {setting}"] = (ratio, None)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
 
 
 # --- Main -----------------------------------------------------------------------------------

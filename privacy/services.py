@@ -34,6 +34,7 @@ from modules.rules import add_months
 from privacy.gate import purge_gate
 from privacy.models import AccessLog, PurgeRun
 from referrals.models import Consent, Consultation, Referral
+from rehab import freshness
 from rehab.models import AuditEvent, Deviation, Enrolment, Goal, JournalNote, Participant
 
 PURGED_TEXT = "(gallrad)"
@@ -274,4 +275,5 @@ def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeR
         run.counts = counts
         run.finished_at = timezone.now()
         run.save(update_fields=["counts", "finished_at"])
+    freshness.bump()  # `manage.py purge` writes outside a request
     return counts, run

@@ -7,11 +7,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rehab import case_selectors, forms, services
+from rehab import case_selectors, forms, freshness, services
 from rehab.access import (
     ADMIN,
     HANDLEDARE,
@@ -62,29 +63,57 @@ def caseload(request):
         request.GET or None, teams=teams, modules=case_selectors.caseload_modules(request.user)
     )
     params = filters.cleaned_data if filters.is_valid() else {}
-    enrolments = case_selectors.caseload(
-        user=request.user,
-        team=params.get("team"),
-        module_id=params.get("module") or None,
-        status=params.get("status") or "active",
-        mine=params.get("mine", False),
-        q=q,
-        sort=params.get("sort") or "name",
-    )
-    page = Paginator(enrolments, PAGE_SIZE).get_page(request.GET.get("sida"))
     querystring = request.GET.copy()
     querystring.pop("sida", None)
     return render(
         request,
         "rehab/caseload.html",
         {
-            "page": page,
+            "results": _caseload_results(
+                request.user, params, q, querystring.urlencode(), request.GET.get("sida")
+            ),
             "filters": filters,
             "search": forms.SearchForm(initial={"q": q}),
             "q": q,
-            "querystring": querystring.urlencode(),
         },
     )
+
+
+def _caseload_results(user, params, q, querystring, page_number):
+    """The result list as HTML, cached per user, filters, search, page and data version: a
+    write anywhere makes it stale (rehab/freshness.py)."""
+    team = params.get("team")
+
+    def render_results():
+        enrolments = case_selectors.caseload(
+            user=user,
+            team=team,
+            module_id=params.get("module") or None,
+            status=params.get("status") or "active",
+            mine=params.get("mine", False),
+            q=q,
+            sort=params.get("sort") or "name",
+        )
+        page = Paginator(enrolments, PAGE_SIZE).get_page(page_number)
+        return render_to_string(
+            "rehab/_caseload_results.html",
+            {"page": page, "q": q, "querystring": querystring},
+        )
+
+    parts = (
+        user.pk,
+        team.pk if team else None,
+        params.get("module"),
+        params.get("status"),
+        params.get("mine"),
+        params.get("sort"),
+        q,
+        querystring,
+        page_number,
+        timezone.localdate(),
+    )
+    # render_to_string gives a SafeString, and the cache keeps its type.
+    return freshness.cached("caseload", parts, render_results)
 
 
 # --- Participant ----------------------------------------------------------------------------

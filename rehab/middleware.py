@@ -1,5 +1,7 @@
 from django.utils.cache import add_never_cache_headers
 
+from rehab import freshness
+
 
 class NoStoreMiddleware:
     """No page of this application may be kept by a browser or proxy: pages for logged-in
@@ -19,4 +21,23 @@ class NoStoreMiddleware:
             if response.has_header("Cache-Control"):
                 del response["Cache-Control"]
             add_never_cache_headers(response)
+        return response
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class DataVersionMiddleware:
+    """After every request that may have written (POST, PUT, PATCH, DELETE), whatever its
+    outcome, replace the data version so that no cached read model outlives the write
+    (rehab/freshness.py). Safe methods write nothing but the access log, which no cached page
+    shows."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in SAFE_METHODS:
+            freshness.bump()
         return response

@@ -666,3 +666,17 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.activity}: {'närvarande' if self.present else 'frånvarande'}"
+
+
+class DataVersion(models.Model):
+    """One row: a random token replaced after every write, the key of the cached read models
+    (rehab/freshness.py). Not domain data; nothing else refers to it."""
+
+    token = models.BigIntegerField("token", default=0)
+
+    class Meta:
+        verbose_name = "dataversion"
+        verbose_name_plural = "dataversioner"
+
+    def __str__(self):
+        return str(self.token)

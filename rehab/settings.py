@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Replaces the data version after every request that may write (rehab/freshness.py).
+    "rehab.middleware.DataVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,6 +98,21 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Caches ---------------------------------------------------------------------------------
+# `read_models` holds the dashboards' figures and the caseload's result lists under the data
+# version (rehab/freshness.py). It is local to each process on purpose: the caseload holds
+# names, which must not travel to a shared cache server. Entries expire after
+# READ_MODEL_CACHE_SECONDS at the latest (the bound for changes made outside the application).
+READ_MODEL_CACHE_SECONDS = env.int("READ_MODEL_CACHE_SECONDS", default=600)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "read_models": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "read-models",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 
 # --- Authentication -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

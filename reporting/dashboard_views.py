@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from rehab import freshness
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, role_required
 from reporting.dashboard_forms import DashboardForm
 from reporting.dashboards import FIGURE_KEYS, dashboard, dashboard_scopes, is_exact
@@ -28,8 +29,14 @@ def _form(request):
 
 
 def _compute(request, form, today):
+    """Every figure of the page, cached per scope, year and data version (rehab/freshness.py):
+    the whole-förbund figures take seconds at national scale and change only with a write."""
     scope, year = form.selected_scope, form.cleaned_data["ar"]
-    return dashboard(scope, year, exact=is_exact(request.user, scope), today=today)
+    exact = is_exact(request.user, scope)
+    parts = (scope.key, scope.label, tuple(t.pk for t in scope.teams), year, exact, today)
+    return freshness.cached(
+        "dashboard", parts, lambda: dashboard(scope, year, exact=exact, today=today)
+    )
 
 
 def _page(request, form, scopes, board=None, status=200):

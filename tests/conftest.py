@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from tests.caching import forget_read_models
+
 # Playwright's sync API runs an event loop in the test thread; the live server still talks to
 # the database synchronously.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -98,3 +100,12 @@ def personas(handledare_a, handledare_b, admin_user, forbund_user, styrgrupp_use
         "styrgrupp": styrgrupp_user,
         "anonymous": None,
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_read_model_cache():
+    """The read-model cache lives in the process, but each test's data is rolled back: an
+    entry cached by one test must never answer another (rehab/freshness.py)."""
+    forget_read_models()
+    yield
+    forget_read_models()

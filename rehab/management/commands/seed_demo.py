@@ -2,7 +2,7 @@ import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rehab import demo
+from rehab import demo, freshness
 
 
 class Command(BaseCommand):
@@ -42,6 +42,7 @@ class Command(BaseCommand):
         from reporting.demo_budget import seed_budget
 
         seed_budget(org, seed=seed)  # SPEC §10: Rehabteamet's 2024 budget with actual costs
+        freshness.bump()
         self.stdout.write(self.style.SUCCESS(f"Demoförbundet: {demo.FORBUND_NAME}"))
         if counts:
             self.stdout.write(

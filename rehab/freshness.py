@@ -1,0 +1,68 @@
+"""Cached read models, invalidated by every write.
+
+The dashboards' figures and the caseload's result list are the pages read most and computed
+most expensively (BENCHMARKS.md). They are cached in the `read_models` cache under a key that
+starts with the current *data version*: one row (`DataVersion`) whose random token is replaced
+
+- after every request that may write (any method but GET, HEAD, OPTIONS and TRACE:
+  `rehab.middleware.DataVersionMiddleware`), whatever its outcome, and
+- after every management command that writes (`bump()` in import_enrolments, purge and
+  seed_demo).
+
+A write therefore makes every cached entry unreachable at once, in every process, and each
+process pays one primary-key query per cached page to learn the token. The token is random
+rather than a counter so that a database restored from a backup can never meet entries cached
+for other data under the same key. Entries also expire after `READ_MODEL_CACHE_SECONDS`, the
+bound on how long a change made outside the application (a SQL console) can stay unseen.
+
+The cache is local to each process by default (settings.CACHES): the cached caseload holds
+names, which must not travel to a shared cache server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+
+from rehab.models import DataVersion
+
+T = TypeVar("T")
+
+CACHE_ALIAS = "read_models"
+_MISSING = object()
+
+
+def token() -> int:
+    """The current data version (0 before the first write)."""
+    return DataVersion.objects.filter(pk=1).values_list("token", flat=True).first() or 0
+
+
+def bump() -> None:
+    """Make every cached read model stale: called after anything that may have written."""
+    new = secrets.randbits(62) + 1
+    if not DataVersion.objects.filter(pk=1).update(token=new):
+        DataVersion.objects.update_or_create(pk=1, defaults={"token": new})
+
+
+def cache_key(namespace: str, *parts) -> str:
+    """A key for `parts` under the current data version. `parts` may hold personal data
+    (a search term): only their digest is part of the key."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"{namespace}:{token()}:{digest}"
+
+
+def cached(namespace: str, parts: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`'s value for `parts` at the current data version, computed at most once per
+    process and version."""
+    cache = caches[CACHE_ALIAS]
+    key = cache_key(namespace, *parts)
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, settings.READ_MODEL_CACHE_SECONDS)
+    return value

@@ -1,0 +1,208 @@
+"""The read-model cache (rehab/freshness.py): the caseload's result list and the dashboards are
+computed once per data version, a write through the application or a writing command makes
+them stale at once, and nothing cached for one user answers another."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from rehab import freshness
+from rehab.models import DataVersion, Enrolment
+from tests.data import EXAMPLE_CSV
+from tests.factories import EnrolmentFactory, ParticipantFactory
+from tests.reporting.conftest import enrol
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+CASELOAD = reverse("caseload")
+DASHBOARD = reverse("dashboard")
+
+
+def _get(client, url, params=None):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return response.content.decode(), len(ctx.captured_queries)
+
+
+def _table(page):
+    return page[page.index("<table") : page.index("</table>")]
+
+
+def _participant(team, first_name):
+    return EnrolmentFactory(
+        team=team, participant=ParticipantFactory(first_name=first_name, last_name="Cachesson")
+    )
+
+
+# --- The data version ----------------------------------------------------------------------------
+
+
+def test_bump_replaces_the_token_and_recreates_a_missing_row():
+    before = freshness.token()
+    freshness.bump()
+    after = freshness.token()
+    assert after != before and after > 0
+    DataVersion.objects.all().delete()
+    assert freshness.token() == 0
+    freshness.bump()
+    assert freshness.token() > 0 and DataVersion.objects.count() == 1
+
+
+def test_the_key_holds_a_digest_of_the_search_never_the_search():
+    key = freshness.cache_key("caseload", 7, "198503124128", "Anna Berg")
+    assert "198503124128" not in key and "Anna" not in key
+    assert key.startswith(f"caseload:{freshness.token()}:")
+    assert key != freshness.cache_key("caseload", 8, "198503124128", "Anna Berg")
+
+
+@pytest.mark.parametrize(
+    ("method", "bumps"),
+    [("get", False), ("head", False), ("options", False), ("post", True), ("delete", True)],
+)
+def test_every_request_that_may_write_replaces_the_token(client, handledare_a, method, bumps):
+    client.force_login(handledare_a)
+    before = freshness.token()
+    # Refused or not: a request that may have written leaves no cached page behind.
+    getattr(client, method)(CASELOAD)
+    assert (freshness.token() != before) is bumps
+
+
+# --- The caseload --------------------------------------------------------------------------------
+
+
+def test_a_cached_caseload_costs_fewer_queries_and_shows_the_same(
+    client, handledare_a, rehab_team
+):
+    _participant(rehab_team, "Ada")
+    client.force_login(handledare_a)
+    client.get(CASELOAD)  # session refresh out of the way
+    freshness.bump()
+    cold, cold_queries = _get(client, CASELOAD)
+    warm, warm_queries = _get(client, CASELOAD)
+    assert "Ada Cachesson" in cold
+    assert _table(warm) == _table(cold)
+    # The list query and the paginator's count are not run again.
+    assert warm_queries <= cold_queries - 2
+
+
+def test_a_write_through_the_application_shows_on_the_next_caseload(
+    client, handledare_a, rehab_team
+):
+    enrolment = _participant(rehab_team, "Bea")
+    client.force_login(handledare_a)
+    page, _ = _get(client, CASELOAD)
+    assert "Kartläggning" in page and "Prövning" not in page
+    response = client.post(reverse("enrolment_phase", args=[enrolment.pk]), {"phase": "provning"})
+    assert response.status_code == 302
+    page, _ = _get(client, CASELOAD)
+    assert "Prövning" in page
+
+
+def test_a_change_outside_the_application_waits_for_the_next_write(
+    client, handledare_a, rehab_team
+):
+    """The documented bound: a change made past the application (here the ORM, as a SQL
+    console would) shows after the next write or READ_MODEL_CACHE_SECONDS."""
+    _participant(rehab_team, "Cleo")
+    client.force_login(handledare_a)
+    assert "Cleo" in _get(client, CASELOAD)[0]
+    _participant(rehab_team, "Dora")
+    assert "Dora" not in _get(client, CASELOAD)[0]
+    freshness.bump()
+    assert "Dora" in _get(client, CASELOAD)[0]
+
+
+def test_a_cached_caseload_never_answers_another_user(
+    client, handledare_a, handledare_b, rehab_team, other_team
+):
+    _participant(rehab_team, "Ebba")
+    _participant(other_team, "Frej")
+    client.force_login(handledare_a)
+    page_a, _ = _get(client, CASELOAD)
+    client.force_login(handledare_b)
+    page_b, _ = _get(client, CASELOAD)
+    assert "Ebba" in page_a and "Frej" not in page_a
+    assert "Frej" in page_b and "Ebba" not in page_b
+
+
+def test_each_filter_search_and_page_is_cached_apart(client, handledare_a, rehab_team):
+    for i in range(30):
+        _participant(rehab_team, f"Gun{i:02d}")
+    client.force_login(handledare_a)
+    first, _ = _get(client, CASELOAD)
+    second, _ = _get(client, CASELOAD, {"sida": "2"})
+    assert "Sida 1 av 2" in first and "Sida 2 av 2" in second
+    client.post(CASELOAD, {"q": "Gun07"})
+    searched, _ = _get(client, CASELOAD)
+    assert "Gun07" in searched and "Gun08" not in searched
+    client.post(CASELOAD, {"q": "", "clear": "1"})
+    exited, _ = _get(client, CASELOAD, {"status": "exited"})
+    assert "Inga deltagare matchar" in exited
+
+
+# --- The dashboards ------------------------------------------------------------------------------
+
+
+def test_the_dashboard_is_computed_once_per_data_version(client, admin_user, rehab_team):
+    enrol(rehab_team, start=D(2024, 3, 1), gender="K")
+    client.force_login(admin_user)
+    params = {"ar": "2024", "scope": f"team-{rehab_team.pk}"}
+    cold, cold_queries = _get(client, DASHBOARD, params)
+    _, warm_queries = _get(client, DASHBOARD, params)
+    assert warm_queries < cold_queries / 2
+    for _ in range(7):
+        enrol(rehab_team, start=D(2024, 3, 1), gender="M")
+    freshness.bump()
+    fresh, fresh_queries = _get(client, DASHBOARD, params)
+    assert fresh_queries == cold_queries
+    assert _table(fresh) != _table(cold)
+    assert Enrolment.objects.filter(team=rehab_team, start_date=D(2024, 3, 1)).count() == 8
+
+
+def test_a_suppressed_dashboard_is_never_served_to_an_exact_viewer(
+    client, admin_user, forbund_user, rehab_team
+):
+    """Same teams, same year: the förbund officer's cached page (small counts as "<5") and the
+    unit manager's exact one are cached apart."""
+    for _ in range(3):
+        enrol(rehab_team, start=D(2024, 3, 1), gender="K")
+    params = {"ar": "2024", "scope": f"team-{rehab_team.pk}"}
+    client.force_login(forbund_user)
+    suppressed, _ = _get(client, DASHBOARD, params)
+    client.force_login(admin_user)
+    exact, _ = _get(client, DASHBOARD, params)
+    assert "&lt;5" in suppressed
+    assert _table(exact) != _table(suppressed)
+
+
+# --- Commands that write -------------------------------------------------------------------------
+
+
+def test_the_purge_replaces_the_token_and_its_dry_run_does_not():
+    before = freshness.token()
+    call_command("purge", "--dry-run", stdout=io.StringIO())
+    assert freshness.token() == before
+    call_command("purge", stdout=io.StringIO())
+    assert freshness.token() != before
+
+
+def test_the_import_command_replaces_the_token(rehab_team):
+    before = freshness.token()
+    call_command(
+        "import_enrolments", str(EXAMPLE_CSV), "--team", "Rehabteamet", stdout=io.StringIO()
+    )
+    assert freshness.token() != before
+
+
+def test_seed_demo_replaces_the_token():
+    before = freshness.token()
+    call_command(
+        "seed_demo", "--participants", "0", "--password", "demo-lösen-1234", stdout=io.StringIO()
+    )
+    assert freshness.token() != before
