@@ -286,10 +286,11 @@ def page_operations(report: Report, repeat: int, results: dict):
     else:
         pages.append(("dashboard (förbund)", forbund_user, dashboard))
         pages.append(("dashboard (admin)", admin, dashboard))
-    # The caseload's result list and the dashboards are cached per data version
-    # (rehab/freshness.py): each page is timed cold (the cache emptied before every run, as
-    # right after a write), and those two also warm (read from the cache, as between writes).
-    cached = ("caseload", "dashboard")
+    # The caseload's result list, the dashboards and the board report are cached per data
+    # version (rehab/freshness.py): each page is timed cold (the cache emptied before every
+    # run, as right after a write), and those three also warm (read from the cache, as
+    # between writes).
+    cached = ("caseload", "dashboard", "board report page")
     for name, client, url in pages:
         variants = [(name, forget_read_models)]
         if name.startswith(cached):

@@ -58,62 +58,43 @@ def caseload(request):
         query = request.GET.urlencode()
         return redirect(reverse("caseload") + (f"?{query}" if query else ""))
     q = request.session.get(SEARCH_SESSION_KEY, "")
-    teams = teams_for(request.user)
-    filters = forms.CaseloadFilterForm(
-        request.GET or None, teams=teams, modules=case_selectors.caseload_modules(request.user)
-    )
-    params = filters.cleaned_data if filters.is_valid() else {}
-    querystring = request.GET.copy()
-    querystring.pop("sida", None)
-    return render(
-        request,
-        "rehab/caseload.html",
-        {
-            "results": _caseload_results(
-                request.user, params, q, querystring.urlencode(), request.GET.get("sida")
-            ),
-            "filters": filters,
-            "search": forms.SearchForm(initial={"q": q}),
-            "q": q,
-        },
-    )
+    filters, results = _caseload_parts(request.user, request.GET, q)
+    return render(request, "rehab/caseload.html", {"filters": filters, "results": results, "q": q})
 
 
-def _caseload_results(user, params, q, querystring, page_number):
-    """The result list as HTML, cached per user, filters, search, page and data version: a
-    write anywhere makes it stale (rehab/freshness.py)."""
-    team = params.get("team")
+def _caseload_parts(user, query, q):
+    """The filter form and the result list as HTML, cached per user, query string, search
+    and data version: a write anywhere makes them stale (rehab/freshness.py). The filters are
+    validated against the user's own teams and modules inside, as without the cache."""
 
-    def render_results():
+    def render_parts():
+        filters = forms.CaseloadFilterForm(
+            query or None, teams=teams_for(user), modules=case_selectors.caseload_modules(user)
+        )
+        params = filters.cleaned_data if filters.is_valid() else {}
         enrolments = case_selectors.caseload(
             user=user,
-            team=team,
+            team=params.get("team"),
             module_id=params.get("module") or None,
             status=params.get("status") or "active",
             mine=params.get("mine", False),
             q=q,
             sort=params.get("sort") or "name",
         )
-        page = Paginator(enrolments, PAGE_SIZE).get_page(page_number)
-        return render_to_string(
-            "rehab/_caseload_results.html",
-            {"page": page, "q": q, "querystring": querystring},
+        page = Paginator(enrolments, PAGE_SIZE).get_page(query.get("sida"))
+        querystring = query.copy()
+        querystring.pop("sida", None)
+        # render_to_string gives SafeStrings, and the cache keeps their type.
+        return (
+            render_to_string("rehab/_caseload_filters.html", {"filters": filters}),
+            render_to_string(
+                "rehab/_caseload_results.html",
+                {"page": page, "q": q, "querystring": querystring.urlencode()},
+            ),
         )
 
-    parts = (
-        user.pk,
-        team.pk if team else None,
-        params.get("module"),
-        params.get("status"),
-        params.get("mine"),
-        params.get("sort"),
-        q,
-        querystring,
-        page_number,
-        timezone.localdate(),
-    )
-    # render_to_string gives a SafeString, and the cache keeps its type.
-    return freshness.cached("caseload", parts, render_results)
+    parts = (user.pk, sorted(query.lists()), q, timezone.localdate())
+    return freshness.cached("caseload", parts, render_parts)
 
 
 # --- Participant ----------------------------------------------------------------------------

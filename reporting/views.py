@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from rehab import freshness
 from rehab.access import ADMIN, FORBUND, role_required
 from reporting import exports, services
 from reporting.board import board_table
@@ -44,6 +45,19 @@ def _query(scope, date_from, date_to):
     )
 
 
+def _board_view(scope, date_from, date_to, exact):
+    """The presented board table, cached per teams, period and exactness until the next write
+    (rehab/freshness.py): the whole förbund's report takes over a second at national scale."""
+    parts = (tuple(t.pk for t in scope.teams), date_from, date_to, exact)
+    return freshness.cached(
+        "board",
+        parts,
+        lambda: present(
+            board_table(teams=scope.teams, date_from=date_from, date_to=date_to), exact=exact
+        ),
+    )
+
+
 def _page(request, form, scopes, *, note_form=None, status=200):
     context = {"form": form, "scopes": scopes}
     if form.is_valid():
@@ -53,7 +67,6 @@ def _page(request, form, scopes, *, note_form=None, status=200):
             form.cleaned_data["till"],
         )
         exact = is_exact_for(request.user, scope)
-        table = board_table(teams=scope.teams, date_from=date_from, date_to=date_to)
         note = board_note(scope, date_from, date_to)
         # Show the dates the quick choices resolved to.
         context["form"] = BoardReportForm(
@@ -70,7 +83,7 @@ def _page(request, form, scopes, *, note_form=None, status=200):
             date_from=date_from,
             date_to=date_to,
             period_name=exports.period_name(date_from, date_to),
-            view=present(table, exact=exact),
+            view=_board_view(scope, date_from, date_to, exact),
             exact=exact,
             note=note,
             note_form=note_form or (BoardNoteForm(instance=note) if exact else None),
@@ -111,9 +124,7 @@ def board_report_export(request, fmt):
             scope.slug_name, date_from, date_to, "csv", prefix="uppfoljning_finsam"
         )
         return _attachment(body.encode("utf-8"), "csv", name)
-    view = present(
-        board_table(teams=scope.teams, date_from=date_from, date_to=date_to), exact=exact
-    )
+    view = _board_view(scope, date_from, date_to, exact)
     name = exports.filename(scope.slug_name, date_from, date_to, fmt)
     if fmt == "csv":
         return _attachment(exports.board_csv(view).encode("utf-8"), fmt, name)

@@ -15,12 +15,13 @@ from rehab import freshness
 from rehab.models import DataVersion, Enrolment
 from tests.data import EXAMPLE_CSV
 from tests.factories import EnrolmentFactory, ParticipantFactory
-from tests.reporting.conftest import enrol
+from tests.reporting.conftest import enrol, load_example
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
 CASELOAD = reverse("caseload")
 DASHBOARD = reverse("dashboard")
+BOARD = reverse("board_report")
 
 
 def _get(client, url, params=None):
@@ -179,6 +180,36 @@ def test_a_suppressed_dashboard_is_never_served_to_an_exact_viewer(
     exact, _ = _get(client, DASHBOARD, params)
     assert "&lt;5" in suppressed
     assert _table(exact) != _table(suppressed)
+
+
+# --- The board report ------------------------------------------------------------------------
+
+
+def test_the_board_report_is_cached_per_period_and_exactness(
+    client, admin_user, forbund_user, rehab_team
+):
+    """The worked example (SPEC §9): the admin's exact report, then the förbund officer's
+    suppressed one for the same team and period, then a write and a fresh table."""
+    load_example(rehab_team)
+    example = rehab_team
+    params = {"scope": f"team-{example.pk}", "fran": "2024-01-01", "till": "2024-06-30"}
+    client.force_login(admin_user)
+    cold, cold_queries = _get(client, BOARD, params)
+    warm, warm_queries = _get(client, BOARD, params)
+    assert "342,3" in cold and _table(warm) == _table(cold)
+    assert warm_queries < cold_queries
+    year, _ = _get(client, BOARD, {**params, "till": "2024-12-31"})
+    assert _table(year) != _table(cold)
+    csv_file = client.get(reverse("board_report_export", args=["csv"]), params)
+    assert "genomstromningstid_dagar_snitt,342.3," in csv_file.content.decode()
+    client.force_login(forbund_user)
+    suppressed, _ = _get(client, BOARD, params)
+    assert "342,3" not in suppressed and "&lt;5" in suppressed
+    client.force_login(admin_user)
+    enrol(example, start=D(2024, 2, 1), gender="M")
+    freshness.bump()
+    fresh, _ = _get(client, BOARD, params)
+    assert _table(fresh) != _table(cold)
 
 
 # --- Commands that write -------------------------------------------------------------------------
