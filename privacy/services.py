@@ -54,6 +54,7 @@ COUNT_LABELS = [
     ("consultations", "Konsultationsämnen tömda"),
     ("access_log", "Åtkomstloggposter raderade"),
     ("audit_events", "Granskningshändelser om deltagare raderade"),
+    ("login_log", "Inloggningsposter raderade (användarnamn, IP-adress, webbläsare)"),
     ("consents", "Samtycken raderade"),
     ("participants", "Deltagare anonymiserade"),
 ]
@@ -199,7 +200,21 @@ def plan(as_of: date) -> dict[str, int]:
         ).count(),
         "consents": Consent.objects.filter(participant__in=identities).count(),
         "participants": identities.count(),
+        "login_log": sum(qs.count() for qs in _login_log(c.access_log)),
     }
+
+
+def _login_log(day: date):
+    """django-axes' records of log-ins and failed log-ins (user name, IP address, browser) up
+    to `day`: kept as long as the access log, then purged with it."""
+    from axes.models import AccessFailureLog
+    from axes.models import AccessLog as LoginLog
+
+    before = _access_log_before(day)
+    return [
+        LoginLog.objects.filter(attempt_time__lt=before),
+        AccessFailureLog.objects.filter(attempt_time__lt=before),
+    ]
 
 
 def _anonymise(participant_ids: list[int]) -> None:
@@ -272,6 +287,7 @@ def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeR
                 [connection.ops.adapt_datetimefield_value(before)],
             )
             counts["access_log"] = cursor.rowcount
+        counts["login_log"] = sum(qs.delete()[0] for qs in _login_log(c.access_log))
         run.counts = counts
         run.finished_at = timezone.now()
         run.save(update_fields=["counts", "finished_at"])

@@ -178,6 +178,30 @@ def test_referrals_consultations_and_access_log_go_after_their_period(rehab_team
     assert AccessLog.objects.filter(pk__in=kept).count() == 2
 
 
+def test_log_in_records_go_with_the_access_log(rehab_team):
+    """django-axes keeps user name, IP address and browser of every log-in and failed log-in;
+    they follow the access log's period (twelve months here)."""
+    from axes.models import AccessFailureLog
+    from axes.models import AccessLog as LoginLog
+
+    def login(model, at):
+        row = model.objects.create(username="hanna", ip_address="10.0.0.1", user_agent="x")
+        model.objects.filter(pk=row.pk).update(attempt_time=at)  # auto_now_add on create
+        return row.pk
+
+    boundary = datetime.datetime(2023, 6, 15, 23, 59, tzinfo=datetime.UTC)
+    after = datetime.datetime(2023, 6, 16, 0, 0, tzinfo=datetime.UTC)
+    gone = [login(LoginLog, boundary), login(AccessFailureLog, boundary)]
+    kept = [login(LoginLog, after), login(AccessFailureLog, after)]
+    assert services.plan(D(2024, 6, 15))["login_log"] == 2
+    counts, run = services.purge(as_of=D(2024, 6, 15))
+    assert counts["login_log"] == 2 and run.counts["login_log"] == 2
+    assert not LoginLog.objects.filter(pk=gone[0]).exists()
+    assert not AccessFailureLog.objects.filter(pk=gone[1]).exists()
+    assert LoginLog.objects.filter(pk=kept[0]).exists()
+    assert AccessFailureLog.objects.filter(pk=kept[1]).exists()
+
+
 def test_a_referral_that_led_to_a_running_case_stays(rehab_team):
     active = EnrolmentFactory(team=rehab_team, start_date=D(2020, 1, 1))
     referral = Referral.objects.create(
