@@ -44,6 +44,7 @@ from referrals.models import Referral
 from rehab.access import ADMIN, get_access
 from rehab.models import Enrolment, Referrer, Team
 from reporting.board import COLUMNS, GENDERS, TOTAL, board_table, mean
+from reporting.budget import budget_followups
 from reporting.dashboard_figures import (
     FIGURE_KEYS,
     LEGEND,
@@ -440,10 +441,6 @@ def _link_referrals(counts, equations, rows):
 
 
 def _budget_followups(teams: Iterable[Team], year: int, as_of: date, notes: list[str]):
-    try:
-        from reporting.budget import budget_followups
-    except ImportError:  # pragma: no cover - the budget follow-up ships with this module
-        return []
     teams = list(teams)
     by_team = budget_followups(teams, year, as_of=as_of)  # four queries for all the teams
     followups = []

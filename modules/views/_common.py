@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from modules.models import Placement, Review, WaitingListEntry
 from rehab.access import (
@@ -43,10 +43,7 @@ def enrolment_url(enrolment):
 
 
 def participant_url(participant):
-    try:
-        return reverse("participant_detail", args=[participant.pk])
-    except NoReverseMatch:
-        return None
+    return reverse("participant_detail", args=[participant.pk])
 
 
 def placement_for(request, pk):
