@@ -9,6 +9,7 @@ append-only access log (`privacy.AccessLog`, kind "change") gets a row with who,
 which IP address and which participant, pointing at the AuditEvent. The log review reads the
 access log alone."""
 
+from rehab import freshness
 from rehab.models import AuditEvent
 
 # Fields whose values are never copied into the audit trail, only the fact that they changed.
@@ -57,6 +58,8 @@ def record(*, user, action, obj=None, participant_id=None, changes=None, object_
         participant_id=participant_id,
         audit_event_id=event.pk,
     )
+    # Cached lists and figures go stale when this change commits (rehab/freshness.py).
+    freshness.bump_after_commit()
     return event
 
 

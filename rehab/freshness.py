@@ -7,7 +7,9 @@ starts with the current *data version*: one row (`DataVersion`) whose random tok
 - after every request that may write (any method but GET, HEAD, OPTIONS and TRACE:
   `rehab.middleware.DataVersionMiddleware`), whatever its outcome, and
 - after every management command that writes (`bump()` in import_enrolments, purge and
-  seed_demo).
+  seed_demo), and
+- after the commit of every audited change (`rehab.audit.record` calls `bump_after_commit()`),
+  whichever way it was made: a service called from a script is covered too.
 
 A write therefore makes every cached entry unreachable at once, in every process, and each
 process pays one primary-key query per cached page to learn the token. The token is random
@@ -28,6 +30,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 
 from rehab.models import DataVersion
 
@@ -47,6 +50,16 @@ def bump() -> None:
     new = secrets.randbits(62) + 1
     if not DataVersion.objects.filter(pk=1).update(token=new):
         DataVersion.objects.update_or_create(pk=1, defaults={"token": new})
+
+
+def bump_after_commit() -> None:
+    """`bump()` once the current transaction commits (at once outside one); once per
+    transaction however many changes it holds. Nothing happens if it rolls back."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        bump()
+    elif not any(callback is bump for _sids, callback, _robust in connection.run_on_commit):
+        transaction.on_commit(bump)
 
 
 def cache_key(namespace: str, *parts) -> str:

@@ -74,6 +74,25 @@ def test_every_request_that_may_write_replaces_the_token(client, handledare_a, m
     assert (freshness.token() != before) is bumps
 
 
+def test_an_audited_change_replaces_the_token_once_when_it_commits(
+    rehab_team, handledare_a, django_capture_on_commit_callbacks
+):
+    """Whichever way a service is called (a script, a command): the audit record of its change
+    makes the cached read models stale at the commit, once per transaction."""
+    from django.db import transaction
+
+    from rehab import services
+
+    enrolment = EnrolmentFactory(team=rehab_team)
+    before = freshness.token()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        services.enrolment_update(enrolment=enrolment, phase="aktivitet", by=handledare_a)
+        services.enrolment_update(enrolment=enrolment, phase="provning", by=handledare_a)
+        assert freshness.token() == before  # not before the commit
+    assert [c for c in callbacks if c is freshness.bump] == [freshness.bump]
+    assert freshness.token() != before
+
+
 # --- The caseload --------------------------------------------------------------------------------
 
 
