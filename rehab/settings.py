@@ -97,6 +97,14 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool(
+    "POSTGRES_JIT", default=False
+):
+    # PostgreSQL's JIT compiler starts on queries it estimates as expensive, such as the
+    # board's grouped counts over a whole förbund, and spends longer compiling them than they
+    # take to run: off for this application's connections (BENCHMARKS.md, 2026-12-01).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches ---------------------------------------------------------------------------------

@@ -222,3 +222,12 @@ def test_grown_data_really_is_bigger(world, handledare_a):
     assert enrolment.notes.count() >= notes + 15
     assert enrolment.placements.count() == placements + 3
     assert Enrolment.objects.filter(team=world["team"]).count() >= enrolments + 40
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+@pytest.mark.django_db
+def test_postgresql_jit_is_off_for_the_application():
+    """JIT compilation cost more than the board's queries themselves (BENCHMARKS.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
