@@ -17,6 +17,7 @@ from privacy.models import AccessLog, PurgeRun
 from privacy.recorder import note_read
 from privacy.services import COUNT_LABELS
 from rehab.access import ADMIN, log_read, role_required
+from rehab.freshness import writes_no_data
 
 REVIEW_SESSION_KEY = "privacy_review_participant"
 PAGE_SIZE = 50
@@ -63,6 +64,7 @@ def _query(request) -> str:
     return params.urlencode()
 
 
+@writes_no_data  # the search POST only keeps the participant in the session
 @role_required(ADMIN)
 def log_review(request):
     search = PersonnummerSearchForm()

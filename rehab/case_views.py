@@ -46,6 +46,7 @@ def _case_teams(user):
 # --- Caseload -------------------------------------------------------------------------------
 
 
+@freshness.writes_no_data  # the search POST only keeps the term in the session
 @role_required(*CASE_ROLES)
 def caseload(request):
     """Search by personnummer is posted, kept in the session and never put in the URL."""
@@ -93,7 +94,10 @@ def _caseload_parts(user, query, q):
             ),
         )
 
-    parts = (user.pk, sorted(query.lists()), q, timezone.localdate())
+    # The user's roles per team are part of the key: a list computed from roles read before a
+    # membership changed can never answer a request made after it.
+    roles = sorted(get_access(user).team_roles.items())
+    parts = (user.pk, roles, sorted(query.lists()), q, timezone.localdate())
     return freshness.cached("caseload", parts, render_parts)
 
 

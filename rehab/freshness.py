@@ -4,8 +4,9 @@ The dashboards' figures and the caseload's result list are the pages read most a
 most expensively (BENCHMARKS.md). They are cached in the `read_models` cache under a key that
 starts with the current *data version*: one row (`DataVersion`) whose random token is replaced
 
-- after every request that may write (any method but GET, HEAD, OPTIONS and TRACE:
-  `rehab.middleware.DataVersionMiddleware`), whatever its outcome, and
+- after every request by a logged-in user that may write (any method but GET, HEAD, OPTIONS
+  and TRACE, unless the view is marked `@writes_no_data` or the request was refused with
+  403, 404 or 405: `rehab.middleware.DataVersionMiddleware`), and
 - after every management command that writes (`bump()` in import_enrolments, purge and
   seed_demo), and
 - after the commit of every audited change (`rehab.audit.record` calls `bump_after_commit()`),
@@ -17,8 +18,12 @@ rather than a counter so that a database restored from a backup can never meet e
 for other data under the same key. Entries also expire after `READ_MODEL_CACHE_SECONDS`, the
 bound on how long a change made outside the application (a SQL console) can stay unseen.
 
-The cache is local to each process by default (settings.CACHES): the cached caseload holds
-names, which must not travel to a shared cache server.
+The cache is local to each process (settings.CACHES): the cached caseload holds names, which
+must not travel to a shared cache server. When a process sees a new token it empties its
+cache, so that nothing personal lingers in memory once it can no longer be read (a purged
+name, a revoked user's list). Keys hold the inputs that decide what a user may see (their
+roles per team in the caseload's key), so that a list computed from roles read before a
+change can never answer a request made after it.
 """
 
 from __future__ import annotations
@@ -38,11 +43,19 @@ T = TypeVar("T")
 
 CACHE_ALIAS = "read_models"
 _MISSING = object()
+_last_token_seen: int | None = None  # per process
 
 
 def token() -> int:
     """The current data version (0 before the first write)."""
     return DataVersion.objects.filter(pk=1).values_list("token", flat=True).first() or 0
+
+
+def writes_no_data(view):
+    """Mark a view whose POSTs write nothing that a cached page shows (a search kept in the
+    session): its requests leave the data version as it is."""
+    view.writes_no_data = True
+    return view
 
 
 def bump() -> None:
@@ -59,21 +72,27 @@ def bump_after_commit() -> None:
     if not connection.in_atomic_block:
         bump()
     elif not any(callback is bump for _sids, callback, _robust in connection.run_on_commit):
-        transaction.on_commit(bump)
+        # Robust: the change has committed; a failing bump must not turn it into an error.
+        transaction.on_commit(bump, robust=True)
 
 
-def cache_key(namespace: str, *parts) -> str:
-    """A key for `parts` under the current data version. `parts` may hold personal data
-    (a search term): only their digest is part of the key."""
+def cache_key(namespace: str, *parts, version: int | None = None) -> str:
+    """A key for `parts` under the data version (the current one unless given). `parts` may
+    hold personal data (a search term): only their digest is part of the key."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    return f"{namespace}:{token()}:{digest}"
+    return f"{namespace}:{token() if version is None else version}:{digest}"
 
 
 def cached(namespace: str, parts: tuple, compute: Callable[[], T]) -> T:
     """`compute()`'s value for `parts` at the current data version, computed at most once per
     process and version."""
+    global _last_token_seen
     cache = caches[CACHE_ALIAS]
-    key = cache_key(namespace, *parts)
+    version = token()
+    if version != _last_token_seen:
+        cache.clear()  # every entry is stale: let none stay in memory
+        _last_token_seen = version
+    key = cache_key(namespace, *parts, version=version)
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()

@@ -25,19 +25,30 @@ class NoStoreMiddleware:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+REFUSED = frozenset({403, 404, 405})
 
 
 class DataVersionMiddleware:
-    """After every request that may have written (POST, PUT, PATCH, DELETE), whatever its
-    outcome, replace the data version so that no cached read model outlives the write
-    (rehab/freshness.py). Safe methods write nothing but the access log, which no cached page
-    shows."""
+    """After every request by a logged-in user that may have written (POST, PUT, PATCH,
+    DELETE), replace the data version so that no cached read model outlives the write
+    (rehab/freshness.py). Left alone: safe methods, which write nothing but the access log;
+    anonymous requests (a log-in writes only the session and django-axes' records); requests
+    refused with 403, 404 or 405; and views marked `@writes_no_data`. So a stranger's POSTs
+    cannot keep every cache cold."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.method not in SAFE_METHODS:
+        if (
+            request.method not in SAFE_METHODS
+            and getattr(getattr(request, "user", None), "is_authenticated", False)
+            and response.status_code not in REFUSED
+            and not getattr(request, "writes_no_data", False)
+        ):
             freshness.bump()
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request.writes_no_data = getattr(view_func, "writes_no_data", False)

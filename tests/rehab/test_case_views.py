@@ -222,7 +222,10 @@ def test_duplicate_personnummer_links_to_existing(client, handledare_a, rehab_te
 
 
 def test_duplicate_in_other_team_is_not_linked(client, handledare_a, other_team):
-    existing = EnrolmentFactory(team=other_team).participant
+    # A name found nowhere else on the form (a random one can be part of a kommun's: Hammarö).
+    existing = EnrolmentFactory(
+        team=other_team, participant=ParticipantFactory(last_name="Dubblettsson")
+    ).participant
     client.force_login(handledare_a)
     response = client.post(
         reverse("participant_create"), _participant_post(personnummer=existing.personnummer)
