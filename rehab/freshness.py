@@ -1,14 +1,15 @@
 """Cached read models, invalidated by every write.
 
-The dashboards' figures and the caseload's result list are the pages read most and computed
-most expensively (BENCHMARKS.md). They are cached in the `read_models` cache under a key that
-starts with the current *data version*: one row (`DataVersion`) whose random token is replaced
+The dashboards' figures, the board report's table and the caseload's filter form and result
+list are the pages read most or computed most expensively (BENCHMARKS.md). They are cached
+in the `read_models` cache under a key that starts with the current *data version*: one row
+(`DataVersion`) whose random token is replaced
 
 - after every request by a logged-in user that may write (any method but GET, HEAD, OPTIONS
   and TRACE, unless the view is marked `@writes_no_data` or the request was refused with
-  403, 404 or 405: `rehab.middleware.DataVersionMiddleware`), and
+  403, 404 or 405: `rehab.middleware.DataVersionMiddleware`);
 - after every management command that writes (`bump()` in import_enrolments, purge and
-  seed_demo), and
+  seed_demo);
 - after the commit of every audited change (`rehab.audit.record` calls `bump_after_commit()`),
   whichever way it was made: a service called from a script is covered too.
 
