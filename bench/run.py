@@ -240,6 +240,7 @@ def board_operations(report: Report, repeat: int, results: dict):
 def page_operations(report: Report, repeat: int, results: dict):
     from django.urls import reverse
 
+    from rehab import freshness
     from rehab.demo import FORBUND_NAME, REHAB_TEAM
     from rehab.models import Enrolment, Forbund, Team
 
@@ -287,7 +288,7 @@ def page_operations(report: Report, repeat: int, results: dict):
     # between writes).
     cached = ("caseload", "dashboard", "board report page")
     for name, client, url in pages:
-        variants = [(name, forget_read_models)]
+        variants = [(name, freshness.forget_all)]
         if name.startswith(cached):
             variants.append((f"{name}, cached", None))
         for label, before in variants:
@@ -299,12 +300,6 @@ def page_operations(report: Report, repeat: int, results: dict):
                 continue
             report.row(label, ms, queries)
             results[label] = (ms, queries)
-
-
-def forget_read_models():
-    from django.core.cache import caches
-
-    caches["read_models"].clear()
 
 
 def command_operations(report: Report, repeat: int, results: dict, n: int):

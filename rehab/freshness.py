@@ -8,10 +8,10 @@ in the `read_models` cache under a key that starts with the current *data versio
 - after every request by a logged-in user that may write (any method but GET, HEAD, OPTIONS
   and TRACE, unless the view is marked `@writes_no_data` or the request was refused with
   403, 404 or 405: `rehab.middleware.DataVersionMiddleware`);
-- after every management command that writes (`bump()` in import_enrolments, purge and
+- after the management commands that write without an audit record (`bump()` in purge and
   seed_demo);
 - after the commit of every audited change (`rehab.audit.record` calls `bump_after_commit()`),
-  whichever way it was made: a service called from a script is covered too.
+  whichever way it was made: an import, or a service called from a script, is covered too.
 
 A write therefore makes every cached entry unreachable at once, in every process, and each
 process pays one primary-key query per cached page to learn the token. The token is random
@@ -52,6 +52,11 @@ def token() -> int:
     return DataVersion.objects.filter(pk=1).values_list("token", flat=True).first() or 0
 
 
+def forget_all() -> None:
+    """Empty this process's read-model cache."""
+    caches[CACHE_ALIAS].clear()
+
+
 def writes_no_data(view):
     """Mark a view whose POSTs write nothing that a cached page shows (a search kept in the
     session): its requests leave the data version as it is."""
@@ -88,11 +93,11 @@ def cached(namespace: str, parts: tuple, compute: Callable[[], T]) -> T:
     """`compute()`'s value for `parts` at the current data version, computed at most once per
     process and version."""
     global _last_token_seen
-    cache = caches[CACHE_ALIAS]
     version = token()
     if version != _last_token_seen:
-        cache.clear()  # every entry is stale: let none stay in memory
+        forget_all()  # every entry is stale: let none stay in memory
         _last_token_seen = version
+    cache = caches[CACHE_ALIAS]
     key = cache_key(namespace, *parts, version=version)
     value = cache.get(key, _MISSING)
     if value is _MISSING:

@@ -35,7 +35,7 @@ from django.db import IntegrityError, transaction
 
 from modules.models import Module, Placement
 from modules.rules import review_due
-from rehab import audit, freshness, personnummer
+from rehab import audit, personnummer
 from rehab.models import (
     AuditEvent,
     Enrolment,
@@ -846,14 +846,12 @@ def apply_plan(
     if plan.team.pk != team.pk:
         raise ValueError("apply_plan: planen gäller ett annat team.")
     try:
-        result = _apply(plan, team=team, by=by, file_hash=file_hash, channel=channel)
+        return _apply(plan, team=team, by=by, file_hash=file_hash, channel=channel)
     except IntegrityError as e:
         raise ValidationError(
             "Någon annan registrerade samma deltagare eller inskrivning under tiden. Inget "
             "importerades – kontrollera filen igen och försök på nytt."
         ) from e
-    freshness.bump()  # the command line writes outside a request
-    return result
 
 
 # --- Messages -----------------------------------------------------------------------------

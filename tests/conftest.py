@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from tests.caching import forget_read_models
+from rehab.freshness import forget_all
 
 # Playwright's sync API runs an event loop in the test thread; the live server still talks to
 # the database synchronously.
@@ -106,6 +106,6 @@ def personas(handledare_a, handledare_b, admin_user, forbund_user, styrgrupp_use
 def _empty_read_model_cache():
     """The read-model cache lives in the process, but each test's data is rolled back: an
     entry cached by one test must never answer another (rehab/freshness.py)."""
-    forget_read_models()
+    forget_all()
     yield
-    forget_read_models()
+    forget_all()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from modules.models import ManagementApproval, Module, Placement, Review
 from referrals.models import Consultation, Referral
 from rehab.demo_cases import seed_participants
+from rehab.freshness import forget_all
 from rehab.models import (
     Attendance,
     Deviation,
@@ -22,7 +23,6 @@ from rehab.models import (
     GroupActivity,
     JournalNote,
 )
-from tests.caching import forget_read_models
 
 TODAY = timezone.localdate()
 YEAR = TODAY.year - 1
@@ -30,7 +30,7 @@ YEAR = TODAY.year - 1
 
 def _queries(client, url) -> int:
     client.get(url)  # warm-up: session refresh and caches out of the way
-    forget_read_models()  # the cold page: computed, not read from the cache
+    forget_all()  # the cold page: computed, not read from the cache
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from rehab.freshness import forget_all
 from rehab.models import AuditEvent, Enrolment, Goal, JournalNote, Kommun, Participant
-from tests.caching import forget_read_models
 from tests.factories import EnrolmentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -146,12 +146,12 @@ def test_caseload_query_count_does_not_grow(
         EnrolmentFactory(team=rehab_team)
     client.force_login(handledare_a)
     client.get(reverse("caseload"))
-    forget_read_models()  # the cold page: computed, not read from the cache
+    forget_all()  # the cold page: computed, not read from the cache
     with django_assert_max_num_queries(12) as small:
         client.get(reverse("caseload"))
     for _ in range(20):
         EnrolmentFactory(team=rehab_team)
-    forget_read_models()
+    forget_all()
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("caseload"))
 

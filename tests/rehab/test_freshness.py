@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from rehab import freshness
+from rehab.freshness import forget_all
 from rehab.models import DataVersion, Enrolment
-from tests.caching import forget_read_models
 from tests.data import EXAMPLE_CSV
 from tests.factories import EnrolmentFactory, ParticipantFactory
 from tests.reporting.conftest import enrol, load_example
@@ -290,7 +290,7 @@ def test_a_suppressed_dashboard_is_never_served_to_an_exact_viewer(
     assert "&lt;5" in suppressed
     assert _table(exact) != _table(suppressed)
     # And the other way round: the exact page cached first never reaches the förbund officer.
-    forget_read_models()
+    forget_all()
     client.force_login(admin_user)
     assert _table(_get(client, DASHBOARD, params)[0]) == _table(exact)
     client.force_login(forbund_user)
@@ -338,11 +338,13 @@ def test_the_purge_replaces_the_token_and_its_dry_run_does_not():
     assert freshness.token() != before
 
 
-def test_the_import_command_replaces_the_token(rehab_team):
+def test_the_import_command_replaces_the_token(rehab_team, django_capture_on_commit_callbacks):
+    """Through its audit record, when the import's transaction commits."""
     before = freshness.token()
-    call_command(
-        "import_enrolments", str(EXAMPLE_CSV), "--team", "Rehabteamet", stdout=io.StringIO()
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "import_enrolments", str(EXAMPLE_CSV), "--team", "Rehabteamet", stdout=io.StringIO()
+        )
     assert freshness.token() != before
 
 

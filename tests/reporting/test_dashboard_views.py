@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
+from rehab.freshness import forget_all
 from rehab.models import ForbundMembership, Referrer
 from reporting.dashboards import FIGURE_KEYS
-from tests.caching import forget_read_models
 from tests.factories import TeamFactory, UserFactory
 from tests.reporting.conftest import enrol
 
@@ -255,7 +255,7 @@ def _more_data(team, n):
 
 
 def _count_queries(client, django_assert_max_num_queries, params):
-    forget_read_models()  # the cold page: computed, not read from the cache
+    forget_all()  # the cold page: computed, not read from the cache
     with django_assert_max_num_queries(40) as captured:
         assert client.get(PAGE, params).status_code == 200
     return len(captured.captured_queries)
