@@ -112,9 +112,12 @@ def enrol(
 def pdf_objects(body: bytes) -> bytes:
     """A PDF's bytes with its compressed streams inflated, to look for markers in it."""
     inflated = [body]
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
+    # Up to "endstream" with the end-of-line before it: a compressed stream may itself end in
+    # a byte 0x0D, which a pattern stripping an optional "\r" would cut off. The decompressor
+    # stops at the end of the zlib data and ignores what follows.
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", body, re.S):
         try:
-            inflated.append(zlib.decompress(match.group(1)))
+            inflated.append(zlib.decompressobj().decompress(match.group(1)))
         except zlib.error:
             continue
     return b"\n".join(inflated)
