@@ -426,7 +426,7 @@ def start_gunicorn(extra_env: dict):
             sys.executable,
             "-m",
             "gunicorn",
-            "rehab.wsgi:application",
+            "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -18,7 +18,7 @@ os.environ.setdefault(
 # The bench prints its own summary; request warnings (a probe's 404) are noise.
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
-from rehab.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]

@@ -11,5 +11,5 @@ def trivial(request):
 
 urlpatterns = [
     path("bench/trivial/", trivial, name="bench_trivial"),
-    path("", include("rehab.urls")),
+    path("", include("config.urls")),
 ]

@@ -7,11 +7,11 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractMonth
 
+from common.months import MONTH_NAMES
 from referrals.models import Consent, Consultation, Referral, ReferralEvent
 from referrals.services import DECISIONS, READY
 from rehab.access import get_access
 from rehab.models import Enrolment, Participant, Referrer, Team
-from rehab.months import MONTH_NAMES
 
 Status = Referral.Status
 

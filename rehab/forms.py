@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from common.widgets import LeanCheckboxInput, LeanSelect
 from rehab.models import (
     Agency,
     Deviation,
@@ -19,7 +20,6 @@ from rehab.models import (
     Referrer,
 )
 from rehab.services import ENROLMENT_FIELDS
-from rehab.widgets import LeanCheckboxInput, LeanSelect
 
 
 class DateInput(forms.DateInput):
@@ -47,7 +47,7 @@ class CaseloadFilterForm(forms.Form):
         ("-start", "Senast inskrivna först"),
         ("start", "Äldst inskrivna först"),
     ]
-    # Lean widgets: this form is rendered on every caseload request (rehab/widgets.py).
+    # Lean widgets: this form is rendered on every caseload request (common/widgets.py).
     team = forms.ModelChoiceField(
         label="Team",
         queryset=None,

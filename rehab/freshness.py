@@ -7,7 +7,7 @@ in the `read_models` cache under a key that starts with the current *data versio
 
 - after every request by a logged-in user that may write (any method but GET, HEAD, OPTIONS
   and TRACE, unless the view is marked `@writes_no_data` or the request was refused with
-  403, 404 or 405: `rehab.middleware.DataVersionMiddleware`);
+  403, 404 or 405: `config.middleware.DataVersionMiddleware`);
 - after the management commands that write without an audit record (`bump()` in purge and
   seed_demo);
 - after the commit of every audited change (`rehab.audit.record` calls `bump_after_commit()`),

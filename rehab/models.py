@@ -321,6 +321,28 @@ class Participant(models.Model):
         return mask(self.personnummer) if self.personnummer else "–"
 
 
+class EnrolmentQuerySet(models.QuerySet):
+    """The one definition of which enrolments count, used by the board, the dashboards, the
+    deadlines, the caseload and the purge."""
+
+    def valid(self):
+        """Enrolments not registered in error: the only ones any figure or list counts."""
+        return self.filter(registered_in_error=False)
+
+    def active(self, as_of=None):
+        """Enrolments in progress: with no exit (now), or with no exit on or before `as_of`."""
+        if as_of is None:
+            return self.valid().filter(exit_date__isnull=True)
+        return self.valid().filter(Q(exit_date__isnull=True) | Q(exit_date__gt=as_of))
+
+    def in_period(self, date_from, date_to):
+        """Enrolments that were in progress on some day from `date_from` to `date_to`
+        inclusive: started by the period's end and not exited before its start."""
+        return self.valid().filter(
+            Q(exit_date__isnull=True) | Q(exit_date__gte=date_from), start_date__lte=date_to
+        )
+
+
 class Enrolment(models.Model):
     """Inskrivning: one participant's time in one team, from start to exit."""
 
@@ -391,6 +413,8 @@ class Enrolment(models.Model):
     registered_in_error = models.BooleanField("felregistrerad", default=False)
     error_reason = models.TextField("skäl till felregistrering", blank=True)
     created_at = models.DateTimeField("registrerad", auto_now_add=True)
+
+    objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "inskrivning"

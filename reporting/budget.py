@@ -31,9 +31,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from common.months import MONTH_NAMES
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, get_access
 from rehab.models import ExitOutcome, Team
-from rehab.months import MONTH_NAMES
 from reporting.board import active_enrolments
 from reporting.disclosure import HIDDEN, SMALL, suppress
 from reporting.models import ActualCost, Budget, BudgetLine

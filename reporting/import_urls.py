@@ -1,4 +1,4 @@
-"""The enrolment import pages, mounted at /import/ by rehab/urls.py."""
+"""The enrolment import pages, mounted at /import/ by config/urls.py."""
 
 from django.urls import path
 

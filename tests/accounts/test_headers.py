@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from rehab.middleware import NoStoreMiddleware
+from config.middleware import NoStoreMiddleware
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def test_plain_http_cookie_names_in_tests(client, handledare_a):
 
 
 def _production_settings():
-    """rehab.settings as production loads it (DEBUG off, no overrides), in a fresh process."""
+    """config.settings as production loads it (DEBUG off, no overrides), in a fresh process."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -108,7 +108,7 @@ def _production_settings():
         DEBUG="false",
         SECRET_KEY="x" * 60,
         ALLOWED_HOSTS="finsam.example.se",
-        DJANGO_SETTINGS_MODULE="rehab.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
     )
     names = [
         "SECURE_HSTS_SECONDS",

@@ -1,12 +1,12 @@
-"""The lean widgets (rehab/widgets.py) give the same HTML as Django's template-rendered ones."""
+"""The lean widgets (common/widgets.py) give the same HTML as Django's template-rendered ones."""
 
 import pytest
 from django import forms
 from django.test.html import parse_html
 
+from common.widgets import LeanCheckboxInput, LeanSelect
 from rehab.forms import CaseloadFilterForm
 from rehab.models import Team
-from rehab.widgets import LeanCheckboxInput, LeanSelect
 
 CHOICES = [
     ("", "Alla"),

@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
-    "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -57,7 +56,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Replaces the data version after every request that may write (rehab/freshness.py).
-    "rehab.middleware.DataVersionMiddleware",
+    "config.middleware.DataVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,13 +67,13 @@ MIDDLEWARE = [
     "accounts.middleware.SessionSecurityMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "rehab.middleware.NoStoreMiddleware",
+    "config.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: turns a locked-out log-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "rehab.urls"
-WSGI_APPLICATION = "rehab.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -86,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "rehab.context_processors.navigation",
+                "config.context_processors.navigation",
             ],
         },
     },
@@ -129,7 +128,6 @@ CACHES = {
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out user name + IP before any password is checked.
     "accounts.backends.LockoutBackend",
-    "rules.permissions.ObjectPermissionBackend",
     # ModelBackend that also loads the user's session generation (log out everywhere).
     "accounts.backends.AccountBackend",
 ]
