@@ -2,24 +2,23 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from rehab import views
+from reporting import overview
 
 admin.site.site_header = "Finsam ärendehantering – administration"
 admin.site.site_title = "Finsam administration"
 admin.site.index_title = "Organisation och inställningar"
 
 urlpatterns = [
-    path("", views.start, name="start"),
+    path("", overview.start, name="start"),
     path(
         "logga-in/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
-    path("oversikt/", views.overview, name="overview"),
-    path("team/", views.team_list, name="team_list"),
-    path("team/<int:pk>/", views.team_detail, name="team_detail"),
-    path("", include("rehab.case_urls")),
+    path("oversikt/", overview.overview, name="overview"),
+    path("", include("rehab.urls")),
+    path("", include("casework.urls")),
     path("remisser/", include("referrals.urls")),
     path("moduler/", include("modules.urls")),
     path("rapporter/", include("reporting.urls")),

@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import (
-    Count,
     Exists,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Prefetch,
@@ -24,6 +22,7 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
+from common.queries import count_subquery
 from modules import rules
 from modules.models import (
     CalendarFeed,
@@ -409,14 +408,6 @@ def enrolment_module_context(enrolment, user, summary=None) -> dict:
 # --- Modules, occupancy and waiting lists ----------------------------------------------------
 
 
-def count_subquery(queryset, group_field: str):
-    """COUNT(*) of `queryset` (filtered on an OuterRef) as a correlated subquery, 0 when
-    empty. Unlike Count() over a join, it reads only the matching rows through their index
-    instead of joining every placement a module ever had."""
-    counted = queryset.order_by().values(group_field).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def modules_for_teams(team_ids):
     """The teams' modules with occupied places and waiting-list length, in one query."""
     return (
@@ -524,3 +515,21 @@ def calendar_feed_owner(token: str):
 
 def has_calendar_feed(user) -> bool:
     return CalendarFeed.objects.filter(user=user).exists()
+
+
+def modules_with_occupancy(team):
+    """The team's modules with the number of open placements in each."""
+    return team.modules.annotate(
+        # Served by placement_module_open_idx (module, end_date).
+        occupied=count_subquery(
+            Placement.objects.filter(module=OuterRef("pk"), end_date__isnull=True), "module"
+        )
+    ).order_by("order", "name")
+
+
+def open_placement_starting_after(enrolment, day: date):
+    """The enrolment's open placement planned to start after `day`, if any: an exit on `day`
+    would end it before it began."""
+    return Placement.objects.filter(
+        enrolment=enrolment, end_date__isnull=True, start_date__gt=day
+    ).first()

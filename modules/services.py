@@ -239,6 +239,15 @@ def enrolment_modules_close(*, enrolment: Enrolment, end_date: date, by) -> int:
     return ended
 
 
+def placements_end_on_error(*, enrolment: Enrolment, end_date: date) -> int:
+    """An enrolment marked as registered in error ends its open placements on `end_date`, so
+    that they stop taking places. The error marking is the audited change; this follows it
+    in the same transaction. Returns the number of placements ended."""
+    return Placement.objects.filter(enrolment=enrolment, end_date__isnull=True).update(
+        end_date=end_date
+    )
+
+
 # --- Reviews (trepartsmöten) -----------------------------------------------------------------
 
 

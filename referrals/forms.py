@@ -26,16 +26,6 @@ def _not_in_future(value):
     return value
 
 
-def add_service_error(form, error: ValidationError):
-    """Put a service's ValidationError on the form: on the field it names when the form has
-    that field, otherwise above the form."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 class TeamChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name

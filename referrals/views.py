@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from common.forms import apply_errors
 from referrals import selectors, services
+from referrals.access import get_participant_for_user
 from referrals.forms import (
     CONFIRM_FIRST,
     AssignForm,
@@ -20,14 +22,12 @@ from referrals.forms import (
     ReferralFilterForm,
     ReferralForm,
     TransitionForm,
-    add_service_error,
 )
 from referrals.models import Referral
 from rehab.access import (
     ADMIN,
     HANDLEDARE,
     get_access,
-    get_participant_for_user,
     log_read,
     role_required,
     teams_for,
@@ -128,7 +128,7 @@ def referral_create(request):
                 **form.cleaned_data, participant=participant, by=request.user
             )
         except ValidationError as e:
-            add_service_error(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, "Remissen är registrerad.")
             return redirect("referral_detail", pk=referral.pk)
@@ -185,7 +185,7 @@ def referral_transition(request, pk, to_status):
                 by=request.user,
             )
         except ValidationError as e:
-            add_service_error(form, e)
+            apply_errors(form, e)
         else:
             messages.success(
                 request, f"Remissen är nu {Referral.Status(to_status).label.lower()}."
@@ -218,7 +218,7 @@ def referral_assign(request, pk):
                 referral=referral, team=form.cleaned_data["team"], by=request.user
             )
         except ValidationError as e:
-            add_service_error(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, f"Remissen är fördelad till {form.cleaned_data['team']}.")
             return redirect("referral_detail", pk=referral.pk)
@@ -286,7 +286,7 @@ def consultation_create(request):
         try:
             consultation = services.consultation_create(**form.cleaned_data, by=request.user)
         except ValidationError as e:
-            add_service_error(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, "Konsultationen är registrerad.")
             return redirect(
@@ -307,7 +307,7 @@ def consent_create(request, participant_pk):
         try:
             services.consent_record(participant=participant, **form.cleaned_data, by=request.user)
         except ValidationError as e:
-            add_service_error(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, "Samtycket är registrerat.")
             return redirect("participant_detail", pk=participant.pk)

@@ -10,11 +10,12 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_noop
 
-from rehab.models import Enrolment, ForbundMembership, Membership, Participant, Team
+from privacy.recorder import note_read
+from rehab.models import Enrolment, ForbundMembership, Membership, Team
 
 HANDLEDARE = Membership.Role.HANDLEDARE
 ADMIN = Membership.Role.ADMIN
@@ -114,26 +115,6 @@ def teams_for(user, *roles: str):
     return Team.objects.filter(pk__in=get_access(user).team_ids(*roles), is_active=True)
 
 
-def participants_for(user):
-    """Participants whose personal data the user may see: those with an enrolment in, or a
-    referral to, one of the user's teams. Aggregate-only users see none."""
-    team_ids = get_access(user).team_ids()
-    if not team_ids:
-        return Participant.objects.none()
-    from referrals.models import Referral
-
-    enrolled = Enrolment.objects.filter(participant=OuterRef("pk"), team_id__in=team_ids)
-    referred = Referral.objects.filter(
-        Q(team_id__in=team_ids) | Q(assigned_team_id__in=team_ids), participant=OuterRef("pk")
-    )
-    # A participant just registered, before their enrolment is saved, belongs to whoever
-    # registered them.
-    unenrolled_own = Q(created_by=user) & ~Q(
-        Exists(Enrolment.objects.filter(participant=OuterRef("pk")))
-    )
-    return Participant.objects.filter(Q(Exists(enrolled)) | Q(Exists(referred)) | unenrolled_own)
-
-
 def enrolments_for(user, *roles: str):
     """Enrolments in the user's teams (optionally only teams where they hold `roles`)."""
     return Enrolment.objects.filter(team_id__in=get_access(user).team_ids(*roles))
@@ -143,19 +124,7 @@ def log_read(request, *, participant_id, object_type, object_id=""):
     """Note in the access log that this request shows a person's data (written once per
     request by privacy's middleware). Views that fetch a person's data without the helpers
     below call this themselves."""
-    from privacy.recorder import note_read
-
     note_read(request, participant_id=participant_id, object_type=object_type, object_id=object_id)
-
-
-def get_participant_for_user(request, pk):
-    """The participant if the user may see them; 404 otherwise (never confirm existence).
-    The read is logged."""
-    participant = participants_for(request.user).select_related("kommun").filter(pk=pk).first()
-    if participant is None:
-        raise Http404
-    log_read(request, participant_id=participant.pk, object_type="participant", object_id=pk)
-    return participant
 
 
 def get_enrolment_for_user(request, pk, *roles: str):
@@ -176,3 +145,11 @@ def get_enrolment_for_user(request, pk, *roles: str):
         object_id=enrolment.pk,
     )
     return enrolment
+
+
+def get_team_for_user(request, pk):
+    """The team if the user is a member of it; 404 otherwise, so that other teams' pages do
+    not even confirm they exist."""
+    if not get_access(request.user).is_member(pk):
+        raise Http404
+    return get_object_or_404(Team.objects.select_related("forbund", "triage_team"), pk=pk)

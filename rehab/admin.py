@@ -3,7 +3,6 @@ reached through the case views, which check team membership and log every read."
 
 from django.contrib import admin
 
-from modules.models import Module
 from rehab.access import get_access
 from rehab.models import Forbund, ForbundMembership, Kommun, KommunQuota, Membership, Team
 
@@ -39,11 +38,6 @@ class QuotaInline(admin.TabularInline):
     autocomplete_fields = ["kommun"]
 
 
-class ModuleInline(admin.TabularInline):
-    model = Module
-    extra = 0
-
-
 @admin.register(Team)
 class TeamAdmin(TeamScopedAdmin):
     team_field = "pk"
@@ -51,7 +45,7 @@ class TeamAdmin(TeamScopedAdmin):
     list_filter = ["kind", "forbund", "is_active"]
     search_fields = ["name", "huvudman"]
     filter_horizontal = ["kommuner"]
-    inlines = [ModuleInline, MembershipInline, QuotaInline]
+    inlines = [MembershipInline, QuotaInline]
     fieldsets = [
         (None, {"fields": ["name", "kind", "forbund", "huvudman", "triage_team", "is_active"]}),
         ("Kommuner", {"fields": ["kommuner"]}),
@@ -69,20 +63,6 @@ class TeamAdmin(TeamScopedAdmin):
         ),
         ("Mål", {"fields": ["target_step_pct", "target_work_pct", "target_wellbeing_pct"]}),
     ]
-
-
-@admin.register(Module)
-class ModuleAdmin(TeamScopedAdmin):
-    list_display = [
-        "name",
-        "team",
-        "order",
-        "capacity",
-        "first_period_months",
-        "extension_months",
-        "max_extensions",
-    ]
-    list_filter = ["team"]
 
 
 @admin.register(Membership)

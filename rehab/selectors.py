@@ -1,41 +1,26 @@
 """Reads for the organisation pages."""
 
-from django.db.models import OuterRef
+from django.db.models import Count, OuterRef, Prefetch, Q
 
-from rehab.models import Enrolment, Membership, Team
+from common.queries import count_subquery
+from rehab.access import enrolments_for, get_access
+from rehab.models import Deviation, Enrolment, ExitFollowUp, Goal, JournalNote, Membership, Team
+from rehab.services import deviation_is_late
 
 
 def team_summaries(team_ids):
     """Teams with their number of active enrolments, in one query."""
-    from modules.selectors import count_subquery
-
     return (
         Team.objects.filter(pk__in=team_ids)
         .select_related("forbund")
         .annotate(
             # Served by enrolment_team_exit_idx (team, exit_date): only active rows are read.
             active_count=count_subquery(
-                Enrolment.objects.filter(
-                    team=OuterRef("pk"), exit_date__isnull=True, registered_in_error=False
-                ),
-                "team",
+                Enrolment.objects.active().filter(team=OuterRef("pk")), "team"
             )
         )
         .order_by("name")
     )
-
-
-def modules_with_occupancy(team):
-    """The team's modules with the number of open placements in each."""
-    from modules.models import Placement
-    from modules.selectors import count_subquery
-
-    return team.modules.annotate(
-        # Served by placement_module_open_idx (module, end_date).
-        occupied=count_subquery(
-            Placement.objects.filter(module=OuterRef("pk"), end_date__isnull=True), "module"
-        )
-    ).order_by("order", "name")
 
 
 def team_members(team):
@@ -44,3 +29,41 @@ def team_members(team):
         .select_related("user")
         .order_by("role", "user__last_name", "user__username")
     )
+
+
+def participant_enrolments(participant, user):
+    """The participant's enrolments in the user's teams, with their action plan, notes and
+    deviations, in a fixed number of queries."""
+    enrolments = list(
+        enrolments_for(user)
+        .filter(participant=participant)
+        .select_related("team", "responsible")
+        .prefetch_related(
+            Prefetch(
+                "goals",
+                queryset=Goal.objects.filter(parent__isnull=True).prefetch_related("subgoals"),
+                to_attr="top_goals",
+            ),
+            Prefetch(
+                "notes",
+                queryset=JournalNote.objects.select_related("author"),
+                to_attr="all_notes",
+            ),
+            Prefetch("deviations", queryset=Deviation.objects.all(), to_attr="all_deviations"),
+            Prefetch(
+                "exit_followups",
+                queryset=ExitFollowUp.objects.order_by("months_after"),
+                to_attr="all_exit_followups",
+            ),
+        )
+        .annotate(
+            attended=Count("attendances", filter=Q(attendances__present=True)),
+            attendance_recorded=Count("attendances", distinct=True),
+        )
+        .order_by("exit_date", "-start_date")
+    )
+    for enrolment in enrolments:
+        for deviation in enrolment.all_deviations:
+            deviation.is_late = deviation_is_late(deviation)
+        enrolment.is_admin = get_access(user).is_admin_of(enrolment.team_id)
+    return enrolments

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from rehab import audit, personnummer
@@ -190,18 +189,15 @@ ENROLMENT_FIELDS = [
 
 
 @transaction.atomic
-def enrolment_create(
-    *, participant, team, start_date, by, income_start=(), referral=None, **fields
-) -> Enrolment:
-    """Enrol a participant in a team. One active enrolment per participant and team."""
+def enrolment_create(*, participant, team, start_date, by, income_start=(), **fields) -> Enrolment:
+    """Enrol a participant in a team. One active enrolment per participant and team. An
+    enrolment from a referral goes through `casework.services.enrolment_create`."""
     if team.is_triage:
         raise ValidationError(
             "Ett En väg in-team skriver inte in deltagare; fördela remissen "
             "till en metod i stället."
         )
-    if Enrolment.objects.filter(
-        participant=participant, team=team, exit_date__isnull=True, registered_in_error=False
-    ).exists():
+    if Enrolment.objects.active().filter(participant=participant, team=team).exists():
         raise ValidationError("Deltagaren har redan en pågående inskrivning i teamet.")
     first_followup = fields.get("first_followup_date")
     if first_followup and first_followup < start_date:
@@ -223,10 +219,6 @@ def enrolment_create(
             "Deltagaren har redan en inskrivning i teamet med samma "
             "startdatum eller en pågående inskrivning."
         ) from e
-    if referral is not None:
-        from referrals.services import referral_mark_enrolled
-
-        referral_mark_enrolled(referral=referral, enrolment=enrolment, by=by)
     audit.record(
         user=by,
         action="enrolment_create",
@@ -268,13 +260,8 @@ class ExitData:
     exit_plan: str = ""
 
 
-@transaction.atomic
-def enrolment_exit(*, enrolment: Enrolment, data: ExitData, by) -> Enrolment:
-    """SPEC §8: exit ends open placements and consent; an outcome other than work or studies
-    needs a plan for what follows."""
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if not enrolment.is_active:
-        raise ValidationError("Inskrivningen är redan avslutad.")
+def enrolment_exit_errors(enrolment: Enrolment, data: ExitData) -> dict:
+    """SPEC §8: what is wrong with this exit, field by field (empty when it may be saved)."""
     errors = {}
     if data.exit_date < enrolment.start_date:
         errors["exit_date"] = (
@@ -289,17 +276,13 @@ def enrolment_exit(*, enrolment: Enrolment, data: ExitData, by) -> Enrolment:
             "När avslutet inte leder till arbete eller studier krävs en handlingsplan för "
             "vad som händer sedan."
         )
-    from modules.models import Placement
+    return errors
 
-    open_placements = Placement.objects.filter(enrolment=enrolment, end_date__isnull=True)
-    later = open_placements.filter(start_date__gt=data.exit_date).first()
-    if later is not None and "exit_date" not in errors:
-        errors["exit_date"] = (
-            f"Den pågående placeringen i {later.module} börjar {later.start_date:%Y-%m-%d}, "
-            "efter avslutsdatumet."
-        )
-    if errors:
-        raise ValidationError(errors)
+
+def enrolment_exit_apply(enrolment: Enrolment, data: ExitData) -> None:
+    """Write the exit onto a locked, checked enrolment. Only `casework.services.
+    enrolment_exit` calls it: that service ends placements and consent in the same
+    transaction and writes the audit record of the whole exit."""
     enrolment.exit_date = data.exit_date
     enrolment.exit_outcome = data.outcome
     enrolment.income_exit = income_to_bits(data.income_exit)
@@ -310,40 +293,6 @@ def enrolment_exit(*, enrolment: Enrolment, data: ExitData, by) -> Enrolment:
     enrolment.exit_plan = data.exit_plan
     enrolment.phase = Enrolment.Phase.AVSLUT
     enrolment.save()
-    from modules.services import enrolment_modules_close
-
-    ended = enrolment_modules_close(enrolment=enrolment, end_date=data.exit_date, by=by)
-    consents = _end_consent(enrolment, data.exit_date, by)
-    audit.record(
-        user=by,
-        action="enrolment_exit",
-        obj=enrolment,
-        participant_id=enrolment.participant_id,
-        changes={
-            "exit_date": data.exit_date,
-            "exit_outcome": data.outcome,
-            "placements_ended": ended,
-            "consents_ended": consents,
-            "exit_plan": data.exit_plan,
-        },
-    )
-    return enrolment
-
-
-def _end_consent(enrolment, day, by):
-    """Consent applies only while the participant is enrolled in one of the förbund's teams
-    (SPEC §5): end it unless another of the förbund's enrolments is still active."""
-    still_enrolled = Enrolment.objects.filter(
-        participant_id=enrolment.participant_id,
-        team__forbund_id=enrolment.team.forbund_id,
-        exit_date__isnull=True,
-        registered_in_error=False,
-    ).exists()
-    if still_enrolled:
-        return 0
-    from referrals.services import consent_end_all
-
-    return consent_end_all(participant=enrolment.participant, ended_date=day, by=by)
 
 
 def _require_reason(reason):
@@ -359,12 +308,11 @@ def enrolment_undo_exit(*, enrolment: Enrolment, reason: str, by) -> Enrolment:
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.exit_date is None:
         raise ValidationError("Inskrivningen är inte avslutad.")
-    if Enrolment.objects.filter(
-        participant_id=enrolment.participant_id,
-        team_id=enrolment.team_id,
-        exit_date__isnull=True,
-        registered_in_error=False,
-    ).exists():
+    if (
+        Enrolment.objects.active()
+        .filter(participant_id=enrolment.participant_id, team_id=enrolment.team_id)
+        .exists()
+    ):
         raise ValidationError(
             "Deltagaren har en annan pågående inskrivning i teamet; avslutet kan inte ångras."
         )
@@ -391,18 +339,14 @@ def enrolment_undo_exit(*, enrolment: Enrolment, reason: str, by) -> Enrolment:
 
 @transaction.atomic
 def enrolment_mark_error(*, enrolment: Enrolment, reason: str, by) -> Enrolment:
-    """An enrolment registered in error leaves every statistic (SPEC §8)."""
+    """An enrolment registered in error leaves every statistic (SPEC §8). Its open placements
+    are ended by `casework.services.enrolment_mark_error`, which calls this."""
     _require_reason(reason)
     if enrolment.registered_in_error:
         raise ValidationError("Inskrivningen är redan markerad som felregistrerad.")
     enrolment.registered_in_error = True
     enrolment.error_reason = reason.strip()
     enrolment.save(update_fields=["registered_in_error", "error_reason"])
-    from modules.models import Placement
-
-    Placement.objects.filter(enrolment=enrolment, end_date__isnull=True).update(
-        end_date=max(enrolment.start_date, _today())
-    )
     audit.record(
         user=by,
         action="enrolment_mark_error",
@@ -585,12 +529,8 @@ def activity_create(*, team, date, title: str, kind: str, by) -> GroupActivity:
 def activity_participants(activity: GroupActivity):
     """The enrolments active on the activity's day: those whose attendance is recorded."""
     return (
-        Enrolment.objects.filter(
-            team_id=activity.team_id,
-            registered_in_error=False,
-            start_date__lte=activity.date,
-        )
-        .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=activity.date))
+        Enrolment.objects.in_period(activity.date, activity.date)
+        .filter(team_id=activity.team_id)
         .select_related("participant")
         .order_by("participant__last_name", "participant__first_name", "pk")
     )

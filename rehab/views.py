@@ -1,59 +1,40 @@
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
+"""The case work inside rehab: the team list, enrolment changes, action plan, journal,
+deviations, exit follow-ups and group activities. Thin views: authorise, validate a form,
+call one service, redirect. Pages that show a case across apps are in casework.views."""
 
-from rehab import selectors
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from common.forms import apply_errors
+from rehab import forms, selectors, services
 from rehab.access import (
     ADMIN,
-    FORBUND,
     HANDLEDARE,
-    ROLE_LABELS,
-    STYRGRUPP,
     get_access,
+    get_enrolment_for_user,
+    get_team_for_user,
     role_required,
+    teams_for,
 )
-from rehab.models import Forbund, Team
-from reporting.disclosure import suppress_table
+from rehab.models import Goal, GroupActivity, Team
+
+CASE_ROLES = (HANDLEDARE, ADMIN)
+SEARCH_SESSION_KEY = "caseload_q"
+PAGE_SIZE = 25
 
 
-@login_required
-def start(request):
-    """Each role's start page."""
-    access = get_access(request.user)
-    role = access.primary_role
-    if role in (ADMIN, HANDLEDARE):
-        teams = selectors.team_summaries(access.team_ids())
-        return render(
-            request,
-            "rehab/start_team.html",
-            {"role": role, "role_label": _(ROLE_LABELS[role]), "teams": teams},
-        )
-    if role in (FORBUND, STYRGRUPP):
-        return render(
-            request,
-            "rehab/start_forbund.html",
-            {"role_label": _(ROLE_LABELS[role]), **_overview_context(access)},
-        )
-    return render(request, "rehab/start_norole.html")
+def case_teams(user):
+    """The teams in which the user may register participants: rehab teams, not triage."""
+    return teams_for(user).filter(kind=Team.Kind.REHAB)
 
 
-def _overview_context(access):
-    forbunds = Forbund.objects.filter(pk__in=access.aggregate_forbund_ids()).order_by("name")
-    sections = []
-    for forbund in forbunds:
-        teams = list(selectors.team_summaries(forbund.teams.filter(is_active=True).values("pk")))
-        cells, total = suppress_table([t.active_count for t in teams])
-        sections.append(
-            {"forbund": forbund, "rows": list(zip(teams, cells, strict=True)), "total": total}
-        )
-    return {"sections": sections}
-
-
-@role_required(ADMIN, FORBUND, STYRGRUPP)
-def overview(request):
-    """Aggregates per team of the user's förbund: counts only, small ones suppressed."""
-    return render(request, "rehab/overview.html", _overview_context(get_access(request.user)))
+# --- Teams ----------------------------------------------------------------------------------
 
 
 @role_required(ADMIN, HANDLEDARE)
@@ -63,26 +44,236 @@ def team_list(request):
     return render(request, "rehab/team_list.html", {"teams": teams})
 
 
-def _get_team_for_user(request, pk):
-    """The team if the user is a member of it; 404 otherwise, so that other teams' pages do
-    not even confirm they exist."""
-    if not get_access(request.user).is_member(pk):
-        raise Http404
-    return get_object_or_404(Team.objects.select_related("forbund", "triage_team"), pk=pk)
+# --- Enrolment ------------------------------------------------------------------------------
 
 
-@role_required(ADMIN, HANDLEDARE)
-def team_detail(request, pk):
-    team = _get_team_for_user(request, pk)
+@role_required(*CASE_ROLES)
+def enrolment_update(request, pk):
+    enrolment = get_enrolment_for_user(request, pk)
+    if not enrolment.is_active:
+        messages.error(request, "Inskrivningen är avslutad och kan inte ändras.")
+        return redirect(enrolment)
+    form = forms.EnrolmentUpdateForm(
+        request.POST or None,
+        instance=enrolment,
+        teams=teams_for(request.user).filter(pk=enrolment.team_id),
+        initial={"income_start": enrolment.income_start_list},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_update(enrolment=enrolment, by=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            apply_errors(form, e)
+        else:
+            messages.success(request, "Inskrivningen är sparad.")
+            return redirect(enrolment)
     return render(
         request,
-        "rehab/team_detail.html",
+        "rehab/enrolment_form.html",
         {
-            "team": team,
-            "modules": selectors.modules_with_occupancy(team),
-            "members": selectors.team_members(team),
-            "kommuner": team.kommuner.all(),
-            "methods": team.methods.all(),
-            "is_admin": get_access(request.user).is_admin_of(team.pk),
+            "form": form,
+            "participant": enrolment.participant,
+            "enrolment": enrolment,
+            "title": f"Ändra inskrivningen i {enrolment.team}",
+        },
+    )
+
+
+def admin_reason_action(request, pk, *, service, title, intro, success, button):
+    """An admin-only correction with a confirmation page and a logged reason."""
+    enrolment = get_enrolment_for_user(request, pk, ADMIN)
+    form = forms.ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(enrolment=enrolment, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as e:
+            apply_errors(form, e)
+        else:
+            messages.success(request, success)
+            return redirect(enrolment)
+    return render(
+        request,
+        "rehab/confirm_reason.html",
+        {"form": form, "enrolment": enrolment, "title": title, "intro": intro, "button": button},
+    )
+
+
+@role_required(ADMIN)
+def enrolment_undo_exit(request, pk):
+    return admin_reason_action(
+        request,
+        pk,
+        service=services.enrolment_undo_exit,
+        title="Ångra avslut",
+        intro="Avslutet tas bort och inskrivningen blir pågående igen. Placeringar och "
+        "samtycke öppnas inte automatiskt. Skälet sparas i loggen.",
+        success="Avslutet är ångrat.",
+        button="Ångra avslutet",
+    )
+
+
+# --- Action plan, journal, deviations -------------------------------------------------------
+
+
+def _simple_form_view(request, enrolment, form, *, save, template, title, success):
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as e:
+            apply_errors(form, e)
+        else:
+            messages.success(request, success)
+            return redirect(enrolment)
+    return render(request, template, {"form": form, "enrolment": enrolment, "title": title})
+
+
+@role_required(*CASE_ROLES)
+def goal_create(request, pk):
+    enrolment = get_enrolment_for_user(request, pk)
+    form = forms.GoalForm(
+        request.POST or None, enrolment=enrolment, initial={"parent": request.GET.get("under")}
+    )
+    return _simple_form_view(
+        request,
+        enrolment,
+        form,
+        save=lambda d: services.goal_create(
+            enrolment=enrolment, text=d["text"], parent=d["parent"], by=request.user
+        ),
+        template="rehab/simple_form.html",
+        title="Nytt mål i handlingsplanen",
+        success="Målet är sparat.",
+    )
+
+
+@require_POST
+@role_required(*CASE_ROLES)
+def goal_status(request, pk):
+    goal = get_object_or_404(Goal.objects.select_related("enrolment"), pk=pk)
+    enrolment = get_enrolment_for_user(request, goal.enrolment_id)
+    form = forms.GoalStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.goal_set_status(
+                goal=goal, status=form.cleaned_data["status"], by=request.user
+            )
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, "Målets status är ändrad.")
+    else:
+        messages.error(request, "Välj en giltig status.")
+    return redirect(enrolment)
+
+
+@require_POST
+@role_required(*CASE_ROLES)
+def enrolment_phase(request, pk):
+    enrolment = get_enrolment_for_user(request, pk)
+    form = forms.PhaseForm(request.POST)
+    if form.is_valid() and enrolment.is_active:
+        services.enrolment_update(
+            enrolment=enrolment, phase=form.cleaned_data["phase"], by=request.user
+        )
+        messages.success(request, "Fasen är ändrad.")
+    else:
+        messages.error(request, "Fasen kunde inte ändras.")
+    return redirect(enrolment)
+
+
+@role_required(*CASE_ROLES)
+def note_create(request, pk):
+    enrolment = get_enrolment_for_user(request, pk)
+    form = forms.NoteForm(request.POST or None)
+    return _simple_form_view(
+        request,
+        enrolment,
+        form,
+        save=lambda d: services.note_create(enrolment=enrolment, by=request.user, **d),
+        template="rehab/simple_form.html",
+        title="Ny journalanteckning",
+        success="Anteckningen är sparad.",
+    )
+
+
+@role_required(*CASE_ROLES)
+def deviation_create(request, pk):
+    enrolment = get_enrolment_for_user(request, pk)
+    form = forms.DeviationForm(request.POST or None)
+    return _simple_form_view(
+        request,
+        enrolment,
+        form,
+        save=lambda d: services.deviation_create(enrolment=enrolment, by=request.user, **d),
+        template="rehab/simple_form.html",
+        title="Rapportera avvikelse",
+        success="Avvikelsen är registrerad.",
+    )
+
+
+@role_required(*CASE_ROLES)
+def exit_followup_create(request, pk):
+    enrolment = get_enrolment_for_user(request, pk)
+    form = forms.ExitFollowUpForm(request.POST or None)
+    return _simple_form_view(
+        request,
+        enrolment,
+        form,
+        save=lambda d: services.exit_followup_record(enrolment=enrolment, by=request.user, **d),
+        template="rehab/simple_form.html",
+        title="Uppföljning efter avslut",
+        success="Uppföljningen är sparad.",
+    )
+
+
+# --- Group activities and attendance --------------------------------------------------------
+
+
+@role_required(*CASE_ROLES)
+def activity_list(request, pk):
+    """The team's group activities, and a form to schedule a new one."""
+    team = get_team_for_user(request, pk)
+    form = forms.ActivityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.activity_create(team=team, by=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            apply_errors(form, e)
+        else:
+            messages.success(request, f"{activity} är inlagd.")
+            return redirect("activity_detail", pk=activity.pk)
+    activities = team.activities.annotate(
+        present=Count("attendances", filter=Q(attendances__present=True)),
+        recorded=Count("attendances"),
+    ).order_by("-date", "-pk")
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("sida"))
+    return render(request, "rehab/activity_list.html", {"team": team, "form": form, "page": page})
+
+
+@role_required(*CASE_ROLES)
+def activity_detail(request, pk):
+    """Tick who attended: the team's participants enrolled on the activity's day."""
+    activity = get_object_or_404(GroupActivity.objects.select_related("team"), pk=pk)
+    if not get_access(request.user).is_member(activity.team_id):
+        raise Http404
+    if request.method == "POST":
+        try:
+            count = services.attendance_record(
+                activity=activity, present_ids=request.POST.getlist("present"), by=request.user
+            )
+        except (ValidationError, ValueError) as e:
+            messages.error(request, " ".join(getattr(e, "messages", [str(e)])))
+        else:
+            messages.success(request, f"Närvaron är sparad: {count} närvarande.")
+            return redirect("activity_list", pk=activity.team_id)
+    present = set(activity.attendances.filter(present=True).values_list("enrolment_id", flat=True))
+    return render(
+        request,
+        "rehab/activity_detail.html",
+        {
+            "activity": activity,
+            "enrolments": services.activity_participants(activity),
+            "present": present,
+            "can_record": activity.date <= timezone.localdate(),
         },
     )

@@ -2,7 +2,6 @@
 and the form and confirmation pages about one enrolment."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,15 +22,6 @@ FEED_URL_SESSION_KEY = "modules_calendar_feed_url"
 
 def iso(value):
     return value.isoformat()
-
-
-def apply_errors(form, error: ValidationError):
-    """Put a service's ValidationError on the form: field errors where the field exists."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def enrolment_for(request, pk):

@@ -6,12 +6,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from common.forms import apply_errors
 from modules import forms, selectors, services
 from modules.models import ManagementApproval
 from modules.views._common import (
     CASE_ROLES,
     PAGE_SIZE,
-    apply_errors,
     closed_redirect,
     enrolment_for,
     enrolment_url,

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from common.forms import apply_errors
 from modules import forms, selectors, services
 from modules.views._common import (
     CASE_ROLES,
-    apply_errors,
     closed_redirect,
     enrolment_for,
     enrolment_page,

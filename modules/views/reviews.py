@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 
+from common.forms import apply_errors
 from modules import forms, selectors, services
 from modules.models import Placement, Review
 from modules.views._common import (
     CASE_ROLES,
-    apply_errors,
     closed_redirect,
     enrolment_page,
     enrolment_url,

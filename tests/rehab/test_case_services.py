@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from casework import services as casework_services
 from modules.models import Placement
 from referrals.models import Consent
 from rehab import services
@@ -168,7 +169,9 @@ def _exit(enrolment, by, **kw):
         "occupation_exit_share": 50,
     }
     data.update(kw)
-    return services.enrolment_exit(enrolment=enrolment, data=services.ExitData(**data), by=by)
+    return casework_services.enrolment_exit(
+        enrolment=enrolment, data=services.ExitData(**data), by=by
+    )
 
 
 class TestExit:
@@ -260,7 +263,9 @@ class TestExit:
 
     def test_mark_error_takes_enrolment_out(self, rehab_team, admin_user):
         e = EnrolmentFactory(team=rehab_team)
-        services.enrolment_mark_error(enrolment=e, reason="Dubbelregistrerad", by=admin_user)
+        casework_services.enrolment_mark_error(
+            enrolment=e, reason="Dubbelregistrerad", by=admin_user
+        )
         e.refresh_from_db()
         assert e.registered_in_error and not e.is_active
         # The participant can be enrolled again in the same team.

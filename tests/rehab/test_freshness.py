@@ -215,8 +215,8 @@ def test_a_list_computed_from_roles_read_before_a_change_never_answers_after_it(
     from django.contrib.auth import get_user_model
     from django.http import QueryDict
 
+    from casework.views import _caseload_parts
     from rehab.access import get_access
-    from rehab.case_views import _caseload_parts
     from rehab.models import Membership
 
     _participant(rehab_team, "Hemlig")

@@ -1,47 +1,37 @@
-"""The handledare's case work: caseload, participant, enrolment, action plan, journal,
-deviations and exit. Thin views: authorise, validate a form, call one service, redirect."""
+"""The pages that show one case across apps: the caseload, the participant (with their
+referrals and module placements), enrolling (from a referral too), exit and registered in
+error (which end placements and consent), and a team's page with its modules."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from rehab import case_selectors, forms, freshness, services
+from casework import selectors
+from casework import services as casework_services
+from common.forms import apply_errors
+from modules.selectors import enrolment_module_context, enrolments_modules, modules_with_occupancy
+from referrals.access import get_participant_for_user, participants_for
+from referrals.models import Referral
+from referrals.selectors import participant_referral_context
+from rehab import forms, freshness, services
+from rehab import selectors as rehab_selectors
 from rehab.access import (
     ADMIN,
     HANDLEDARE,
     get_access,
     get_enrolment_for_user,
-    get_participant_for_user,
-    participants_for,
+    get_team_for_user,
     role_required,
     teams_for,
 )
-from rehab.models import Goal, GroupActivity, Team
-
-CASE_ROLES = (HANDLEDARE, ADMIN)
-SEARCH_SESSION_KEY = "caseload_q"
-PAGE_SIZE = 25
-
-
-def _apply_errors(form, error: ValidationError):
-    """Put a service's ValidationError on the form: field errors where the field exists."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _case_teams(user):
-    return teams_for(user).filter(kind=Team.Kind.REHAB)
-
+from rehab.services import ExitData
+from rehab.views import CASE_ROLES, PAGE_SIZE, SEARCH_SESSION_KEY, admin_reason_action, case_teams
 
 # --- Caseload -------------------------------------------------------------------------------
 
@@ -70,10 +60,10 @@ def _caseload_parts(user, query, q):
 
     def render_parts():
         filters = forms.CaseloadFilterForm(
-            query or None, teams=teams_for(user), modules=case_selectors.caseload_modules(user)
+            query or None, teams=teams_for(user), modules=selectors.caseload_modules(user)
         )
         params = filters.cleaned_data if filters.is_valid() else {}
-        enrolments = case_selectors.caseload(
+        enrolments = selectors.caseload(
             user=user,
             team=params.get("team"),
             module_id=params.get("module") or None,
@@ -101,12 +91,9 @@ def _caseload_parts(user, query, q):
     return freshness.cached("caseload", parts, render_parts)
 
 
-# --- Participant ----------------------------------------------------------------------------
-
-
 @role_required(*CASE_ROLES)
 def participant_create(request):
-    if not _case_teams(request.user).exists():
+    if not case_teams(request.user).exists():
         raise PermissionDenied("Du är inte medlem i något team som skriver in deltagare.")
     referral_id = request.GET.get("remiss", "")
     form = forms.ParticipantForm(request.POST or None)
@@ -127,7 +114,7 @@ def participant_create(request):
                     "Personen är registrerad i ett annat team. Kontakta din enhetschef.",
                 )
         except ValidationError as e:
-            _apply_errors(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, f"{participant} är registrerad. Fyll i inskrivningen.")
             url = reverse("enrolment_create") + f"?deltagare={participant.pk}"
@@ -141,7 +128,7 @@ def participant_create(request):
 
 @role_required(*CASE_ROLES)
 def participant_create_anonymous(request):
-    if not _case_teams(request.user).exists():
+    if not case_teams(request.user).exists():
         raise PermissionDenied("Du är inte medlem i något team som skriver in deltagare.")
     form = forms.AnonymousParticipantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -150,7 +137,7 @@ def participant_create_anonymous(request):
                 by=request.user, **form.cleaned_data
             )
         except ValidationError as e:
-            _apply_errors(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, "Den anonyma deltagaren är registrerad.")
             return redirect(reverse("enrolment_create") + f"?deltagare={participant.pk}")
@@ -160,11 +147,11 @@ def participant_create_anonymous(request):
 @role_required(*CASE_ROLES)
 def participant_detail(request, pk):
     participant = get_participant_for_user(request, pk)
-    enrolments = case_selectors.participant_enrolments(participant, request.user)
+    enrolments = rehab_selectors.participant_enrolments(participant, request.user)
     context = {
         "participant": participant,
         "enrolments": enrolments,
-        "can_enrol": _case_teams(request.user).exists(),
+        "can_enrol": case_teams(request.user).exists(),
     }
     context.update(_partials_context(participant, enrolments, request.user))
     return render(request, "rehab/participant_detail.html", context)
@@ -172,9 +159,6 @@ def participant_detail(request, pk):
 
 def _partials_context(participant, enrolments, user):
     """What the other apps' partials on the participant page need."""
-    from modules.selectors import enrolment_module_context, enrolments_modules
-    from referrals.selectors import participant_referral_context
-
     # All enrolments' module summaries in one batch: a fixed number of queries.
     summaries = enrolments_modules(enrolments, today=timezone.localdate())
     for enrolment in enrolments:
@@ -204,7 +188,7 @@ def participant_update(request, pk):
         try:
             services.participant_update(participant=participant, by=request.user, **data)
         except ValidationError as e:
-            _apply_errors(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, "Uppgifterna är sparade.")
             return redirect(participant)
@@ -215,14 +199,9 @@ def participant_update(request, pk):
     )
 
 
-# --- Enrolment ------------------------------------------------------------------------------
-
-
 def _referral_for(request, referral_id):
     if not referral_id or not str(referral_id).isdigit():
         return None
-    from referrals.models import Referral
-
     team_ids = get_access(request.user).team_ids()
     return Referral.objects.filter(
         Q(team_id__in=team_ids) | Q(assigned_team_id__in=team_ids),
@@ -233,7 +212,7 @@ def _referral_for(request, referral_id):
 
 @role_required(*CASE_ROLES)
 def enrolment_create(request):
-    teams = _case_teams(request.user)
+    teams = case_teams(request.user)
     if not teams.exists():
         raise PermissionDenied("Du är inte medlem i något team som skriver in deltagare.")
     referral = _referral_for(request, request.GET.get("remiss"))
@@ -263,7 +242,7 @@ def enrolment_create(request):
         data = dict(form.cleaned_data)
         team, start_date = data.pop("team"), data.pop("start_date")
         try:
-            enrolment = services.enrolment_create(
+            enrolment = casework_services.enrolment_create(
                 participant=participant,
                 team=team,
                 start_date=start_date,
@@ -272,7 +251,7 @@ def enrolment_create(request):
                 **data,
             )
         except ValidationError as e:
-            _apply_errors(form, e)
+            apply_errors(form, e)
         else:
             messages.success(request, f"{participant} är inskriven i {team}.")
             for warning in services.enrolment_warnings(
@@ -296,38 +275,6 @@ def enrolment_create(request):
 
 
 @role_required(*CASE_ROLES)
-def enrolment_update(request, pk):
-    enrolment = get_enrolment_for_user(request, pk)
-    if not enrolment.is_active:
-        messages.error(request, "Inskrivningen är avslutad och kan inte ändras.")
-        return redirect(enrolment)
-    form = forms.EnrolmentUpdateForm(
-        request.POST or None,
-        instance=enrolment,
-        teams=teams_for(request.user).filter(pk=enrolment.team_id),
-        initial={"income_start": enrolment.income_start_list},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enrolment_update(enrolment=enrolment, by=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, "Inskrivningen är sparad.")
-            return redirect(enrolment)
-    return render(
-        request,
-        "rehab/enrolment_form.html",
-        {
-            "form": form,
-            "participant": enrolment.participant,
-            "enrolment": enrolment,
-            "title": f"Ändra inskrivningen i {enrolment.team}",
-        },
-    )
-
-
-@role_required(*CASE_ROLES)
 def enrolment_exit(request, pk):
     enrolment = get_enrolment_for_user(request, pk)
     if not enrolment.is_active:
@@ -337,9 +284,9 @@ def enrolment_exit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.enrolment_exit(
+            casework_services.enrolment_exit(
                 enrolment=enrolment,
-                data=services.ExitData(
+                data=ExitData(
                     exit_date=data["exit_date"],
                     outcome=data["outcome"],
                     income_exit=tuple(data["income_exit"]),
@@ -352,7 +299,7 @@ def enrolment_exit(request, pk):
                 by=request.user,
             )
         except ValidationError as e:
-            _apply_errors(form, e)
+            apply_errors(form, e)
         else:
             messages.success(
                 request, "Avslutet är registrerat. Placeringar och samtycke har avslutats."
@@ -361,45 +308,12 @@ def enrolment_exit(request, pk):
     return render(request, "rehab/exit_form.html", {"form": form, "enrolment": enrolment})
 
 
-def _admin_reason_action(request, pk, *, service, title, intro, success, button):
-    """An admin-only correction with a confirmation page and a logged reason."""
-    enrolment = get_enrolment_for_user(request, pk, ADMIN)
-    form = forms.ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(enrolment=enrolment, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, success)
-            return redirect(enrolment)
-    return render(
-        request,
-        "rehab/confirm_reason.html",
-        {"form": form, "enrolment": enrolment, "title": title, "intro": intro, "button": button},
-    )
-
-
-@role_required(ADMIN)
-def enrolment_undo_exit(request, pk):
-    return _admin_reason_action(
-        request,
-        pk,
-        service=services.enrolment_undo_exit,
-        title="Ångra avslut",
-        intro="Avslutet tas bort och inskrivningen blir pågående igen. Placeringar och "
-        "samtycke öppnas inte automatiskt. Skälet sparas i loggen.",
-        success="Avslutet är ångrat.",
-        button="Ångra avslutet",
-    )
-
-
 @role_required(ADMIN)
 def enrolment_mark_error(request, pk):
-    return _admin_reason_action(
+    return admin_reason_action(
         request,
         pk,
-        service=services.enrolment_mark_error,
+        service=casework_services.enrolment_mark_error,
         title="Markera som felregistrerad",
         intro="En felregistrerad inskrivning försvinner ur all statistik. Skälet sparas i loggen.",
         success="Inskrivningen är markerad som felregistrerad.",
@@ -407,170 +321,21 @@ def enrolment_mark_error(request, pk):
     )
 
 
-# --- Action plan, journal, deviations -------------------------------------------------------
+# --- Team -----------------------------------------------------------------------------------
 
 
-def _simple_form_view(request, enrolment, form, *, save, template, title, success):
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except ValidationError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, success)
-            return redirect(enrolment)
-    return render(request, template, {"form": form, "enrolment": enrolment, "title": title})
-
-
-@role_required(*CASE_ROLES)
-def goal_create(request, pk):
-    enrolment = get_enrolment_for_user(request, pk)
-    form = forms.GoalForm(
-        request.POST or None, enrolment=enrolment, initial={"parent": request.GET.get("under")}
-    )
-    return _simple_form_view(
-        request,
-        enrolment,
-        form,
-        save=lambda d: services.goal_create(
-            enrolment=enrolment, text=d["text"], parent=d["parent"], by=request.user
-        ),
-        template="rehab/simple_form.html",
-        title="Nytt mål i handlingsplanen",
-        success="Målet är sparat.",
-    )
-
-
-@require_POST
-@role_required(*CASE_ROLES)
-def goal_status(request, pk):
-    goal = get_object_or_404(Goal.objects.select_related("enrolment"), pk=pk)
-    enrolment = get_enrolment_for_user(request, goal.enrolment_id)
-    form = forms.GoalStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.goal_set_status(
-                goal=goal, status=form.cleaned_data["status"], by=request.user
-            )
-        except ValidationError as e:
-            messages.error(request, " ".join(e.messages))
-        else:
-            messages.success(request, "Målets status är ändrad.")
-    else:
-        messages.error(request, "Välj en giltig status.")
-    return redirect(enrolment)
-
-
-@require_POST
-@role_required(*CASE_ROLES)
-def enrolment_phase(request, pk):
-    enrolment = get_enrolment_for_user(request, pk)
-    form = forms.PhaseForm(request.POST)
-    if form.is_valid() and enrolment.is_active:
-        services.enrolment_update(
-            enrolment=enrolment, phase=form.cleaned_data["phase"], by=request.user
-        )
-        messages.success(request, "Fasen är ändrad.")
-    else:
-        messages.error(request, "Fasen kunde inte ändras.")
-    return redirect(enrolment)
-
-
-@role_required(*CASE_ROLES)
-def note_create(request, pk):
-    enrolment = get_enrolment_for_user(request, pk)
-    form = forms.NoteForm(request.POST or None)
-    return _simple_form_view(
-        request,
-        enrolment,
-        form,
-        save=lambda d: services.note_create(enrolment=enrolment, by=request.user, **d),
-        template="rehab/simple_form.html",
-        title="Ny journalanteckning",
-        success="Anteckningen är sparad.",
-    )
-
-
-@role_required(*CASE_ROLES)
-def deviation_create(request, pk):
-    enrolment = get_enrolment_for_user(request, pk)
-    form = forms.DeviationForm(request.POST or None)
-    return _simple_form_view(
-        request,
-        enrolment,
-        form,
-        save=lambda d: services.deviation_create(enrolment=enrolment, by=request.user, **d),
-        template="rehab/simple_form.html",
-        title="Rapportera avvikelse",
-        success="Avvikelsen är registrerad.",
-    )
-
-
-@role_required(*CASE_ROLES)
-def exit_followup_create(request, pk):
-    enrolment = get_enrolment_for_user(request, pk)
-    form = forms.ExitFollowUpForm(request.POST or None)
-    return _simple_form_view(
-        request,
-        enrolment,
-        form,
-        save=lambda d: services.exit_followup_record(enrolment=enrolment, by=request.user, **d),
-        template="rehab/simple_form.html",
-        title="Uppföljning efter avslut",
-        success="Uppföljningen är sparad.",
-    )
-
-
-# --- Group activities and attendance --------------------------------------------------------
-
-
-@role_required(*CASE_ROLES)
-def activity_list(request, pk):
-    """The team's group activities, and a form to schedule a new one."""
-    from rehab.views import _get_team_for_user
-
-    team = _get_team_for_user(request, pk)
-    form = forms.ActivityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            activity = services.activity_create(team=team, by=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, f"{activity} är inlagd.")
-            return redirect("activity_detail", pk=activity.pk)
-    activities = team.activities.annotate(
-        present=Count("attendances", filter=Q(attendances__present=True)),
-        recorded=Count("attendances"),
-    ).order_by("-date", "-pk")
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("sida"))
-    return render(request, "rehab/activity_list.html", {"team": team, "form": form, "page": page})
-
-
-@role_required(*CASE_ROLES)
-def activity_detail(request, pk):
-    """Tick who attended: the team's participants enrolled on the activity's day."""
-    activity = get_object_or_404(GroupActivity.objects.select_related("team"), pk=pk)
-    if not get_access(request.user).is_member(activity.team_id):
-        raise Http404
-    if request.method == "POST":
-        try:
-            count = services.attendance_record(
-                activity=activity, present_ids=request.POST.getlist("present"), by=request.user
-            )
-        except (ValidationError, ValueError) as e:
-            messages.error(request, " ".join(getattr(e, "messages", [str(e)])))
-        else:
-            messages.success(request, f"Närvaron är sparad: {count} närvarande.")
-            return redirect("activity_list", pk=activity.team_id)
-    present = set(activity.attendances.filter(present=True).values_list("enrolment_id", flat=True))
+@role_required(ADMIN, HANDLEDARE)
+def team_detail(request, pk):
+    team = get_team_for_user(request, pk)
     return render(
         request,
-        "rehab/activity_detail.html",
+        "rehab/team_detail.html",
         {
-            "activity": activity,
-            "enrolments": services.activity_participants(activity),
-            "present": present,
-            "can_record": activity.date <= timezone.localdate(),
+            "team": team,
+            "modules": modules_with_occupancy(team),
+            "members": rehab_selectors.team_members(team),
+            "kommuner": team.kommuner.all(),
+            "methods": team.methods.all(),
+            "is_admin": get_access(request.user).is_admin_of(team.pk),
         },
     )

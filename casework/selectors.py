@@ -1,13 +1,11 @@
-"""Reads for the case pages: the caseload and the participant's whole case on one screen."""
+"""The caseload: the user's enrolments with the module of each open placement."""
 
 import re
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from modules.models import Module, Placement
 from rehab.access import enrolments_for, get_access
-from rehab.models import Deviation, Enrolment, ExitFollowUp, Goal, JournalNote
-from rehab.services import deviation_is_late
 
 CASELOAD_SORTS = {
     "name": ["participant__last_name", "participant__first_name", "pk"],
@@ -47,7 +45,7 @@ def caseload(*, user, team=None, module_id=None, status="active", mine=False, q=
     open_placement = Placement.objects.filter(enrolment=OuterRef("pk"), end_date__isnull=True)
     qs = (
         enrolments_for(user)
-        .filter(registered_in_error=False)
+        .valid()
         .select_related("participant", "team", "responsible")
         .only(*CASELOAD_COLUMNS)
         .annotate(
@@ -56,7 +54,7 @@ def caseload(*, user, team=None, module_id=None, status="active", mine=False, q=
         )
     )
     if status == "active":
-        qs = qs.filter(exit_date__isnull=True)
+        qs = qs.active()
     elif status == "exited":
         qs = qs.filter(exit_date__isnull=False)
     if team is not None:
@@ -87,47 +85,3 @@ def caseload(*, user, team=None, module_id=None, status="active", mine=False, q=
 
 def caseload_modules(user):
     return Module.objects.filter(team_id__in=get_access(user).team_ids()).select_related("team")
-
-
-def participant_enrolments(participant, user):
-    """The participant's enrolments in the user's teams, with their action plan, notes and
-    deviations, in a fixed number of queries."""
-    enrolments = list(
-        enrolments_for(user)
-        .filter(participant=participant)
-        .select_related("team", "responsible")
-        .prefetch_related(
-            Prefetch(
-                "goals",
-                queryset=Goal.objects.filter(parent__isnull=True).prefetch_related("subgoals"),
-                to_attr="top_goals",
-            ),
-            Prefetch(
-                "notes",
-                queryset=JournalNote.objects.select_related("author"),
-                to_attr="all_notes",
-            ),
-            Prefetch("deviations", queryset=Deviation.objects.all(), to_attr="all_deviations"),
-            Prefetch(
-                "exit_followups",
-                queryset=ExitFollowUp.objects.order_by("months_after"),
-                to_attr="all_exit_followups",
-            ),
-        )
-        .annotate(
-            attended=Count("attendances", filter=Q(attendances__present=True)),
-            attendance_recorded=Count("attendances", distinct=True),
-        )
-        .order_by("exit_date", "-start_date")
-    )
-    for enrolment in enrolments:
-        for deviation in enrolment.all_deviations:
-            deviation.is_late = deviation_is_late(deviation)
-        enrolment.is_admin = get_access(user).is_admin_of(enrolment.team_id)
-    return enrolments
-
-
-def active_enrolment(participant, team):
-    return Enrolment.objects.filter(
-        participant=participant, team=team, exit_date__isnull=True, registered_in_error=False
-    ).first()

@@ -1,30 +1,15 @@
 from django.urls import path
 
-from rehab import case_views as views
+from rehab import views
 
 urlpatterns = [
+    path("team/", views.team_list, name="team_list"),
     path("team/<int:pk>/aktiviteter/", views.activity_list, name="activity_list"),
     path("aktivitet/<int:pk>/", views.activity_detail, name="activity_detail"),
-    path("deltagare/", views.caseload, name="caseload"),
-    path("deltagare/ny/", views.participant_create, name="participant_create"),
-    path(
-        "deltagare/anonym/ny/",
-        views.participant_create_anonymous,
-        name="participant_create_anonymous",
-    ),
-    path("deltagare/<int:pk>/", views.participant_detail, name="participant_detail"),
-    path("deltagare/<int:pk>/andra/", views.participant_update, name="participant_update"),
-    path("inskrivning/ny/", views.enrolment_create, name="enrolment_create"),
     path("inskrivning/<int:pk>/andra/", views.enrolment_update, name="enrolment_update"),
     path("inskrivning/<int:pk>/fas/", views.enrolment_phase, name="enrolment_phase"),
-    path("inskrivning/<int:pk>/avslut/", views.enrolment_exit, name="enrolment_exit"),
     path(
         "inskrivning/<int:pk>/angra-avslut/", views.enrolment_undo_exit, name="enrolment_undo_exit"
-    ),
-    path(
-        "inskrivning/<int:pk>/felregistrerad/",
-        views.enrolment_mark_error,
-        name="enrolment_mark_error",
     ),
     path(
         "inskrivning/<int:pk>/uppfoljning-efter-avslut/",

@@ -1,0 +1,13 @@
+"""Form helpers shared by every app's views."""
+
+from django.core.exceptions import ValidationError
+
+
+def apply_errors(form, error: ValidationError):
+    """Put a service's ValidationError on the form: on the field it names when the form has
+    that field, otherwise above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -1,0 +1,58 @@
+"""Each role's start page, and the förbund's overview: counts per team with small ones
+suppressed (SPEC §11). Case workers' start page lists their teams."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from rehab import selectors
+from rehab.access import (
+    ADMIN,
+    FORBUND,
+    HANDLEDARE,
+    ROLE_LABELS,
+    STYRGRUPP,
+    get_access,
+    role_required,
+)
+from rehab.models import Forbund
+from reporting.disclosure import suppress_table
+
+
+@login_required
+def start(request):
+    """Each role's start page."""
+    access = get_access(request.user)
+    role = access.primary_role
+    if role in (ADMIN, HANDLEDARE):
+        teams = selectors.team_summaries(access.team_ids())
+        return render(
+            request,
+            "rehab/start_team.html",
+            {"role": role, "role_label": _(ROLE_LABELS[role]), "teams": teams},
+        )
+    if role in (FORBUND, STYRGRUPP):
+        return render(
+            request,
+            "rehab/start_forbund.html",
+            {"role_label": _(ROLE_LABELS[role]), **_overview_context(access)},
+        )
+    return render(request, "rehab/start_norole.html")
+
+
+def _overview_context(access):
+    forbunds = Forbund.objects.filter(pk__in=access.aggregate_forbund_ids()).order_by("name")
+    sections = []
+    for forbund in forbunds:
+        teams = list(selectors.team_summaries(forbund.teams.filter(is_active=True).values("pk")))
+        cells, total = suppress_table([t.active_count for t in teams])
+        sections.append(
+            {"forbund": forbund, "rows": list(zip(teams, cells, strict=True)), "total": total}
+        )
+    return {"sections": sections}
+
+
+@role_required(ADMIN, FORBUND, STYRGRUPP)
+def overview(request):
+    """Aggregates per team of the user's förbund: counts only, small ones suppressed."""
+    return render(request, "rehab/overview.html", _overview_context(get_access(request.user)))
