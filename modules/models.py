@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from modules.rules import ModuleRule
 from rehab.models import Enrolment, Team
 
 
@@ -43,8 +44,6 @@ class Module(models.Model):
         return self.name
 
     def as_rule(self):
-        from modules.rules import ModuleRule
-
         return ModuleRule(
             name=self.name,
             first_period_months=self.first_period_months,

@@ -8,9 +8,21 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from modules.models import FollowUp, ManagementApproval, Placement, WaitingListEntry
 from privacy.models import AccessLog
+from referrals.access import of_teams_q
+from referrals.models import Consent, Referral
 from rehab.access import ADMIN, ROLE_LABELS, get_access
-from rehab.models import Enrolment, Membership, Participant
+from rehab.models import (
+    Attendance,
+    Deviation,
+    Enrolment,
+    ExitFollowUp,
+    Goal,
+    JournalNote,
+    Membership,
+    Participant,
+)
 
 UNASSIGNED_EXPLANATION = (
     "En användare räknas som tilldelad en deltagare när hon eller han är ansvarig handledare "
@@ -25,13 +37,7 @@ def admin_team_ids(user) -> list[int]:
 
 def participants_of_teams(team_ids):
     """Participants with an enrolment in, or a referral to, one of `team_ids`."""
-    from referrals.models import Referral
-
-    enrolled = Enrolment.objects.filter(participant=OuterRef("pk"), team_id__in=team_ids)
-    referred = Referral.objects.filter(
-        Q(team_id__in=team_ids) | Q(assigned_team_id__in=team_ids), participant=OuterRef("pk")
-    )
-    return Participant.objects.filter(Q(Exists(enrolled)) | Q(Exists(referred)))
+    return Participant.objects.filter(of_teams_q(team_ids))
 
 
 def participant_for_admin(user, pk):
@@ -135,10 +141,6 @@ def _user_name(user):
 def subject_access(participant, *, by) -> dict:
     """Everything held about one person in the teams the user manages, with stable keys
     (README "Registerutdrag"). Dates are ISO 8601; times are UTC."""
-    from modules.models import FollowUp, ManagementApproval, Placement, WaitingListEntry
-    from referrals.models import Consent, Referral
-    from rehab.models import Attendance, Deviation, ExitFollowUp, Goal, JournalNote
-
     team_ids = admin_team_ids(by)
     enrolments = list(
         Enrolment.objects.filter(participant=participant, team_id__in=team_ids)

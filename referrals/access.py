@@ -17,16 +17,21 @@ def participants_for(user):
     team_ids = get_access(user).team_ids()
     if not team_ids:
         return Participant.objects.none()
-    enrolled = Enrolment.objects.filter(participant=OuterRef("pk"), team_id__in=team_ids)
-    referred = Referral.objects.filter(
-        Q(team_id__in=team_ids) | Q(assigned_team_id__in=team_ids), participant=OuterRef("pk")
-    )
     # A participant just registered, before their enrolment is saved, belongs to whoever
     # registered them.
     unenrolled_own = Q(created_by=user) & ~Q(
         Exists(Enrolment.objects.filter(participant=OuterRef("pk")))
     )
-    return Participant.objects.filter(Q(Exists(enrolled)) | Q(Exists(referred)) | unenrolled_own)
+    return Participant.objects.filter(of_teams_q(team_ids) | unenrolled_own)
+
+
+def of_teams_q(team_ids):
+    """The condition "enrolled in, or referred to, one of `team_ids`" on Participant."""
+    enrolled = Enrolment.objects.filter(participant=OuterRef("pk"), team_id__in=team_ids)
+    referred = Referral.objects.filter(
+        Q(team_id__in=team_ids) | Q(assigned_team_id__in=team_ids), participant=OuterRef("pk")
+    )
+    return Q(Exists(enrolled)) | Q(Exists(referred))
 
 
 def get_participant_for_user(request, pk):

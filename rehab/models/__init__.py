@@ -1,0 +1,59 @@
+"""The core domain's models: organisation (förbund, team, kommun, membership) and the case
+(participant, enrolment, action plan, journal, deviations, exit, audit). One module per
+aggregate; every model and choice list is importable from `rehab.models`."""
+
+from rehab.models.activities import Attendance, GroupActivity
+from rehab.models.choices import (
+    INCOME_BITS,
+    Agency,
+    Education,
+    ExitOutcome,
+    Gender,
+    IncomeSource,
+    Occupation,
+    Referrer,
+    income_from_bits,
+    income_to_bits,
+)
+from rehab.models.enrolments import Enrolment, EnrolmentQuerySet
+from rehab.models.organisation import (
+    Forbund,
+    ForbundMembership,
+    Kommun,
+    KommunQuota,
+    Membership,
+    Team,
+)
+from rehab.models.participants import Participant
+from rehab.models.plan import Deviation, ExitFollowUp, Goal, JournalNote
+from rehab.models.records import AuditEvent, DataVersion
+
+__all__ = [
+    "INCOME_BITS",
+    "Agency",
+    "Attendance",
+    "AuditEvent",
+    "DataVersion",
+    "Deviation",
+    "Education",
+    "Enrolment",
+    "EnrolmentQuerySet",
+    "ExitFollowUp",
+    "ExitOutcome",
+    "Forbund",
+    "ForbundMembership",
+    "Gender",
+    "Goal",
+    "GroupActivity",
+    "IncomeSource",
+    "JournalNote",
+    "Kommun",
+    "KommunQuota",
+    "Membership",
+    "Occupation",
+    "Participant",
+    "Referrer",
+    "Team",
+    "income_from_bits",
+    "income_to_bits",
+]

@@ -1,0 +1,141 @@
+"""The action plan, journal, deviations and follow-ups after exit of an enrolment."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from rehab.models.choices import Occupation
+from rehab.models.enrolments import Enrolment
+
+
+class Goal(models.Model):
+    """A goal in the action plan; a goal with a parent is a sub-goal (delmål)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planerat"
+        IN_PROGRESS = "in_progress", "Pågår"
+        ACHIEVED = "achieved", "Uppnått"
+        DROPPED = "dropped", "Avbrutet"
+
+    # No index of its own: goal_enrolment_status_idx starts with the enrolment.
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="goals", db_index=False
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subgoals",
+        verbose_name="övergripande mål",
+    )
+    text = models.CharField("mål", max_length=300)
+    status = models.CharField("status", max_length=12, choices=Status, default=Status.PLANNED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "mål"
+        verbose_name_plural = "mål"
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # Step movement: exits with at least one achieved sub-goal.
+            models.Index(fields=["enrolment", "status"], name="goal_enrolment_status_idx"),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class JournalNote(models.Model):
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", "Individuellt samtal"
+        GROUP = "group", "Gruppaktivitet"
+        WELLNESS = "wellness", "Friskvård"
+        PRACTICE_VISIT = "practice_visit", "Praktikbesök"
+        MEETING = "meeting", "Möte"
+        PHONE = "phone", "Telefonsamtal"
+
+    # No index of its own: note_enrolment_date_idx starts with the enrolment (the journal is
+    # the largest table, ~20 rows per enrolment, so a second index costs every insert).
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="notes", db_index=False
+    )
+    date = models.DateField("datum")
+    kind = models.CharField("typ", max_length=20, choices=Kind)
+    text = models.TextField("anteckning")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "journalanteckning"
+        verbose_name_plural = "journalanteckningar"
+        ordering = ["-date", "-pk"]
+        indexes = [
+            # The participant page lists an enrolment's notes newest first.
+            models.Index(fields=["enrolment", "-date"], name="note_enrolment_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date:%Y-%m-%d}"
+
+
+class Deviation(models.Model):
+    """Avvikelse during a module: must be reported to the case officer the same day."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="deviations")
+    occurred_at = models.DateTimeField("inträffade")
+    description = models.TextField("vad hände")
+    reported_at = models.DateTimeField("rapporterad", null=True, blank=True)
+    reported_to = models.CharField("rapporterad till", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "avvikelse"
+        verbose_name_plural = "avvikelser"
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reported_at__isnull=True)
+                | Q(reported_at__gte=models.F("occurred_at")),
+                name="deviation_reported_not_before_occurred",
+                violation_error_message="Rapporteringen kan inte ske innan avvikelsen inträffade.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Avvikelse {self.occurred_at:%Y-%m-%d}"
+
+
+class ExitFollowUp(models.Model):
+    """Optional follow-up 3, 6 or 12 months after exit: do results last?"""
+
+    class After(models.IntegerChoices):
+        M3 = 3, "3 månader"
+        M6 = 6, "6 månader"
+        M12 = 12, "12 månader"
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="exit_followups"
+    )
+    months_after = models.PositiveSmallIntegerField("månader efter avslut", choices=After)
+    date = models.DateField("datum")
+    occupation = models.CharField("sysselsättning", max_length=20, choices=Occupation)
+    income = models.PositiveSmallIntegerField("försörjning", default=0)
+
+    class Meta:
+        verbose_name = "uppföljning efter avslut"
+        verbose_name_plural = "uppföljningar efter avslut"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "months_after"], name="exit_followup_once_per_interval"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_months_after_display()} efter avslut"
