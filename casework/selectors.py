@@ -1,8 +1,6 @@
 """The caseload: the user's enrolments with the module of each open placement."""
 
-import re
-
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 
 from modules.models import Module, Placement
 from rehab.access import enrolments_for, get_access
@@ -63,23 +61,7 @@ def caseload(*, user, team=None, module_id=None, status="active", mine=False, q=
         qs = qs.filter(placements__module_id=module_id, placements__end_date__isnull=True)
     if mine:
         qs = qs.filter(responsible=user)
-    q = (q or "").strip()
-    if q:
-        digits = re.sub(r"[^0-9]", "", q)
-        if len(digits) >= 6 and len(digits) == len(q.replace("-", "").replace("+", "")):
-            # A personnummer (or its start): match 12- and 10-digit forms.
-            qs = qs.filter(
-                Q(participant__personnummer__startswith=digits)
-                | Q(participant__personnummer__regex=rf"^[0-9]{{2}}{digits}")
-                if len(digits) <= 10
-                else Q(participant__personnummer__startswith=digits)
-            )
-        else:
-            for word in q.split():
-                qs = qs.filter(
-                    Q(participant__first_name__icontains=word)
-                    | Q(participant__last_name__icontains=word)
-                )
+    qs = qs.search(q)
     return qs.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]))
 
 

@@ -34,7 +34,7 @@ from modules.models import (
     WaitingListEntry,
 )
 from rehab.access import ADMIN, get_access
-from rehab.models import Enrolment
+from rehab.models import Enrolment, active_q, valid_q
 
 REVIEW = "review"
 APPROVAL = "approval"
@@ -163,8 +163,7 @@ def _with_deadline_facts(enrolments, *, as_of: date):
         .values("held_date")[:1]
     )
     return (
-        enrolments.filter(registered_in_error=False)
-        .filter(Q(exit_date__isnull=True) | Q(exit_date__gt=as_of))
+        enrolments.active(as_of)
         .annotate(
             review_due=Subquery(current.values("next_review_due")[:1]),
             review_module=Subquery(current.values("module__name")[:1]),
@@ -250,22 +249,6 @@ def _deadlines_of(enrolments, *, as_of: date, within_days: int) -> list:
     return result
 
 
-def search_enrolments(enrolments, query: str):
-    """Narrow enrolments by participant name or personnummer (any common spelling)."""
-    query = (query or "").strip()
-    if not query:
-        return enrolments
-    digits = "".join(ch for ch in query if ch.isdigit())
-    condition = Q()
-    for word in query.split():
-        condition &= Q(participant__first_name__icontains=word) | Q(
-            participant__last_name__icontains=word
-        )
-    if len(digits) >= 6:
-        condition |= Q(participant__personnummer__contains=digits[-10:])
-    return enrolments.filter(condition)
-
-
 def deadline_enrolments_for_user(user, *, team_id=None, mine=False, query=""):
     """The enrolments whose deadlines the user works with: those of the user's teams, or only
     those they are responsible for (or that nobody is responsible for) with `mine`."""
@@ -276,7 +259,7 @@ def deadline_enrolments_for_user(user, *, team_id=None, mine=False, query=""):
     enrolments = Enrolment.objects.filter(team_id__in=team_ids)
     if mine:
         enrolments = enrolments.filter(Q(responsible=user) | Q(responsible__isnull=True))
-    return search_enrolments(enrolments, query)
+    return enrolments.search(query)
 
 
 def deadlines_for_user(user, *, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS, **filters):
@@ -417,18 +400,13 @@ def modules_for_teams(team_ids):
             # Served by placement_module_open_idx (module, end_date).
             occupied=count_subquery(
                 Placement.objects.filter(
-                    module=OuterRef("pk"),
-                    end_date__isnull=True,
-                    enrolment__registered_in_error=False,
+                    valid_q("enrolment__"), module=OuterRef("pk"), end_date__isnull=True
                 ),
                 "module",
             ),
             waiting_count=count_subquery(
                 WaitingListEntry.objects.filter(
-                    module=OuterRef("pk"),
-                    removed_date__isnull=True,
-                    enrolment__exit_date__isnull=True,
-                    enrolment__registered_in_error=False,
+                    active_q("enrolment__"), module=OuterRef("pk"), removed_date__isnull=True
                 ),
                 "module",
             ),
@@ -444,9 +422,7 @@ def module_for_user(user, pk):
 def module_placements(module):
     """Open placements in the module, the earliest review first."""
     return (
-        Placement.objects.filter(
-            module=module, end_date__isnull=True, enrolment__registered_in_error=False
-        )
+        Placement.objects.filter(valid_q("enrolment__"), module=module, end_date__isnull=True)
         .select_related("enrolment", "enrolment__participant", "enrolment__responsible")
         .order_by("next_review_due", "pk")
     )
@@ -456,10 +432,7 @@ def module_waiting_list(module):
     """The module's queue in order of arrival."""
     return (
         WaitingListEntry.objects.filter(
-            module=module,
-            removed_date__isnull=True,
-            enrolment__exit_date__isnull=True,
-            enrolment__registered_in_error=False,
+            active_q("enrolment__"), module=module, removed_date__isnull=True
         )
         .select_related("enrolment", "enrolment__participant")
         .order_by("added_date", "pk")

@@ -29,7 +29,7 @@ from modules.models import (
 from modules.selectors import approved_until, hash_token, occupied_places, team_rule
 from rehab import audit
 from rehab.access import get_access
-from rehab.models import Enrolment
+from rehab.models import Enrolment, valid_q
 
 MODULE_FULL = "module_full"
 
@@ -79,8 +79,8 @@ def _place(*, enrolment, module, start_date, by) -> Placement:
         raise ValidationError(f"Modulen {module} hör inte till teamet {enrolment.team}.")
     current = (
         Placement.objects.filter(
+            valid_q("enrolment__"),
             enrolment__participant_id=enrolment.participant_id,
-            enrolment__registered_in_error=False,
             end_date__isnull=True,
         )
         .select_related("module")

@@ -94,10 +94,8 @@ def review_entries(user, flt: ReviewFilter):
     if flt.date_to is not None:
         qs = qs.filter(at__lt=_local_midnight(flt.date_to + timedelta(days=1)))
     if flt.unassigned:
-        assigned = Enrolment.objects.filter(
-            participant_id=OuterRef("participant_id"),
-            responsible_id=OuterRef("user_id"),
-            registered_in_error=False,
+        assigned = Enrolment.objects.valid().filter(
+            participant_id=OuterRef("participant_id"), responsible_id=OuterRef("user_id")
         )
         qs = qs.filter(
             kind__in=[AccessLog.Kind.READ, AccessLog.Kind.EXPORT], participant_id__isnull=False

@@ -208,10 +208,7 @@ def participant_referral_context(participant: Participant, user) -> dict:
         .order_by("-received_date", "-pk")
     )
     enrolled = (
-        bool(team_ids)
-        and Enrolment.objects.filter(
-            participant=participant, exit_date__isnull=True, registered_in_error=False
-        ).exists()
+        bool(team_ids) and Enrolment.objects.active().filter(participant=participant).exists()
     )
     return {
         "participant": participant,

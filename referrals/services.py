@@ -341,9 +341,7 @@ def consultation_create(
 
 
 def _active_enrolments(participant: Participant):
-    return Enrolment.objects.filter(
-        participant=participant, exit_date__isnull=True, registered_in_error=False
-    )
+    return Enrolment.objects.active().filter(participant=participant)
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from rehab.models.choices import (
     income_from_bits,
     income_to_bits,
 )
-from rehab.models.enrolments import Enrolment, EnrolmentQuerySet
+from rehab.models.enrolments import Enrolment, EnrolmentQuerySet, active_q, valid_q
 from rehab.models.organisation import (
     Forbund,
     ForbundMembership,
@@ -54,6 +54,8 @@ __all__ = [
     "Participant",
     "Referrer",
     "Team",
+    "active_q",
     "income_from_bits",
     "income_to_bits",
+    "valid_q",
 ]

@@ -1,5 +1,7 @@
 """The enrolment (inskrivning) and the one definition of which enrolments count."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,19 +12,53 @@ from rehab.models.organisation import Team
 from rehab.models.participants import Participant
 
 
+def valid_q(prefix: str = "") -> Q:
+    """Not registered in error, as a condition on Enrolment or, with `prefix` ("enrolment__"),
+    on a model that points to one."""
+    return Q(**{f"{prefix}registered_in_error": False})
+
+
+def active_q(prefix: str = "") -> Q:
+    """In progress now (no exit, not in error), as a condition; see `valid_q` for `prefix`."""
+    return valid_q(prefix) & Q(**{f"{prefix}exit_date__isnull": True})
+
+
 class EnrolmentQuerySet(models.QuerySet):
     """The one definition of which enrolments count, used by the board, the dashboards, the
     deadlines, the caseload and the purge."""
 
     def valid(self):
         """Enrolments not registered in error: the only ones any figure or list counts."""
-        return self.filter(registered_in_error=False)
+        return self.filter(valid_q())
 
     def active(self, as_of=None):
         """Enrolments in progress: with no exit (now), or with no exit on or before `as_of`."""
         if as_of is None:
-            return self.valid().filter(exit_date__isnull=True)
+            return self.filter(active_q())
         return self.valid().filter(Q(exit_date__isnull=True) | Q(exit_date__gt=as_of))
+
+    def search(self, q: str):
+        """The one caseload search (the caseload and the deadline list): a personnummer or
+        its start, in its 12- or 10-digit form with or without separator, or else every word
+        in the participant's first or last name."""
+        q = (q or "").strip()
+        if not q:
+            return self
+        digits = re.sub(r"[^0-9]", "", q)
+        if len(digits) >= 6 and len(digits) == len(q.replace("-", "").replace("+", "")):
+            if len(digits) > 10:
+                return self.filter(participant__personnummer__startswith=digits)
+            return self.filter(
+                Q(participant__personnummer__startswith=digits)
+                | Q(participant__personnummer__regex=rf"^[0-9]{{2}}{digits}")
+            )
+        qs = self
+        for word in q.split():
+            qs = qs.filter(
+                Q(participant__first_name__icontains=word)
+                | Q(participant__last_name__icontains=word)
+            )
+        return qs
 
     def in_period(self, date_from, date_to):
         """Enrolments that were in progress on some day from `date_from` to `date_to`
