@@ -189,7 +189,7 @@ def page(client, url):
 
 def board_operations(report: Report, repeat: int, results: dict):
     from bench.raw_board import raw_table, same_numbers
-    from rehab.demo import FORBUND_NAME, REHAB_TEAM
+    from demo.organisation import FORBUND_NAME, REHAB_TEAM
     from rehab.models import Team
     from reporting import board
 
@@ -240,8 +240,8 @@ def board_operations(report: Report, repeat: int, results: dict):
 def page_operations(report: Report, repeat: int, results: dict):
     from django.urls import reverse
 
+    from demo.organisation import FORBUND_NAME, REHAB_TEAM
     from rehab import freshness
-    from rehab.demo import FORBUND_NAME, REHAB_TEAM
     from rehab.models import Enrolment, Forbund, Team
 
     rehab = Team.objects.get(name=REHAB_TEAM)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "reporting",
     "privacy",
     "accounts",
+    "demo",
 ]
 
 MIDDLEWARE = [

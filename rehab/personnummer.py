@@ -1,19 +1,19 @@
-"""Validering och normalisering av svenska personnummer.
+"""Validation and normalisation of Swedish personnummer.
 
-Ren modul utan beroenden utanför standardbiblioteket (ingen Django-import), så
-att den kan användas från formulär, modeller, management-kommandon och tester.
+A pure module with no dependencies outside the standard library (no Django import), so
+that it can be used from forms, models, management commands and tests.
 
-Lagringsformat: 12 siffror ``ÅÅÅÅMMDDNNNN``.
+Storage format: 12 digits ``ÅÅÅÅMMDDNNNN``.
 
-Accepterade inmatningsformat (omgivande blanktecken ignoreras):
+Accepted input formats (surrounding whitespace is ignored):
 
-* ``ÅÅÅÅMMDD-NNNN`` och ``ÅÅÅÅMMDDNNNN``
-* ``ÅÅMMDD-NNNN`` och ``ÅÅMMDDNNNN``
-* ``ÅÅMMDD+NNNN`` (personen har fyllt 100 år)
+* ``ÅÅÅÅMMDD-NNNN`` and ``ÅÅÅÅMMDDNNNN``
+* ``ÅÅMMDD-NNNN`` and ``ÅÅMMDDNNNN``
+* ``ÅÅMMDD+NNNN`` (the person has turned 100)
 
-För 10-siffriga former väljs det senaste århundradet som inte lägger
-födelsedatumet i framtiden; med ``+`` dras ytterligare 100 år bort.
-Samordningsnummer (dag + 60, dvs. dag 61–91) godtas.
+For the 10-digit forms the latest century that does not put the date of birth in the
+future is chosen; with ``+`` another 100 years are subtracted.
+Samordningsnummer (day + 60, i.e. days 61–91) are accepted.
 """
 
 from __future__ import annotations
@@ -54,10 +54,10 @@ _NINE_DIGITS_RE = re.compile(r"[0-9]{9}")
 
 
 class PersonnummerError(ValueError):
-    """Ogiltigt personnummer.
+    """An invalid personnummer.
 
-    ``code`` är en av ``'format'``, ``'date'``, ``'future'`` och ``'checksum'``;
-    ``str(error)`` är ett svenskt felmeddelande som kan visas i ett formulär.
+    ``code`` is one of ``'format'``, ``'date'``, ``'future'`` and ``'checksum'``;
+    ``str(error)`` is a Swedish error message that can be shown in a form.
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -70,8 +70,8 @@ class PersonnummerError(ValueError):
 
 
 def luhn_check_digit(nine_digits: str) -> int:
-    """Kontrollsiffran (Luhn) för ``ÅÅMMDDNNN``, dvs. de nio första siffrorna
-    i 10-siffrig form. Vikterna är 2, 1, 2, 1, … från vänster."""
+    """The check digit (Luhn) for ``ÅÅMMDDNNN``, i.e. the first nine digits
+    of the 10-digit form. The weights are 2, 1, 2, 1, … from the left."""
     if not isinstance(nine_digits, str) or not _NINE_DIGITS_RE.fullmatch(nine_digits):
         raise ValueError("luhn_check_digit kräver exakt nio siffror.")
     total = 0
@@ -82,11 +82,11 @@ def luhn_check_digit(nine_digits: str) -> int:
 
 
 def normalise(value: str, *, today: date | None = None) -> str:
-    """Validera ``value`` och returnera det som 12 siffror ``ÅÅÅÅMMDDNNNN``.
+    """Validate ``value`` and return it as 12 digits ``ÅÅÅÅMMDDNNNN``.
 
-    Kastar :class:`PersonnummerError` om numret är ogiltigt. ``today`` styr
-    århundradesregeln och framtidskontrollen (standard: ``date.today()``, dvs.
-    serverns lokala datum – Django-kod bör skicka ``today=timezone.localdate()``).
+    Raises :class:`PersonnummerError` if the number is invalid. ``today`` governs
+    the century rule and the future check (default: ``date.today()``, i.e. the
+    server's local date – Django code should pass ``today=timezone.localdate()``).
     """
     if today is None:
         today = date.today()  # noqa: DTZ011 - pure module; callers may pass a tz-aware date
@@ -127,14 +127,14 @@ def normalise(value: str, *, today: date | None = None) -> str:
 
 
 def birth_date(pnr12: str) -> date:
-    """Födelsedatumet för ett normaliserat nummer (dag − 60 för
+    """The date of birth of a normalised number (day − 60 for a
     samordningsnummer)."""
     _require_normalised(pnr12)
     return _birth_date_or_error(int(pnr12[:4]), int(pnr12[4:6]), int(pnr12[6:8]))
 
 
 def is_samordningsnummer(pnr12: str) -> bool:
-    """Sant om dagsdelen är 61–91 (samordningsnummer, dag + 60)."""
+    """True if the day part is 61–91 (samordningsnummer, day + 60)."""
     _require_normalised(pnr12)
     return int(pnr12[6:8]) > SAMORDNING_OFFSET
 
@@ -152,8 +152,8 @@ def format_display(pnr12: str) -> str:
 
 
 def gender_digit_is_female(pnr12: str) -> bool:
-    """Näst sista siffran jämn = kvinna. Används bara för att generera
-    demodata."""
+    """An even second-to-last digit = female. Used only to generate
+    demo data."""
     _require_normalised(pnr12)
     return int(pnr12[10]) % 2 == 0
 
@@ -165,9 +165,9 @@ def generate(
     female: bool,
     samordningsnummer: bool = False,
 ) -> str:
-    """Ett giltigt normaliserat 12-siffrigt nummer för ``birth`` (demodata och
-    tester). Födelsenumret ``NNN`` är 001–999 med jämn/udda sista siffra för
-    kvinna/man. Med ``samordningsnummer=True`` läggs 60 till dagen."""
+    """A valid normalised 12-digit number for ``birth`` (demo data and
+    tests). The birth number ``NNN`` is 001–999 with an even/odd last digit for
+    female/male. With ``samordningsnummer=True``, 60 is added to the day."""
     # Female: 002, 004, …, 998; male: 001, 003, …, 999 (never 000).
     serial = rng.randrange(2 if female else 1, 1000, 2)
     day = birth.day + (SAMORDNING_OFFSET if samordningsnummer else 0)
@@ -180,9 +180,9 @@ def _real_day(day: int) -> int:
 
 
 def _resolve_century(yy: int, month: int, day: int, *, centenarian: bool, today: date) -> int:
-    """Senaste året som slutar på ``yy`` och inte lägger (månad, dag) i
-    framtiden; 100 år tidigare för ``+``. Datumets giltighet kontrolleras
-    inte här (jämförelsen görs på tupler)."""
+    """The latest year ending in ``yy`` that does not put (month, day) in the
+    future; 100 years earlier for ``+``. The date's validity is not checked
+    here (the comparison is made on tuples)."""
     year = today.year - (today.year - yy) % 100
     if (year, month, day) > (today.year, today.month, today.day):
         year -= 100

@@ -17,9 +17,9 @@ def _fast_password_hashing(settings):
 @pytest.fixture
 def org(db):
     """The demo organisation (SPEC §3) without users."""
-    from rehab import demo
+    from demo import organisation
 
-    return demo.seed_organisation()
+    return organisation.seed_organisation()
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.cases import seed_participants
 from modules.models import ManagementApproval, Module, Placement, Review
 from referrals.models import Consultation, Referral
-from rehab.demo_cases import seed_participants
 from rehab.freshness import forget_all
 from rehab.models import (
     Attendance,

@@ -236,7 +236,7 @@ def _snapshot():
 
 @pytest.fixture
 def demo_cases(rehab_team, handledare_a):
-    from rehab.demo_cases import seed_participants
+    from demo.cases import seed_participants
 
     seed_participants(n=60, seed=7, teams=[rehab_team], handledare=[handledare_a])
     return rehab_team

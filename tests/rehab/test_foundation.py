@@ -151,7 +151,7 @@ def test_404_page_is_swedish(client, handledare_a, settings):
 
 
 def test_admin_site_lists_only_organisation_models(client, admin_user):
-    from rehab.demo import _admin_group
+    from demo.organisation import _admin_group
 
     admin_user.groups.add(_admin_group())
     client.force_login(admin_user)
@@ -162,7 +162,7 @@ def test_admin_site_lists_only_organisation_models(client, admin_user):
 
 
 def test_admin_edits_only_managed_teams(client, handledare_a, org, django_user_model):
-    from rehab.demo import _admin_group
+    from demo.organisation import _admin_group
     from tests.factories import TeamFactory
 
     manager = django_user_model.objects.create_user("chef", password="x" * 14, is_staff=True)

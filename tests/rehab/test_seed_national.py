@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Q
 
+from demo import national as demo_national
+from demo import organisation
 from modules.models import Module, Placement
-from rehab import demo, demo_national, personnummer
+from rehab import personnummer
 from rehab.models import Enrolment, JournalNote, Membership, Participant, Team
 from reporting.board import board_table
 
@@ -101,7 +103,7 @@ def test_running_again_adds_nothing(national):
 def test_small_runs_keep_the_demo_profile(org):
     """Below the national threshold, everything stays in Rehabteamet as `make run` shows."""
     call_command("seed_demo", "--participants", "30", "--password", "x" * 14, stdout=io.StringIO())
-    assert set(Enrolment.objects.values_list("team__name", flat=True)) == {demo.REHAB_TEAM}
+    assert set(Enrolment.objects.values_list("team__name", flat=True)) == {organisation.REHAB_TEAM}
     assert not Team.objects.filter(name__startswith="Rehabteamet ").exists()
 
 

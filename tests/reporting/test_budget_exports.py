@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from rehab import demo
+from demo import organisation
+from demo.budget import LINES, seed_budget
 from reporting import exports
 from reporting.budget import budget_followup
-from reporting.demo_budget import LINES, seed_budget
 from reporting.models import ActualCost, Budget, BudgetLine
 from tests.reporting.budget_fixtures import make_budget
 from tests.reporting.conftest import enrol
@@ -124,7 +124,7 @@ def test_board_report_command_includes_the_budget_sheet(budget, tmp_path):
 
 
 def test_demo_budget_is_the_spec_budget_and_the_followup_adds_up(db):
-    org = demo.seed_organisation()
+    org = organisation.seed_organisation()
     budget = seed_budget(org, seed=1)
     lines = list(budget.lines.order_by("order"))
     assert [(line.name, line.amount) for line in lines] == LINES

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from demo.organisation import REHAB_TEAM
 from reporting.models import ActualCost, Budget, BudgetLine
 
 YEAR = 2024
-TEAM = "Rehabteamet"
+TEAM = REHAB_TEAM
 
 # SPEC §10, in its order; total 1 500 000 kr.
 LINES = [

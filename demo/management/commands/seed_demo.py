@@ -2,7 +2,10 @@ import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rehab import demo, freshness
+from demo import organisation
+from demo.budget import seed_budget
+from demo.seeding import seed_cases
+from rehab import freshness
 
 
 class Command(BaseCommand):
@@ -27,8 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args, participants, seed, password, **options):
         if participants < 0:
             raise CommandError("--participants måste vara 0 eller större.")
-        org = demo.seed_organisation()
-        existed = not demo.seed_users(org, None)
+        org = organisation.seed_organisation()
+        existed = not organisation.seed_users(org, None)
         if password is None and existed:
             self.stdout.write(
                 "Demoanvändarna finns redan; lösenorden är oförändrade "
@@ -37,13 +40,11 @@ class Command(BaseCommand):
             shown = "(oförändrat)"
         else:
             shown = password or secrets.token_urlsafe(12)
-            demo.seed_users(org, shown)
-        counts = demo.seed_cases(org, participants=participants, seed=seed)
-        from reporting.demo_budget import seed_budget
-
+            organisation.seed_users(org, shown)
+        counts = seed_cases(org, participants=participants, seed=seed)
         seed_budget(org, seed=seed)  # SPEC §10: Rehabteamet's 2024 budget with actual costs
         freshness.bump()
-        self.stdout.write(self.style.SUCCESS(f"Demoförbundet: {demo.FORBUND_NAME}"))
+        self.stdout.write(self.style.SUCCESS(f"Demoförbundet: {organisation.FORBUND_NAME}"))
         if counts:
             self.stdout.write(
                 f"Skapade {counts['participants']} deltagare med {counts['enrolments']} "
@@ -53,5 +54,5 @@ class Command(BaseCommand):
         elif participants:
             self.stdout.write("Demodeltagarna finns redan; inget lades till.")
         self.stdout.write("Demoanvändare (användarnamn / lösenord – roll):")
-        for user in demo.DEMO_USERS:
+        for user in organisation.DEMO_USERS:
             self.stdout.write(f"  {user.username:<12} / {shown} – {user.description}")

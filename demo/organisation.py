@@ -154,25 +154,3 @@ def seed_users(org, password):
                 user=user, forbund=forbund, defaults={"role": demo.role}
             )
     return created_any
-
-
-def seed_cases(org, *, participants, seed):
-    """Synthetic participants, with the demo handledare responsible in Rehabteamet. Up to
-    NATIONAL_FROM participants they all belong to Rehabteamet (the demo of `make run`); from
-    there on the national profile of rehab/demo_national.py adds teams and ten years."""
-    from rehab import demo_national
-    from rehab.demo_cases import first_personnummer, seed_participants
-    from rehab.models import Participant
-
-    handledare = list(
-        get_user_model().objects.filter(
-            memberships__team=org[REHAB_TEAM], memberships__role=Membership.Role.HANDLEDARE
-        )
-    )
-    if participants >= demo_national.NATIONAL_FROM:
-        if Participant.objects.filter(personnummer=first_personnummer(seed)).exists():
-            return None
-        return demo_national.seed(n=participants, seed=seed, org=org, handledare=handledare)
-    return seed_participants(
-        n=participants, seed=seed, teams=[org[REHAB_TEAM]], handledare=handledare or [None]
-    )
