@@ -34,6 +34,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r .
+	$(BIN)/lint-imports --no-cache
 
 check: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
