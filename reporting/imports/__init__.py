@@ -1,0 +1,44 @@
+"""The enrolment import: reading, validating and writing (plan, validation, services), and its pages.
+May import common, rehab, modules, reporting.spreadsheet and reporting.models.
+
+The names below are the import's public API, used by the management command, the pages and the
+tests: `parse_file` → `validate_rows` → `import_apply`.
+"""
+
+from reporting.imports.examples import example_rows, rows_to_csv
+from reporting.imports.plan import (
+    COLUMNS,
+    MAX_UPLOAD_BYTES,
+    REIMPORT_RULE,
+    ImportFileError,
+    ImportPlan,
+    ImportResult,
+    PlannedRow,
+    RawRow,
+    RowError,
+    file_sha256,
+    parse_file,
+    summary,
+)
+from reporting.imports.services import import_apply
+from reporting.imports.validation import team_refusal, validate_rows
+
+__all__ = [
+    "COLUMNS",
+    "MAX_UPLOAD_BYTES",
+    "REIMPORT_RULE",
+    "ImportFileError",
+    "ImportPlan",
+    "ImportResult",
+    "PlannedRow",
+    "RawRow",
+    "RowError",
+    "example_rows",
+    "file_sha256",
+    "import_apply",
+    "parse_file",
+    "rows_to_csv",
+    "summary",
+    "team_refusal",
+    "validate_rows",
+]
