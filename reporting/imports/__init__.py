@@ -1,9 +1,8 @@
-"""The enrolment import: reading, validating and writing (plan, validation, services), and its pages.
-May import common, rehab, modules, reporting.spreadsheet and reporting.models.
+"""The enrolment import (SPEC §12): what a file means, validating it, writing it, and pages.
+May import common, rehab, modules and reporting.spreadsheet; nothing else of reporting."""
 
-The names below are the import's public API, used by the management command, the pages and the
-tests: `parse_file` → `validate_rows` → `import_apply`.
-"""
+# The import's public API, for the management command, the pages and the tests:
+# `parse_file` → `validate_rows` → `import_apply`.
 
 from reporting.imports.examples import example_rows, rows_to_csv
 from reporting.imports.plan import (

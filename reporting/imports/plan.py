@@ -164,7 +164,6 @@ class ImportResult:
     audit_event_id: int
 
 
-
 # --- Messages -----------------------------------------------------------------------------
 
 
@@ -180,4 +179,3 @@ def summary(*, enrolments: int, participants: int, unchanged: int, dry_run: bool
     if dry_run:
         return f"Torrkörning: {created} skulle importeras ({people}), {same}, inget sparades."
     return f"Importerade {created} ({people}), {same}."
-

@@ -79,9 +79,9 @@ def _apply(plan: ImportPlan, *, team: Team, by, file_hash: str, channel: str) ->
             keys.update(
                 {
                     (p, s): pk
-                    for pk, p, s in Enrolment.objects.valid().filter(
-                        team=team, participant_id__in=chunk
-                    ).values_list("pk", "participant_id", "start_date")
+                    for pk, p, s in Enrolment.objects.valid()
+                    .filter(team=team, participant_id__in=chunk)
+                    .values_list("pk", "participant_id", "start_date")
                 }
             )
         for enrolment in enrolments:
@@ -161,4 +161,3 @@ def import_apply(
             "Någon annan registrerade samma deltagare eller inskrivning under tiden. Inget "
             "importerades – kontrollera filen igen och försök på nytt."
         ) from e
-

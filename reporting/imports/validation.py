@@ -366,4 +366,3 @@ def _capacity_warnings(plan: ImportPlan) -> list[str]:
                 f"{module.capacity} platser."
             )
     return warnings
-

@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from modules.models import Module, Placement
 from rehab import demo, demo_national, personnummer
 from rehab.models import Enrolment, JournalNote, Membership, Participant, Team
-from reporting.board import board_table
+from reporting.board.tables import board_table
 
 N = 300
 

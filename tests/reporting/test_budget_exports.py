@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from rehab import demo
-from reporting import exports
-from reporting.budget import budget_followup
+from reporting.board import exports
+from reporting.budget.followup import budget_followup
 from reporting.demo_budget import LINES, seed_budget
 from reporting.models import ActualCost, Budget, BudgetLine
 from tests.reporting.budget_fixtures import make_budget
