@@ -1,5 +1,5 @@
 """The §9 table and its targets from one hand-written SQL query: the yardstick for
-reporting.board. Grouped by gender; the total column is the sum of the three groups."""
+reporting.board.tables. Grouped by gender; the total column is the sum of the three groups."""
 
 import re
 from datetime import date
@@ -7,7 +7,16 @@ from decimal import Decimal
 
 from django.db import connection
 
-from reporting.board import COLUMNS, GENDERS, MEAN_KEYS, OUTCOME_KEYS, ROWS, TARGETS, TOTAL, mean
+from reporting.board.tables import (
+    COLUMNS,
+    GENDERS,
+    MEAN_KEYS,
+    OUTCOME_KEYS,
+    ROWS,
+    TARGETS,
+    TOTAL,
+    mean,
+)
 
 COUNT_KEYS = [key for key, _heading, _unit in ROWS if key not in MEAN_KEYS]
 
@@ -99,7 +108,7 @@ def raw_table(team_ids: list[int], date_from: date, date_to: date) -> dict:
 
 
 def same_numbers(table, raw) -> bool:
-    """Whether reporting.board's table and the raw query agree on every cell and target."""
+    """Whether reporting.board.tables and the raw query agree on every cell and target."""
     for row in table.rows:
         for column in COLUMNS:
             ours = row.values[column]

@@ -191,7 +191,7 @@ def board_operations(report: Report, repeat: int, results: dict):
     from bench.raw_board import raw_table, same_numbers
     from demo.organisation import FORBUND_NAME, REHAB_TEAM
     from rehab.models import Team
-    from reporting import board
+    from reporting.board import tables as board
 
     rehab = Team.objects.get(name=REHAB_TEAM)
     forbund_teams = list(Team.objects.filter(forbund__name=FORBUND_NAME, is_active=True))

@@ -10,6 +10,7 @@ that `record` knows the IP address without every service taking the request as a
 
 import contextvars
 import ipaddress
+from collections.abc import Iterable
 
 from django.conf import settings
 
@@ -82,7 +83,33 @@ def note_read(
 def note_change(*, user, action, object_type, object_id, participant_id, audit_event_id):
     """Log a change written by a service (called by `rehab.audit.record`)."""
     request = current_request()
-    AccessLog.objects.create(
+    _change_entry(
+        request,
+        client_ip(request) if request is not None else None,
+        user=user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        participant_id=participant_id,
+        audit_event_id=audit_event_id,
+    ).save(force_insert=True)
+
+
+def note_changes(*, user, changes: Iterable[dict]) -> int:
+    """Log several changes by one user in one bulk insert (called by
+    `rehab.audit.record_many`). Each item holds `note_change`'s other keyword arguments; each
+    row is the one `note_change` would write."""
+    request = current_request()
+    ip = client_ip(request) if request is not None else None
+    entries = [_change_entry(request, ip, user=user, **change) for change in changes]
+    AccessLog.objects.bulk_create(entries)
+    return len(entries)
+
+
+def _change_entry(
+    request, ip, *, user, action, object_type, object_id, participant_id, audit_event_id
+) -> AccessLog:
+    return AccessLog(
         user=user,
         role=_role(request, user),
         kind=AccessLog.Kind.CHANGE,
@@ -90,7 +117,7 @@ def note_change(*, user, action, object_type, object_id, participant_id, audit_e
         object_type=object_type[:60],
         object_id=object_id,
         participant_id=participant_id,
-        ip=client_ip(request) if request is not None else None,
+        ip=ip,
         audit_event_id=audit_event_id,
     )
 

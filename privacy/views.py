@@ -1,16 +1,17 @@
 """Log review, subject-access export and the list of purge runs. Unit managers only."""
 
-import csv
 import json
 from datetime import UTC
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from common.cells import escape_text
+from common.responses import csv_response
 from privacy import selectors
 from privacy.forms import PersonnummerSearchForm, ReviewFilterForm
 from privacy.models import AccessLog, PurgeRun
@@ -119,14 +120,7 @@ def _with_query(request) -> str:
     return f"?{query}" if query else ""
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_text(value) -> str:
-    from reporting.exports import escape_text
-
     return escape_text("" if value is None else str(value))
 
 
@@ -144,39 +138,34 @@ def log_csv(request):
     user = request.user
 
     def rows():
-        writer = csv.writer(_Echo())
-        yield "\ufeff" + writer.writerow(CSV_COLUMNS)
+        yield CSV_COLUMNS
         batch = []
         for entry in entries.iterator(chunk_size=2000):
             batch.append(entry)
             if len(batch) == 2000:
-                yield from _csv_rows(writer, user, batch)
+                yield from _csv_rows(user, batch)
                 batch = []
-        yield from _csv_rows(writer, user, batch)
+        yield from _csv_rows(user, batch)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="atkomstlogg_{stamp}.csv"'
-    return response
+    return csv_response(rows(), f"atkomstlogg_{stamp}.csv", streaming=True)
 
 
-def _csv_rows(writer, user, batch):
+def _csv_rows(user, batch):
     labels = selectors.participant_labels(user, [e.participant_id for e in batch])
     for e in batch:
-        yield writer.writerow(
-            [
-                e.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-                _csv_text(e.user.username if e.user else ""),
-                _csv_text(selectors.role_label(e.role)),
-                e.get_kind_display(),
-                _csv_text(e.action),
-                _csv_text(e.object_type),
-                _csv_text(e.object_id),
-                e.participant_id or "",
-                _csv_text(labels.get(e.participant_id, "")),
-                e.ip or "",
-            ]
-        )
+        yield [
+            e.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            _csv_text(e.user.username if e.user else ""),
+            _csv_text(selectors.role_label(e.role)),
+            e.get_kind_display(),
+            _csv_text(e.action),
+            _csv_text(e.object_type),
+            _csv_text(e.object_id),
+            e.participant_id or "",
+            _csv_text(labels.get(e.participant_id, "")),
+            e.ip or "",
+        ]
 
 
 # --- Subject-access export ------------------------------------------------------------------

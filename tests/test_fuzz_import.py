@@ -18,7 +18,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from reporting import importing
+from reporting import imports as importing
 
 pytestmark = pytest.mark.django_db
 

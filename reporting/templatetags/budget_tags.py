@@ -2,7 +2,7 @@
 
 from django import template
 
-from reporting.budget import format_kronor, format_percent
+from common.cells import format_kronor, format_percent
 
 register = template.Library()
 

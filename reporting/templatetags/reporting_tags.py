@@ -1,6 +1,6 @@
 from django import template
 
-from reporting.presentation import cell_text
+from common.cells import cell_text
 
 register = template.Library()
 

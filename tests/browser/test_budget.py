@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from reporting.budget import format_kronor
+from common.cells import format_kronor
 from reporting.models import Budget
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login

@@ -15,7 +15,7 @@ from privacy import services
 from privacy.models import AccessLog, PurgeRun
 from referrals.models import Consent, Consultation, Referral
 from rehab.models import AuditEvent, Deviation, Enrolment, Goal, JournalNote, Participant
-from reporting.board import board_table
+from reporting.board.tables import board_table
 from tests.factories import EnrolmentFactory
 
 D = datetime.date

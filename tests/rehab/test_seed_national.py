@@ -14,7 +14,7 @@ from demo import organisation
 from modules.models import Module, Placement
 from rehab import personnummer
 from rehab.models import Enrolment, JournalNote, Membership, Participant, Team
-from reporting.board import board_table
+from reporting.board.tables import board_table
 
 N = 300
 

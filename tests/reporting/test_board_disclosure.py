@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporting.board import (
+from reporting.board.presentation import linked_counts, present
+from reporting.board.tables import (
     COLUMNS,
     GENDERS,
     OUTCOME_KEYS,
@@ -30,7 +31,6 @@ from reporting.disclosure import (
     suppress_linked,
     suppress_table,
 )
-from reporting.presentation import linked_counts, present
 from tests.reporting.conftest import enrol
 
 # --- The engine ---------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from django.template.loader import render_to_string
 
 from modules.models import Module
 from rehab.models import income_to_bits
-from reporting import exports
-from reporting.board import board_table
-from reporting.national import HEADER, national_cells, national_followup
-from reporting.presentation import present
+from reporting.board import exports
+from reporting.board.national import HEADER, national_cells, national_followup
+from reporting.board.presentation import present
+from reporting.board.tables import board_table
 from tests.data import EXPECTED_BOARD
 from tests.reporting.conftest import enrol, pdf_objects
 

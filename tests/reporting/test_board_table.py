@@ -8,7 +8,7 @@ import pytest
 
 from modules.models import Module, Placement
 from rehab.models import INCOME_BITS, ExitOutcome, Goal, income_to_bits
-from reporting.board import COLUMNS, OUTCOME_KEYS, board_table, mean, percent
+from reporting.board.tables import COLUMNS, OUTCOME_KEYS, board_table, mean, percent
 from tests.factories import TeamFactory
 from tests.reporting.conftest import enrol
 

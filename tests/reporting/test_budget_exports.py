@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from demo import organisation
 from demo.budget import LINES, seed_budget
-from reporting import exports
-from reporting.budget import budget_followup
+from reporting.board import exports
+from reporting.budget.followup import budget_followup
 from reporting.models import ActualCost, Budget, BudgetLine
 from tests.reporting.budget_fixtures import make_budget
 from tests.reporting.conftest import enrol

@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reporting import budget_import
-from reporting.importing import ImportFileError
+from reporting.budget import importing as budget_import
+from reporting.imports import ImportFileError
 from reporting.models import ActualCost
 from tests.reporting.budget_fixtures import make_budget
 

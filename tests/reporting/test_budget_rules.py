@@ -6,14 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from reporting.budget import (
+from common.cells import format_kronor, format_percent
+from reporting.budget.followup import (
     AmountError,
     budget_followup,
     clamp_to_year,
     default_as_of,
     forecast,
-    format_kronor,
-    format_percent,
     months_elapsed,
     parse_amount,
     per_unit,

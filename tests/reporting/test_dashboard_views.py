@@ -13,7 +13,7 @@ from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
 from rehab.freshness import forget_all
 from rehab.models import ForbundMembership, Referrer
-from reporting.dashboards import FIGURE_KEYS
+from reporting.dashboards.dashboard import FIGURE_KEYS
 from tests.factories import TeamFactory, UserFactory
 from tests.reporting.conftest import enrol
 

@@ -1,4 +1,4 @@
-"""The dashboards' figures (reporting/dashboards.py): each one right on small hand-made data,
+"""The dashboards' figures (reporting/dashboards/): each one right on small hand-made data,
 and disclosure control on crafted small counts in the tables, the chart data and the CSV."""
 
 import datetime
@@ -9,12 +9,12 @@ import pytest
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
 from rehab.models import Referrer
-from reporting.board import TOTAL, board_table
-from reporting.dashboard_figures import cell_text
-from reporting.dashboards import dashboard, dashboard_scopes
+from reporting.board.tables import TOTAL, board_table
+from reporting.dashboards.dashboard import dashboard
+from reporting.dashboards.figures import cell_text
 from reporting.disclosure import BALANCE, HIDDEN, SMALL, suppress_linked
 from reporting.models import ActualCost, Budget, BudgetLine
-from reporting.selectors import Scope
+from reporting.scopes import DASHBOARD, Scope, report_scopes
 from tests.reporting.conftest import enrol
 
 pytestmark = pytest.mark.django_db
@@ -288,14 +288,14 @@ def test_scopes_follow_the_users_roles(
 
     TeamFactory(name="Annat förbunds team")
     expected = ["Alla team i Västerbergslagens samordningsförbund", "EVI", "Rehabteamet"]
-    assert [s.label for s in dashboard_scopes(forbund_user)] == expected
-    assert [s.label for s in dashboard_scopes(styrgrupp_user)] == expected
-    assert [s.label for s in dashboard_scopes(admin_user)] == [
+    assert [s.label for s in report_scopes(forbund_user, DASHBOARD)] == expected
+    assert [s.label for s in report_scopes(styrgrupp_user, DASHBOARD)] == expected
+    assert [s.label for s in report_scopes(admin_user, DASHBOARD)] == [
         "Alla dina team i Västerbergslagens samordningsförbund",
         "EVI",
         "Rehabteamet",
     ]
-    assert dashboard_scopes(handledare_a) == []
+    assert report_scopes(handledare_a, DASHBOARD) == []
 
 
 # --- Disclosure control ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""reporting.importing: reading files, validating every row, writing a plan."""
+"""reporting.imports: reading files, validating every row, writing a plan."""
 
 import datetime
 import io
@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from modules.models import Module, Placement
 from rehab.models import AuditEvent, Enrolment, Participant
-from reporting import importing
+from reporting import imports as importing
 from tests.factories import EnrolmentFactory, ParticipantFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -395,7 +395,7 @@ def test_earlier_enrolments_of_one_person_import_as_one_participant(rehab_team):
     )
     assert plan.ok
     assert (plan.new_enrolments, plan.new_participants, plan.new_placements) == (2, 1, 1)
-    result = importing.apply_plan(plan, team=rehab_team, by=None)
+    result = importing.import_apply(plan, team=rehab_team, by=None)
     assert result.created_participants == 1
     assert Participant.objects.get().enrolments.count() == 2
 
@@ -437,7 +437,7 @@ def test_enrolments_registered_in_error_and_other_teams_do_not_block(rehab_team,
     plan = plan_for(rehab_team, ANNA)
     assert plan.ok
     assert (plan.new_enrolments, plan.new_participants) == (1, 0)
-    importing.apply_plan(plan, team=rehab_team, by=None)
+    importing.import_apply(plan, team=rehab_team, by=None)
     anna = Participant.objects.get(personnummer="198503124128")
     assert anna.enrolments.count() == 3
 
@@ -445,7 +445,7 @@ def test_enrolments_registered_in_error_and_other_teams_do_not_block(rehab_team,
 def test_an_existing_participant_keeps_name_gender_and_kommun(rehab_team):
     ParticipantFactory(personnummer="198503124128", first_name="Annika", gender="X")
     plan = plan_for(rehab_team, row(kommun="Smedjebacken"))
-    importing.apply_plan(plan, team=rehab_team, by=None)
+    importing.import_apply(plan, team=rehab_team, by=None)
     anna = Participant.objects.get(personnummer="198503124128")
     assert (anna.first_name, anna.gender, anna.kommun.name) == ("Annika", "X", "Ludvika")
     assert anna.enrolments.get().team == rehab_team
@@ -469,7 +469,7 @@ def test_overfilling_a_capacity_limited_module_is_a_warning_not_an_error(rehab_t
 def test_apply_refuses_a_plan_with_errors(rehab_team):
     plan = plan_for(rehab_team, row(kon="Q"))
     with pytest.raises(ValueError, match="planen har fel"):
-        importing.apply_plan(plan, team=rehab_team, by=None)
+        importing.import_apply(plan, team=rehab_team, by=None)
     assert not Enrolment.objects.exists()
 
 
@@ -478,7 +478,7 @@ def test_a_concurrent_registration_rolls_the_whole_import_back(rehab_team):
     # Someone registers Anna between the preview and the confirmation.
     ParticipantFactory(personnummer="198503124128")
     with pytest.raises(ValidationError, match="Inget importerades"):
-        importing.apply_plan(plan, team=rehab_team, by=None)
+        importing.import_apply(plan, team=rehab_team, by=None)
     assert Participant.objects.count() == 1
     assert not Enrolment.objects.exists()
     assert not AuditEvent.objects.filter(action="import_enrolments").exists()
@@ -486,7 +486,7 @@ def test_a_concurrent_registration_rolls_the_whole_import_back(rehab_team):
 
 def test_the_importing_user_is_recorded(rehab_team, admin_user):
     plan = plan_for(rehab_team, ANNA)
-    result = importing.apply_plan(plan, team=rehab_team, by=admin_user, channel="webb")
+    result = importing.import_apply(plan, team=rehab_team, by=admin_user, channel="webb")
     assert Participant.objects.get().created_by == admin_user
     assert Placement.objects.get().created_by == admin_user
     event = AuditEvent.objects.get(pk=result.audit_event_id)
@@ -540,7 +540,7 @@ def test_ten_thousand_generated_rows_import_with_bulk_inserts(
     # SQLite caps the variables per statement, so bulk inserts go in batches of a few dozen
     # rows; PostgreSQL needs a handful of queries. Row by row would be over 30 000.
     with django_assert_max_num_queries(1_000):
-        result = importing.apply_plan(plan, team=rehab_team, by=None)
+        result = importing.import_apply(plan, team=rehab_team, by=None)
     assert result.created_enrolments == 10_000
     assert Enrolment.objects.filter(team=rehab_team).count() == 10_000
     assert Participant.objects.count() == 10_000

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from modules.models import Placement
 from rehab.models import AuditEvent, Enrolment, Membership, Participant
-from reporting import importing
-from reporting.import_views import SESSION_KEY
+from reporting import imports as importing
+from reporting.imports.views import SESSION_KEY
 from tests.data import EXAMPLE_CSV
 from tests.factories import TeamFactory, UserFactory
 

@@ -27,7 +27,7 @@ from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral, ReferralEvent
 from rehab import personnummer
 from rehab.models import Deviation, Enrolment, Goal, JournalNote, Kommun, Participant
-from reporting.dashboards import FIGURE_KEYS
+from reporting.dashboards.dashboard import FIGURE_KEYS
 from reporting.models import ActualCost, Budget, BudgetLine
 from tests.reporting.conftest import enrol
 

@@ -8,11 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from rehab.models import Team
-from reporting import exports
-from reporting.board import board_table
-from reporting.budget import board_budget
+from reporting.board import exports
+from reporting.board.presentation import present
+from reporting.board.tables import board_table
+from reporting.budget.followup import board_budget
 from reporting.models import BoardNote
-from reporting.presentation import present
 
 FORMATS = ("csv", "xlsx", "pdf")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from rehab.models import Team
-from reporting import importing
+from reporting import imports as importing
 
 
 class Command(BaseCommand):
@@ -68,7 +68,7 @@ class Command(BaseCommand):
             )
             return
         try:
-            result = importing.apply_plan(
+            result = importing.import_apply(
                 plan,
                 team=team_obj,
                 by=None,

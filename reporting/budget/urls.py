@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import budget_views as views
+from reporting.budget import views
 
 urlpatterns = [
     path("", views.budget_index, name="budget_index"),

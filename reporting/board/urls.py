@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views
+from reporting.board import views
 
 urlpatterns = [
     path("styrelse/", views.board_report, name="board_report"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import dashboard_views
+from reporting.dashboards import views as dashboard_views
 
 urlpatterns = [
     path("", dashboard_views.dashboard_page, name="dashboard"),

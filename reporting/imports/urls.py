@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reporting import import_views
+from reporting.imports import views as import_views
 
 urlpatterns = [
     path("", import_views.import_upload, name="import_upload"),

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.db.models import Count, Q
 
-from reporting.board import (
+from reporting.board.tables import (
     COLUMNS,
     GENDERS,
     TOTAL,

@@ -7,14 +7,14 @@ from django.db import transaction
 
 from rehab import audit
 from reporting.models import BoardNote
-from reporting.selectors import Scope, is_exact_for
+from reporting.scopes import Scope, is_exact
 
 
 @transaction.atomic
 def board_note_save(*, scope: Scope, date_from: date, date_to: date, text: str, by) -> BoardNote:
     """Store the text the admin writes for the board beside one report. Only the admin of
     every team in the report may write it; förbund officers read it."""
-    if not is_exact_for(by, scope):
+    if not is_exact(by, scope):
         raise ValidationError(
             "Bara enhetschefen för teamet (alla teamen i rapporten) kan skriva texten till "
             "styrelsen."

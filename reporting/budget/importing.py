@@ -1,6 +1,6 @@
 """Import of actual costs from a spreadsheet: CSV (comma or semicolon, UTF-8 with or without
 BOM) or XLSX with the columns `manad`, `rad`, `belopp`. The file is read by the enrolment
-import's reader (`reporting.importing.parse_file`), so both imports accept the same files.
+import's reader (`reporting.spreadsheet`), so both imports accept the same files.
 
 All rows or none: `validate` lists every bad line with its spreadsheet line number (the header
 is line 1) and nothing is written; `apply` writes a plan without errors in one transaction.
@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from reporting import importing
-from reporting.budget import AmountError, month_name, month_started, parse_amount
-from reporting.budget_services import ActualsResult, actuals_save
-from reporting.importing import ImportFileError, RawRow, RowError
+from reporting.budget.followup import AmountError, month_name, month_started, parse_amount
+from reporting.budget.services import ActualsResult, actuals_save
 from reporting.models import ActualCost, Budget, BudgetLine
+from reporting.spreadsheet import ImportFileError, RawRow, RowError, read_rows
 
 COLUMNS = ("manad", "rad", "belopp")
 MAX_UPLOAD_BYTES = 1_048_576
@@ -81,7 +80,7 @@ class ActualsPlan:
 
 def parse(content: bytes, filename: str) -> list[RawRow]:
     """The file's rows as text; ImportFileError (one Swedish line) when it cannot be read."""
-    return importing.parse_file(content, filename, columns=COLUMNS)
+    return read_rows(content, filename, COLUMNS)
 
 
 def _month(text: str, year: int, errors: list[str]) -> int | None:

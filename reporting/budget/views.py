@@ -14,18 +14,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, get_access, role_required
-from reporting import budget_import
-from reporting.budget import (
+from reporting.budget import importing as budget_import
+from reporting.budget.followup import (
     RULES,
     SUPPRESSED_NOTE,
     budget_editable_teams,
     budget_followup,
     budget_viewable_teams,
-    is_exact_for,
     present,
     visible_budgets,
 )
-from reporting.budget_forms import (
+from reporting.budget.forms import (
     ActualsGridForm,
     ActualsUploadForm,
     AsOfForm,
@@ -33,15 +32,16 @@ from reporting.budget_forms import (
     BudgetOpenForm,
     ImportConfirmForm,
 )
-from reporting.budget_services import (
+from reporting.budget.services import (
     FIRST_YEAR,
     LAST_YEAR,
     LineInput,
     actuals_save,
     budget_save,
 )
-from reporting.importing import file_sha256
 from reporting.models import ActualCost, Budget, BudgetLine
+from reporting.scopes import is_exact
+from reporting.spreadsheet import file_sha256
 
 SESSION_KEY = "budget_import"
 VIEWERS = (ADMIN, FORBUND, STYRGRUPP)
@@ -120,7 +120,7 @@ def budget_followup_page(request, team_id, year):
             "team": team,
             "year": year,
             "form": form,
-            "view": present(followup, exact=is_exact_for(request.user, team)),
+            "view": present(followup, exact=is_exact(request.user, [team])),
             "rules": RULES,
             "suppressed_note": SUPPRESSED_NOTE,
             "can_edit": can_edit,

@@ -6,7 +6,6 @@ file never shows more than the page would to the same user.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -18,19 +17,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from reporting.board import COLUMNS
-from reporting.budget import SUPPRESSED_NOTE, BudgetView, format_kronor, format_percent
-from reporting.national import HEADER as NATIONAL_HEADER
-from reporting.presentation import BREAKDOWN_COLUMNS, COLUMN_HEADINGS, BoardView, Cell, cell_text
+from common.cells import cell_text, escape_text, format_kronor, format_percent
+from common.responses import csv_text
+from reporting.board.national import HEADER as NATIONAL_HEADER
+from reporting.board.presentation import BREAKDOWN_COLUMNS, COLUMN_HEADINGS, BoardView, Cell
+from reporting.board.tables import COLUMNS
+from reporting.budget.followup import SUPPRESSED_NOTE, BudgetView
 
 CSV_HEADER = ["key", "K", "M", "X", "total"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
 
 
 @dataclass(frozen=True)
@@ -70,13 +64,8 @@ def filename(
     return f"{prefix}_{slug}_{date_from:%Y-%m-%d}_{date_to:%Y-%m-%d}.{extension}"
 
 
-def escape_text(value: str) -> str:
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
 def _csv_cell(value: Cell) -> str:
-    return escape_text(cell_text(value, decimal_comma=False))
+    return escape_text(cell_text(value, for_csv=True))
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -84,22 +73,24 @@ def _csv_cell(value: Cell) -> str:
 
 def board_csv(view: BoardView) -> str:
     """SPEC §12: header key,K,M,X,total and one row per key in the order of §9. RFC 4180 line
-    ends, as in the worked example and the deadlines command."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in view.rows:
-        writer.writerow([row.key, *(_csv_cell(row.cells[c]) for c in COLUMNS)])
-    return out.getvalue()
+    ends, as in the worked example and the deadlines command; no byte-order mark."""
+    rows = [[row.key, *(_csv_cell(row.cells[c]) for c in COLUMNS)] for row in view.rows]
+    return csv_text([CSV_HEADER, *rows])
+
+
+def national_rows(rows: list[list]) -> list[list[str]]:
+    """The national follow-up's CSV rows, header first, escaped for spreadsheets."""
+    return [
+        NATIONAL_HEADER,
+        *(
+            [escape_text(str(v)) if isinstance(v, str) else _csv_cell(v) for v in row]
+            for row in rows
+        ),
+    ]
 
 
 def national_csv(rows: list[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(NATIONAL_HEADER)
-    for row in rows:
-        writer.writerow([escape_text(str(v)) if isinstance(v, str) else _csv_cell(v) for v in row])
-    return out.getvalue()
+    return csv_text(national_rows(rows))
 
 
 # --- Excel ----------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from rehab.access import ADMIN, get_access, role_required
 from rehab.models import Team
-from reporting import importing
-from reporting.import_forms import ImportConfirmForm, ImportUploadForm
+from reporting import imports as importing
+from reporting.imports.forms import ImportConfirmForm, ImportUploadForm
 
 SESSION_KEY = "reporting_import"
 ROWS_PER_PAGE = 100
@@ -170,7 +170,7 @@ def import_confirm(request):
         messages.error(request, "Filen har fel och importerades inte. Se raderna nedan.")
         return redirect("import_preview")
     try:
-        result = importing.apply_plan(
+        result = importing.import_apply(
             plan, team=team, by=request.user, file_hash=pending["sha256"], channel="webb"
         )
     except ValidationError as e:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django import forms
 
-from reporting import budget_import
-from reporting.budget import AmountError, month_name, month_started, parse_amount
-from reporting.budget_services import FIRST_YEAR, LAST_YEAR, NAME_MAX_LENGTH
+from reporting.budget import importing as budget_import
+from reporting.budget.followup import AmountError, month_name, month_started, parse_amount
+from reporting.budget.services import FIRST_YEAR, LAST_YEAR, NAME_MAX_LENGTH
 
 
 def amount_text(value) -> str:

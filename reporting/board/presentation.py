@@ -4,7 +4,7 @@ and for everyone else (förbund officers) the disclosure-controlled view of SPEC
 Suppression is applied here once, on the server; the page and every export (CSV, Excel,
 PDF) render the same `BoardView`. A cell is an int or Decimal where it is shown, a string
 ("<5" or "–") where it is withheld, and None where there is nothing to show (a mean without
-values).
+values). A cell becomes text with `common.cells.cell_text` (kind PLAIN).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reporting.board import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, BoardTable
+from reporting.board.tables import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, BoardTable
 from reporting.disclosure import (
     COMPLEMENT,
     HIDDEN,
@@ -252,13 +252,3 @@ def _target(target, exact) -> ViewTarget:
         detail=detail,
         reached=reached,
     )
-
-
-def cell_text(value: Cell, *, decimal_comma: bool = True) -> str:
-    """A cell as text: Swedish decimal comma on pages and in the PDF, a point in CSV."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        text = f"{value:.1f}"
-        return text.replace(".", ",") if decimal_comma else text
-    return str(value)

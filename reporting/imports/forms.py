@@ -1,4 +1,4 @@
-"""The upload form of the enrolment import (the rules themselves are in reporting.importing)."""
+"""The upload form of the enrolment import (the rules themselves are in reporting.imports)."""
 
 from pathlib import Path
 
@@ -6,7 +6,8 @@ from django import forms
 
 from rehab.access import ADMIN, teams_for
 from rehab.models import Team
-from reporting import importing
+from reporting import imports as importing
+from reporting.spreadsheet import UNSUPPORTED_SUFFIXES
 
 ACCEPTED_SUFFIXES = {".csv", ".txt", ".xlsx"}
 MAX_MB = f"{importing.MAX_UPLOAD_BYTES / 1024 / 1024:.1f}".replace(".", ",")
@@ -49,8 +50,8 @@ class ImportUploadForm(forms.Form):
         if not upload:
             raise forms.ValidationError("Välj en fil att importera.")
         suffix = Path(upload.name).suffix.lower()
-        if suffix in importing.UNSUPPORTED_SUFFIXES:
-            raise forms.ValidationError(importing.UNSUPPORTED_SUFFIXES[suffix])
+        if suffix in UNSUPPORTED_SUFFIXES:
+            raise forms.ValidationError(UNSUPPORTED_SUFFIXES[suffix])
         if suffix not in ACCEPTED_SUFFIXES:
             raise forms.ValidationError(
                 "Filtypen stöds inte. Välj en CSV-fil (.csv) eller en Excel-fil (.xlsx)."

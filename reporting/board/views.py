@@ -6,27 +6,29 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from common.responses import attachment, csv_response
 from rehab import freshness
 from rehab.access import ADMIN, FORBUND, role_required
-from reporting import exports, services
-from reporting.board import board_table
-from reporting.budget import board_budget
-from reporting.forms import BoardNoteForm, BoardReportForm
-from reporting.national import national_cells, national_followup
-from reporting.presentation import present
-from reporting.selectors import board_note, board_scopes, is_exact_for
+from reporting.board import exports, services
+from reporting.board.forms import BoardNoteForm, BoardReportForm
+from reporting.board.national import national_cells, national_followup
+from reporting.board.presentation import present
+from reporting.board.selectors import board_note
+from reporting.board.tables import board_table
+from reporting.budget.followup import board_budget
+from reporting.scopes import BOARD, is_exact, report_scopes
 
 FORMATS = ("csv", "xlsx", "pdf", "nationell")
 
 
 def _report_form(request, data, *, defaults=True):
-    scopes = board_scopes(request.user)
+    scopes = report_scopes(request.user, BOARD)
     today = timezone.localdate()
     if defaults and (data is None or "scope" not in data):
         # First visit: the first report the user may open, this year so far.
@@ -66,7 +68,7 @@ def _page(request, form, scopes, *, note_form=None, status=200):
             form.cleaned_data["fran"],
             form.cleaned_data["till"],
         )
-        exact = is_exact_for(request.user, scope)
+        exact = is_exact(request.user, scope)
         note = board_note(scope, date_from, date_to)
         # Show the dates the quick choices resolved to.
         context["form"] = BoardReportForm(
@@ -115,19 +117,17 @@ def board_report_export(request, fmt):
         form.cleaned_data["fran"],
         form.cleaned_data["till"],
     )
-    exact = is_exact_for(request.user, scope)
+    exact = is_exact(request.user, scope)
     if fmt == "nationell":
         report = national_followup(teams=scope.teams, date_from=date_from, date_to=date_to)
-        # A byte-order mark so that Excel reads the Swedish headings as UTF-8.
-        body = "\ufeff" + exports.national_csv(national_cells(report, exact=exact))
         name = exports.filename(
             scope.slug_name, date_from, date_to, "csv", prefix="uppfoljning_finsam"
         )
-        return _attachment(body.encode("utf-8"), "csv", name)
+        return csv_response(exports.national_rows(national_cells(report, exact=exact)), name)
     view = _board_view(scope, date_from, date_to, exact)
     name = exports.filename(scope.slug_name, date_from, date_to, fmt)
     if fmt == "csv":
-        return _attachment(exports.board_csv(view).encode("utf-8"), fmt, name)
+        return attachment(exports.board_csv(view).encode("utf-8"), fmt, name)
     note = board_note(scope, date_from, date_to)
     heading = exports.ReportHeading(
         scope_label=scope.label,
@@ -139,14 +139,8 @@ def board_report_export(request, fmt):
     )
     budget = board_budget(scope.team, date_to, exact=exact)
     if fmt == "xlsx":
-        return _attachment(exports.board_xlsx(view, heading, budget), fmt, name)
-    return _attachment(exports.board_pdf(view, heading, budget), fmt, name)
-
-
-def _attachment(body: bytes, fmt: str, name: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        return attachment(exports.board_xlsx(view, heading, budget), fmt, name)
+    return attachment(exports.board_pdf(view, heading, budget), fmt, name)
 
 
 @require_POST
@@ -161,7 +155,7 @@ def board_note_save(request):
         form.cleaned_data["fran"],
         form.cleaned_data["till"],
     )
-    if not is_exact_for(request.user, scope):
+    if not is_exact(request.user, scope):
         raise PermissionDenied("Bara enhetschefen för teamet kan skriva texten till styrelsen.")
     note_form = BoardNoteForm(request.POST)
     if note_form.is_valid():

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from rehab import audit
 from rehab.access import get_access
-from reporting.budget import AmountError, check_amount, month_name, month_started
+from reporting.budget.followup import AmountError, check_amount, month_name, month_started
 from reporting.models import ActualCost, Budget, BudgetLine
 
 NAME_MAX_LENGTH = BudgetLine._meta.get_field("name").max_length

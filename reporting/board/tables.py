@@ -224,12 +224,7 @@ def gender_q(column: str) -> Q:
 
 def active_enrolments(teams, date_from: date, date_to: date):
     """Enrolments active during the period: the population of every measure."""
-    return Enrolment.objects.filter(
-        Q(exit_date__isnull=True) | Q(exit_date__gte=date_from),
-        team__in=teams,
-        registered_in_error=False,
-        start_date__lte=date_to,
-    )
+    return Enrolment.objects.in_period(date_from, date_to).filter(team__in=teams)
 
 
 def _days(total) -> int:

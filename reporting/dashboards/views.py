@@ -3,23 +3,22 @@ CSV file. Förbund officers and steering-group members see their förbund's team
 counts suppressed; a unit manager sees the teams they manage with exact counts. Nothing here
 reads personal data."""
 
-import csv
-import io
-
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from common.cells import escape_text
+from common.responses import csv_response
 from rehab import freshness
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, role_required
-from reporting.dashboard_forms import DashboardForm
-from reporting.dashboards import FIGURE_KEYS, dashboard, dashboard_scopes, is_exact
-from reporting.exports import escape_text
+from reporting.dashboards.dashboard import FIGURE_KEYS, dashboard
+from reporting.dashboards.forms import DashboardForm
+from reporting.scopes import DASHBOARD, is_exact, report_scopes
 
 
 def _form(request):
-    scopes = dashboard_scopes(request.user)
+    scopes = report_scopes(request.user, DASHBOARD)
     today = timezone.localdate()
     data = request.GET.copy()
     if scopes:
@@ -74,15 +73,6 @@ def dashboard_csv(request, figure):
     if chosen is None:
         # The budget figure of teams without a budget for the year.
         raise Http404
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in chosen.csv_rows():
-        writer.writerow([escape_text(str(value)) for value in row])
-    response = HttpResponse(
-        # A byte-order mark so that Excel reads the Swedish headings as UTF-8.
-        ("\ufeff" + out.getvalue()).encode("utf-8"),
-        content_type="text/csv; charset=utf-8",
-    )
     name = f"instrumentpanel_{figure}_{board.scope.key}_{board.year}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    rows = [[escape_text(str(value)) for value in row] for row in chosen.csv_rows()]
+    return csv_response(rows, name)

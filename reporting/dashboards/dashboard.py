@@ -3,7 +3,7 @@
 `dashboard(scope, year, ...)` computes every figure for one team or all teams a user may
 aggregate, for the year so far (January 1 to today, or to December 31 for a past year). All
 counting runs in the database in a fixed number of queries whatever the number of
-participants: the board table of reporting/board.py (reused for outcomes and targets),
+participants: the board table of reporting/board/tables.py (reused for outcomes and targets),
 two grouped queries for the starts and exits per month (the active participants at 24 month
 ends and the monthly inflow and exits are both read from them), one for the modules'
 occupancy and waiting lists, one for referrals per source and four for the median
@@ -13,7 +13,7 @@ Disclosure control (SPEC §11) is applied once, here, over every count of the pa
 system (see reporting/disclosure.py): the board's own sums, the months adding up to the
 period's totals, K + M + X = total, and the balance between the active counts of two month ends
 and the month's new ones and exits. The page, the chart data and the CSV files all render the
-same disclosure-controlled `Figure`s (laid out in reporting/dashboard_figures.py), so none
+same disclosure-controlled `Figure`s (laid out in reporting/dashboards/figures.py), so none
 shows more than another.
 """
 
@@ -39,13 +39,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 
+from common.cells import COUNT, cell_text
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
-from rehab.access import ADMIN, get_access
 from rehab.models import Enrolment, Referrer, Team
-from reporting.board import COLUMNS, GENDERS, TOTAL, board_table, mean
-from reporting.budget import budget_followups
-from reporting.dashboard_figures import (
+from reporting.board.presentation import linked_counts, present
+from reporting.board.tables import COLUMNS, GENDERS, TOTAL, board_table, mean
+from reporting.budget.followup import budget_followups
+from reporting.dashboards.figures import (
     FIGURE_KEYS,
     LEGEND,
     REFERRAL_MEASURES,
@@ -54,7 +55,6 @@ from reporting.dashboard_figures import (
     active_figure,
     as_days,
     budget_figure,
-    cell_text,
     flow_figure,
     occupancy_figure,
     outcome_figure,
@@ -63,57 +63,11 @@ from reporting.dashboard_figures import (
     waiting_figure,
 )
 from reporting.disclosure import BALANCE, COMPLEMENT, HIDDEN, SMALL, TOTAL_FIRST, suppress_linked
-from reporting.presentation import linked_counts, present
-from reporting.selectors import Scope
+from reporting.scopes import Scope
 
-__all__ = ["FIGURE_KEYS", "Dashboard", "dashboard", "dashboard_scopes", "is_exact"]
+__all__ = ["FIGURE_KEYS", "Dashboard", "dashboard"]
 
 MONTHS_BACK = 24
-
-# --- Who may see which teams ----------------------------------------------------------------
-
-
-def dashboard_scopes(user) -> list[Scope]:
-    """The teams the user may aggregate, förbund by förbund: "all teams" first, then each.
-
-    Förbund officers and steering-group members see every active team of their förbund; a
-    unit manager sees the teams they manage (and all of those together)."""
-    access = get_access(user)
-    forbund_ids = set(access.forbund_roles)
-    admin_ids = access.team_ids(ADMIN)
-    teams = list(
-        Team.objects.filter(Q(pk__in=admin_ids) | Q(forbund_id__in=forbund_ids), is_active=True)
-        .select_related("forbund")
-        .order_by("forbund__name", "name")
-    )
-    by_forbund: dict[int, list[Team]] = {}
-    for team in teams:
-        by_forbund.setdefault(team.forbund_id, []).append(team)
-    scopes: list[Scope] = []
-    for forbund_teams in by_forbund.values():
-        forbund = forbund_teams[0].forbund
-        if len(forbund_teams) > 1:
-            whose = "Alla team i" if forbund.pk in forbund_ids else "Alla dina team i"
-            scopes.append(
-                Scope(
-                    key=f"forbund-{forbund.pk}",
-                    label=f"{whose} {forbund.name}",
-                    forbund=forbund,
-                    team=None,
-                    teams=forbund_teams,
-                )
-            )
-        scopes.extend(
-            Scope(key=f"team-{t.pk}", label=t.name, forbund=forbund, team=t, teams=[t])
-            for t in forbund_teams
-        )
-    return scopes
-
-
-def is_exact(user, scope: Scope) -> bool:
-    """Exact counts only for the unit manager of every team in the scope."""
-    access = get_access(user)
-    return bool(scope.teams) and all(access.is_admin_of(t.pk) for t in scope.teams)
 
 
 @dataclass(frozen=True)
@@ -133,7 +87,7 @@ class Dashboard:
 
     @property
     def active_now_text(self) -> str:
-        return cell_text(self.active_now)
+        return cell_text(self.active_now, COUNT)
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
@@ -159,7 +113,7 @@ def _months_back(as_of: date, n: int) -> list[tuple[int, int]]:
 
 
 def _enrolments(teams):
-    return Enrolment.objects.filter(team__in=teams, registered_in_error=False)
+    return Enrolment.objects.valid().filter(team__in=teams)
 
 
 @dataclass(frozen=True)

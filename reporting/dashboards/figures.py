@@ -1,7 +1,7 @@
 """The dashboards' figures as the page, the chart data and the CSV files show them.
 
-Each builder takes counts already disclosure-controlled by reporting/dashboards.py (`shown`:
-an int where a count is shown, "<5" or "–" where it is withheld) and lays them out as one
+Each builder takes counts already disclosure-controlled by reporting/dashboards/dashboard.py
+(`shown`: an int where a count is shown, "<5" or "–" where it is withheld) and lays them out as one
 `Figure`: a chart with the table behind it. Derived figures (shares, means, medians) are
 withheld here where they rest on fewer than five people or on a withheld count.
 """
@@ -12,18 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from common.cells import COUNT, MEAN, MONEY, PERCENT, cell_text
 from rehab.models import ExitOutcome, Referrer
-from reporting.board import COLUMNS, GENDERS, TOTAL, mean, percent
+from reporting.board.presentation import MIN_BASE
+from reporting.board.tables import COLUMNS, GENDERS, TOTAL, mean, percent
 from reporting.disclosure import HIDDEN
-from reporting.presentation import MIN_BASE
 
 MONTH_NAMES = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 GENDER_HEADINGS = {"K": "Kvinnor", "M": "Män", "X": "Annat / ej angivet", TOTAL: "Totalt"}
-
-COUNT = "count"
-MEAN = "mean"
-PERCENT = "percent"
-MONEY = "money"
 
 LEGEND = (
     "Antal från 1 till 4 visas som ”<5”. ”–” betyder att värdet döljs eftersom ett dolt antal "
@@ -120,34 +116,6 @@ class Figure:
 
 
 # --- Formatting -----------------------------------------------------------------------------
-
-
-def _group_thousands(text: str) -> str:
-    head, _dot, tail = text.partition(".")
-    sign = "−" if head.startswith("-") else ""
-    digits = head.lstrip("-")
-    groups = []
-    while digits:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    out = sign + "\u00a0".join(groups or ["0"])
-    return f"{out},{tail}" if tail else out
-
-
-def cell_text(value: Cell, kind: str = COUNT, *, for_csv: bool = False) -> str:
-    """Swedish on the page (1 500 000 kr, 12,5), plain digits with a decimal point in CSV."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if for_csv:
-        return f"{value:.1f}" if kind in (MEAN, PERCENT) else str(value)
-    if kind == MONEY:
-        return f"{_group_thousands(f'{value:.0f}')} kr"
-    if kind in (MEAN, PERCENT):
-        text = _group_thousands(f"{value:.1f}")
-        return f"{text} %" if kind == PERCENT else text
-    return _group_thousands(str(value))
 
 
 def _chart_number(cell: Cell):

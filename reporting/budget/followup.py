@@ -33,8 +33,7 @@ from django.utils import timezone
 
 from common.months import MONTH_NAMES
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, get_access
-from rehab.models import ExitOutcome, Team
-from reporting.board import active_enrolments
+from rehab.models import Enrolment, ExitOutcome, Team
 from reporting.disclosure import HIDDEN, SMALL, suppress
 from reporting.models import ActualCost, Budget, BudgetLine
 
@@ -105,33 +104,6 @@ def per_unit(amount: Decimal, count: int) -> Decimal | None:
     if count <= 0:
         return None
     return round_ore(amount / Decimal(count))
-
-
-def format_kronor(value) -> str:
-    """Swedish money: "1 500 000 kr", "1 234,50 kr", "−12 000 kr". Groups of three separated
-    by a no-break space (so an amount never wraps), a decimal comma only when the amount is
-    not whole, and a real minus sign. Empty for None; "<5" and "–" pass through as they are."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        return value
-    amount = round_ore(Decimal(value))
-    sign = "−" if amount < 0 else ""
-    amount = abs(amount)
-    whole = int(amount)
-    text = f"{whole:,}".replace(",", "\u00a0")
-    if amount != whole:
-        text += "," + f"{amount:.2f}".split(".")[1]
-    return f"{sign}{text}\u00a0kr"
-
-
-def format_percent(value) -> str:
-    """A share as "78,9 %"; empty for None."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        return value
-    return f"{Decimal(value):.1f}".replace(".", ",").replace("-", "−") + "\u00a0%"
 
 
 def month_name(month: int) -> str:
@@ -269,7 +241,8 @@ def budget_followups(
     with_budget = [t for t in teams if t.pk in budgets]
     counts = {
         row["team_id"]: row
-        for row in active_enrolments(with_budget, date(year, 1, 1), as_of)
+        for row in Enrolment.objects.in_period(date(year, 1, 1), as_of)
+        .filter(team__in=with_budget)
         .order_by()
         .values("team_id")
         .annotate(
@@ -337,11 +310,6 @@ def visible_budgets(user):
         .annotate(total=Sum("lines__amount"))
         .order_by("team__name", "-year")
     )
-
-
-def is_exact_for(user, team) -> bool:
-    """Exact per-participant figures only for the team's admin."""
-    return get_access(user).is_admin_of(team.pk)
 
 
 # --- What a viewer sees -----------------------------------------------------------------------
