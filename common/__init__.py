@@ -1,3 +1,3 @@
-"""Helpers with no domain: form widgets, Swedish month names, CSV/XLSX responses, cell
-formatting. It imports Django and the standard library only; every app may import it.
+"""Helpers with no domain: widgets, month names, form errors, queries, CSV/XLSX responses and
+cell formatting. Imports Django and the standard library only; every package may import it.
 """

@@ -1,4 +1,3 @@
-"""Project wiring: settings, root URLs, WSGI, middleware and context processors.
-
-No domain code lives here; it may import every app, and no app imports it.
+"""Project wiring: settings, root URLs, WSGI, middleware and context processors; no domain
+code. It may import every package; none imports it.
 """
