@@ -11,3 +11,10 @@ def apply_errors(form, error: ValidationError):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def with_blank(choices, label: str = "Välj …") -> list:
+    """A required choice's options with an empty first one, so that nothing is chosen for the
+    user: a form saved without reading it is refused ("Fältet måste fyllas i") instead of
+    recording the first option."""
+    return [("", label), *choices]

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from common.forms import with_blank
 from referrals.models import Referral
 from referrals.services import CONSENT_AGENCIES
 from rehab.models import Referrer, Team
@@ -33,7 +34,7 @@ class TeamChoiceField(forms.ModelChoiceField):
 
 class ReferralForm(forms.Form):
     team = TeamChoiceField(label="Mottagande team", queryset=Team.objects.none())
-    source = forms.ChoiceField(label="Remittent", choices=Referrer.choices)
+    source = forms.ChoiceField(label="Remittent", choices=with_blank(Referrer.choices))
     case_officer_name = forms.CharField(label="Handläggarens namn", max_length=200, required=False)
     case_officer_agency = forms.CharField(
         label="Handläggarens myndighet/enhet", max_length=100, required=False
@@ -166,7 +167,7 @@ class ReferralFilterForm(forms.Form):
 class ConsultationForm(forms.Form):
     team = TeamChoiceField(label="Team", queryset=Team.objects.none())
     date = _date_field("Datum")
-    agency = forms.ChoiceField(label="Myndighet som frågar", choices=Referrer.choices)
+    agency = forms.ChoiceField(label="Myndighet som frågar", choices=with_blank(Referrer.choices))
     topic = forms.CharField(
         label="Ämne",
         max_length=300,

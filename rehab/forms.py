@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from common.forms import with_blank
 from common.widgets import LeanCheckboxInput, LeanSelect
 from rehab.models import (
     Agency,
@@ -128,7 +129,7 @@ class ParticipantForm(forms.ModelForm):
 
 class AnonymousParticipantForm(forms.Form):
     birth_year = forms.IntegerField(label="Födelseår", min_value=1900, max_value=2100)
-    gender = forms.ChoiceField(label="Kön", choices=Gender.choices)
+    gender = forms.ChoiceField(label="Kön", choices=with_blank(Gender.choices))
     kommun = KommunChoiceField()
 
 
@@ -159,7 +160,7 @@ class EnrolmentForm(forms.ModelForm):
         if "team" in self.fields:
             self.fields["team"].queryset = teams
             self.fields["team"].empty_label = None
-        self.fields["referrer"].choices = Referrer.choices
+        self.fields["referrer"].choices = with_blank(Referrer.choices)
         self.fields["responsible"].queryset = (
             get_user_model()
             .objects.filter(memberships__team__in=teams, is_active=True)
@@ -212,7 +213,7 @@ def _share(value):
 
 class ExitForm(forms.Form):
     exit_date = forms.DateField(label="Avslutsdatum", widget=DateInput())
-    outcome = forms.ChoiceField(label="Avslutsorsak", choices=ExitOutcome.choices)
+    outcome = forms.ChoiceField(label="Avslutsorsak", choices=with_blank(ExitOutcome.choices))
     income_exit = forms.MultipleChoiceField(
         label="Försörjning efter avslut",
         choices=IncomeSource.choices,
@@ -220,7 +221,7 @@ class ExitForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     occupation_exit = forms.ChoiceField(
-        label="Sysselsättning efter avslut", choices=Occupation.choices
+        label="Sysselsättning efter avslut", choices=with_blank(Occupation.choices)
     )
     occupation_exit_share = forms.IntegerField(
         label="Andel av heltid (%)", required=False, min_value=0, max_value=100
@@ -306,10 +307,10 @@ class DeviationForm(forms.ModelForm):
 
 class ExitFollowUpForm(forms.Form):
     months_after = forms.TypedChoiceField(
-        label="Uppföljning efter", choices=ExitFollowUp.After.choices, coerce=int
+        label="Uppföljning efter", choices=with_blank(ExitFollowUp.After.choices), coerce=int
     )
     date = forms.DateField(label="Datum", widget=DateInput())
-    occupation = forms.ChoiceField(label="Sysselsättning", choices=Occupation.choices)
+    occupation = forms.ChoiceField(label="Sysselsättning", choices=with_blank(Occupation.choices))
     income = forms.MultipleChoiceField(
         label="Försörjning",
         choices=IncomeSource.choices,
