@@ -30,6 +30,7 @@ from rehab.access import (
     role_required,
     teams_for,
 )
+from rehab.models import Enrolment
 from rehab.services import ExitData
 from rehab.views import CASE_ROLES, PAGE_SIZE, SEARCH_SESSION_KEY, admin_reason_action, case_teams
 
@@ -49,14 +50,25 @@ def caseload(request):
         query = request.GET.urlencode()
         return redirect(reverse("caseload") + (f"?{query}" if query else ""))
     q = request.session.get(SEARCH_SESSION_KEY, "")
-    filters, results = _caseload_parts(request.user, request.GET, q)
-    return render(request, "rehab/caseload.html", {"filters": filters, "results": results, "q": q})
+    filters, results, can_register = _caseload_parts(request.user, request.GET, q)
+    return render(
+        request,
+        "rehab/caseload.html",
+        {
+            "filters": filters,
+            "results": results,
+            "q": q,
+            # EVI (triage) members work with referrals only: no registering from here.
+            "can_register": can_register,
+        },
+    )
 
 
 def _caseload_parts(user, query, q):
-    """The filter form and the result list as HTML, cached per user, query string, search
-    and data version: a write anywhere makes them stale (rehab/freshness.py). The filters are
-    validated against the user's own teams and modules inside, as without the cache."""
+    """The filter form and the result list as HTML, and whether the user may register
+    participants, cached per user, query string, search and data version: a write anywhere
+    makes them stale (rehab/freshness.py). The filters are validated against the user's own
+    teams and modules inside, as without the cache."""
 
     def render_parts():
         filters = forms.CaseloadFilterForm(
@@ -82,6 +94,7 @@ def _caseload_parts(user, query, q):
                 "rehab/_caseload_results.html",
                 {"page": page, "q": q, "querystring": querystring.urlencode()},
             ),
+            case_teams(user).exists(),
         )
 
     # The user's roles per team are part of the key: a list computed from roles read before a
@@ -151,7 +164,7 @@ def participant_detail(request, pk):
     context = {
         "participant": participant,
         "enrolments": enrolments,
-        "can_enrol": case_teams(request.user).exists(),
+        "can_enrol": _teams_open_to(participant, request.user).exists(),
     }
     context.update(_partials_context(participant, enrolments, request.user))
     return render(request, "rehab/participant_detail.html", context)
@@ -210,6 +223,12 @@ def _referral_for(request, referral_id):
     ).first()
 
 
+def _teams_open_to(participant, user):
+    """The user's rehab teams in which the participant has no enrolment in progress."""
+    enrolled = Enrolment.objects.active().filter(participant=participant).values("team")
+    return case_teams(user).exclude(pk__in=enrolled)
+
+
 @role_required(*CASE_ROLES)
 def enrolment_create(request):
     teams = case_teams(request.user)
@@ -224,6 +243,13 @@ def enrolment_create(request):
     if not str(participant_id).isdigit():
         raise Http404
     participant = get_participant_for_user(request, int(participant_id))
+    teams = _teams_open_to(participant, request.user)
+    if not teams.exists():
+        messages.error(
+            request,
+            f"{participant} har redan en pågående inskrivning i alla team där du kan skriva in.",
+        )
+        return redirect(participant)
     initial = {"responsible": request.user, "team": teams.first()}
     if referral is not None:
         if referral.assigned_team_id and teams.filter(pk=referral.assigned_team_id).exists():

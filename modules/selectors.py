@@ -295,6 +295,22 @@ class EnrolmentModules:
         return max(self.current.module.max_extensions - self.current.extensions, 0)
 
     @property
+    def extension_refusal(self) -> str | None:
+        """Why the current placement cannot be extended now (the rule placement_extend
+        applies), or None when it can: the page shows "Förläng" disabled with this reason."""
+        if self.current is None:
+            return None
+        decision = rules.extension_decision(
+            current_due=self.current.next_review_due,
+            extensions_so_far=self.current.extensions,
+            module=self.current.module.as_rule(),
+            enrolment_start=self.enrolment.start_date,
+            team=team_rule(self.enrolment.team),
+            approved_until=self.approved_until,
+        )
+        return None if decision else decision.reason
+
+    @property
     def pending_approval(self):
         return next(
             (a for a in self.approvals if a.status == ManagementApproval.Status.PENDING), None

@@ -27,7 +27,7 @@ from modules.models import (
     WaitingListEntry,
 )
 from modules.selectors import approved_until, hash_token, occupied_places, team_rule
-from rehab import audit
+from rehab import audit, policy
 from rehab.access import get_access
 from rehab.models import Enrolment, valid_q
 
@@ -202,14 +202,22 @@ def placement_end(*, placement: Placement, end_date: date, by) -> Placement:
         _not_in_future(end_date, "Slutdatum")
         placement.end_date = end_date
         placement.save(update_fields=["end_date"])
+        cancelled = _cancel_bookings(Placement.objects.filter(pk=placement.pk))
         audit.record(
             user=by,
             action="placement_end",
             obj=placement,
             participant_id=enrolment.participant_id,
-            changes={"end_date": end_date},
+            changes={"end_date": end_date, "bookings_cancelled": cancelled},
         )
     return placement
+
+
+def _cancel_bookings(placements) -> int:
+    """Booked meetings of ended placements will never be held: they are removed, so that no
+    list shows them as "Bokat". Returns how many."""
+    deleted, _ = Review.objects.filter(placement__in=placements, held_date__isnull=True).delete()
+    return deleted
 
 
 def enrolment_modules_close(*, enrolment: Enrolment, end_date: date, by) -> int:
@@ -229,12 +237,18 @@ def enrolment_modules_close(*, enrolment: Enrolment, end_date: date, by) -> int:
         left = WaitingListEntry.objects.filter(
             enrolment=enrolment, removed_date__isnull=True
         ).update(removed_date=end_date)
+        cancelled = _cancel_bookings(Placement.objects.filter(enrolment=enrolment))
         audit.record(
             user=by,
             action="enrolment_modules_close",
             obj=enrolment,
             participant_id=enrolment.participant_id,
-            changes={"end_date": end_date, "placements_ended": ended, "waiting_left": left},
+            changes={
+                "end_date": end_date,
+                "placements_ended": ended,
+                "waiting_left": left,
+                "bookings_cancelled": cancelled,
+            },
         )
     return ended
 
@@ -243,9 +257,11 @@ def placements_end_on_error(*, enrolment: Enrolment, end_date: date) -> int:
     """An enrolment marked as registered in error ends its open placements on `end_date`, so
     that they stop taking places. The error marking is the audited change; this follows it
     in the same transaction. Returns the number of placements ended."""
-    return Placement.objects.filter(enrolment=enrolment, end_date__isnull=True).update(
+    ended = Placement.objects.filter(enrolment=enrolment, end_date__isnull=True).update(
         end_date=end_date
     )
+    _cancel_bookings(Placement.objects.filter(enrolment=enrolment))
+    return ended
 
 
 # --- Reviews (trepartsmöten) -----------------------------------------------------------------
@@ -260,6 +276,8 @@ def review_book(*, placement: Placement, planned_date: date, by) -> Review:
             raise ValidationError(
                 f"Mötet kan inte bokas före placeringens start ({_d(placement.start_date)})."
             )
+        if message := policy.planned_date_error(planned_date, "Mötet"):
+            raise ValidationError({"planned_date": message})
         booked = placement.reviews.filter(held_date__isnull=True).first()
         if booked is not None:
             raise ValidationError(
@@ -335,7 +353,10 @@ def review_record(
             if review.held_date is not None:
                 raise ValidationError("Mötet är redan registrerat.")
         else:
-            review = Review(placement=placement, planned_date=held_date, created_by=by)
+            # The meeting that was booked is the one held: recording it closes the booking.
+            review = placement.reviews.filter(held_date__isnull=True).first() or Review(
+                placement=placement, planned_date=held_date, created_by=by
+            )
         changes = {"decision": decision, "held_date": held_date, "placement": placement.pk}
         if decision == Review.Decision.EXTEND:
             changes["next_review_due"] = _extend(enrolment=enrolment, placement=placement)

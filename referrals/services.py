@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from referrals.models import Consent, Consultation, Referral, ReferralEvent
-from rehab import audit
+from rehab import audit, policy
 from rehab.access import get_access
 from rehab.models import Enrolment, Participant, Referrer, Team
 
@@ -123,8 +123,18 @@ def referral_create(
         errors["source"] = "Välj remittent."
     if not need or not need.strip():
         errors["need"] = "Beskriv behovet."
-    if received_date > _today():
-        errors["received_date"] = "Mottagningsdatum kan inte ligga i framtiden."
+    elif message := policy.text_error(need, "Behovet", policy.DESCRIPTION):
+        errors["need"] = message
+    if message := policy.event_date_error(received_date, "Mottagningsdatum"):
+        errors["received_date"] = message
+    for field, label, value, limit in (
+        ("case_officer_name", "Handläggarens namn", case_officer_name, policy.NAME),
+        ("case_officer_agency", "Myndigheten", case_officer_agency, policy.SHORT),
+        ("case_officer_phone", "Handläggarens telefon", case_officer_phone, policy.SHORT),
+        ("case_officer_email", "Handläggarens e-post", case_officer_email, policy.SHORT),
+    ):
+        if message := policy.text_error(value, label, limit):
+            errors[field] = message
     if not team.is_active:
         errors["team"] = f"{team} är inte längre aktivt."
     if errors:
@@ -182,12 +192,16 @@ def referral_transition(
     reason = reason.strip()
     redirected_to = redirected_to.strip()
     errors = {}
-    if date > _today():
-        errors["date"] = "Datumet kan inte ligga i framtiden."
-    elif message := _not_before_previous(referral, date, "Datumet"):
+    if (message := policy.event_date_error(date, "Datumet")) or (
+        message := _not_before_previous(referral, date, "Datumet")
+    ):
         errors["date"] = message
     if to_status == Status.DECLINED and not reason:
         errors["reason"] = "Ange skälet till att remissen avböjs."
+    elif message := policy.text_error(reason, "Skälet", policy.REASON):
+        errors["reason"] = message
+    if message := policy.text_error(redirected_to, "Mottagaren", policy.SHORT):
+        errors["redirected_to"] = message
     if to_status == Status.REDIRECTED and not redirected_to:
         errors["redirected_to"] = "Ange vilket team eller vilken insats remissen hänvisas till."
     if errors:
@@ -312,12 +326,14 @@ def consultation_create(
     """Log a consultation: date, agency and topic only – it is counted, never personal."""
     topic = topic.strip()
     errors = {}
-    if date > _today():
-        errors["date"] = "Datumet kan inte ligga i framtiden."
+    if message := policy.event_date_error(date, "Datumet"):
+        errors["date"] = message
     if agency not in Referrer.values:
         errors["agency"] = "Välj myndighet."
     if not topic:
         errors["topic"] = "Ange ämnet."
+    elif message := policy.text_error(topic, "Ämnet", policy.SHORT):
+        errors["topic"] = message
     elif PERSONNUMMER_LIKE.search(topic):
         errors["topic"] = (
             "Ämnet ser ut att innehålla ett personnummer. En konsultation får inte innehålla "
@@ -362,8 +378,10 @@ def consent_record(
         errors["agencies"] = "Välj minst en myndighet som samtycket gäller."
     if not scope:
         errors["scope"] = "Beskriv vad samtycket omfattar."
-    if given_date > _today():
-        errors["given_date"] = "Datumet kan inte ligga i framtiden."
+    elif message := policy.text_error(scope, "Omfattningen", policy.REASON):
+        errors["scope"] = message
+    if message := policy.event_date_error(given_date, "Datumet"):
+        errors["given_date"] = message
     if errors:
         raise ValidationError(errors)
     # Lock the participant so that two concurrent recordings cannot both stay active.

@@ -2,8 +2,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from common.forms import with_blank
+from common.forms import limit_lengths, with_blank
 from common.widgets import LeanCheckboxInput, LeanSelect
+from rehab import policy
 from rehab.models import (
     Agency,
     Deviation,
@@ -20,7 +21,7 @@ from rehab.models import (
     Participant,
     Referrer,
 )
-from rehab.services import ENROLMENT_FIELDS
+from rehab.services import ENROLMENT_FIELDS, ENROLMENT_TEXT_LIMITS, PARTICIPANT_TEXT_LIMITS
 
 
 class DateInput(forms.DateInput):
@@ -117,6 +118,7 @@ class ParticipantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
+        limit_lengths(self, {name: limit for name, (_, limit) in PARTICIPANT_TEXT_LIMITS.items()})
         if not with_personnummer:
             del self.fields["personnummer"]
 
@@ -161,6 +163,14 @@ class EnrolmentForm(forms.ModelForm):
             self.fields["team"].queryset = teams
             self.fields["team"].empty_label = None
         self.fields["referrer"].choices = with_blank(Referrer.choices)
+        self.fields["responsible"].required = True
+        self.fields["responsible"].error_messages["required"] = "Välj ansvarig handledare."
+        if "start_date" in self.fields:
+            self.fields["start_date"].validators.append(policy.event_date_validator("Startdatum"))
+        self.fields["first_followup_date"].validators.append(
+            policy.planned_date_validator("Första uppföljningen")
+        )
+        limit_lengths(self, {name: limit for name, (_, limit) in ENROLMENT_TEXT_LIMITS.items()})
         self.fields["responsible"].queryset = (
             get_user_model()
             .objects.filter(memberships__team__in=teams, is_active=True)
@@ -241,6 +251,7 @@ class ExitForm(forms.Form):
     exit_plan = forms.CharField(
         label="Handlingsplan för vad som händer sedan",
         required=False,
+        max_length=policy.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Krävs när avslutet inte leder till arbete eller studier.",
     )
@@ -257,7 +268,7 @@ class ExitForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Skäl", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+        label="Skäl", widget=forms.Textarea(attrs={"rows": 3}), max_length=policy.REASON
     )
 
 
@@ -289,6 +300,11 @@ class NoteForm(forms.ModelForm):
         fields = ["date", "kind", "text"]
         widgets = {"date": DateInput(), "text": forms.Textarea(attrs={"rows": 5})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].validators.append(policy.event_date_validator("Datumet"))
+        limit_lengths(self, {"text": policy.NOTE})
+
 
 class DeviationForm(forms.ModelForm):
     class Meta:
@@ -303,6 +319,10 @@ class DeviationForm(forms.ModelForm):
             "reported_at": "Avvikelser rapporteras till ordinarie handläggare samma dag. "
             "Lämna tomt om den ännu inte är rapporterad.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_lengths(self, {"description": policy.DESCRIPTION, "reported_to": policy.SHORT})
 
 
 class ExitFollowUpForm(forms.Form):
@@ -324,3 +344,8 @@ class ActivityForm(forms.ModelForm):
         model = GroupActivity
         fields = ["date", "title", "kind"]
         widgets = {"date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].validators.append(policy.planned_date_validator("Datumet"))
+        limit_lengths(self, {"title": policy.NAME})

@@ -36,56 +36,69 @@ def _format(day: datetime.date) -> str:
     return day.isoformat()
 
 
-def check_event_date(value, *, field: str, label: str, earliest=EARLIEST_EVENT) -> None:
-    """A date on which something happened: from `earliest` (2000-01-01) up to today."""
+def event_date_error(value, label: str, earliest=EARLIEST_EVENT) -> str | None:
+    """What is wrong with a date on which something happened (from `earliest`, 2000-01-01,
+    up to today), or None."""
     if value is None:
-        return
+        return None
     if value < earliest:
-        raise ValidationError({field: f"{label} kan inte ligga före {_format(earliest)}."})
+        return f"{label} kan inte ligga före {_format(earliest)}."
     if value > today():
-        raise ValidationError({field: f"{label} kan inte ligga i framtiden."})
+        return f"{label} kan inte ligga i framtiden."
+    return None
+
+
+def planned_date_error(value, label: str, ahead_days=PLANNED_AHEAD) -> str | None:
+    """What is wrong with a date planned ahead (from 2000-01-01 up to `ahead_days` days from
+    today), or None."""
+    if value is None:
+        return None
+    if value < EARLIEST_EVENT:
+        return f"{label} kan inte ligga före {_format(EARLIEST_EVENT)}."
+    if value > today() + datetime.timedelta(days=ahead_days):
+        words = "två år" if ahead_days == PLANNED_AHEAD else f"{ahead_days} dagar"
+        return f"{label} kan ligga högst {words} fram i tiden."
+    return None
+
+
+def text_error(value, label: str, max_length: int) -> str | None:
+    """What is wrong with a text longer than `max_length` characters, or None."""
+    if value and len(value) > max_length:
+        return f"{label} får vara högst {max_length:,} tecken.".replace(",", " ")
+    return None
+
+
+def _raise(field: str, message: str | None) -> None:
+    if message:
+        raise ValidationError({field: message})
+
+
+def check_event_date(value, *, field: str, label: str, earliest=EARLIEST_EVENT) -> None:
+    _raise(field, event_date_error(value, label, earliest))
 
 
 def check_planned_date(value, *, field: str, label: str, ahead_days=PLANNED_AHEAD) -> None:
-    """A date planned ahead: from 2000-01-01 up to `ahead_days` days from today."""
-    if value is None:
-        return
-    if value < EARLIEST_EVENT:
-        raise ValidationError({field: f"{label} kan inte ligga före {_format(EARLIEST_EVENT)}."})
-    latest = today() + datetime.timedelta(days=ahead_days)
-    if value > latest:
-        raise ValidationError(
-            {field: f"{label} kan ligga högst {_ahead_words(ahead_days)} fram i tiden."}
-        )
-
-
-def _ahead_words(days: int) -> str:
-    return "två år" if days == PLANNED_AHEAD else f"{days} dagar"
+    _raise(field, planned_date_error(value, label, ahead_days))
 
 
 def check_text(value, *, field: str, label: str, max_length: int) -> None:
-    """A text of at most `max_length` characters."""
-    if value and len(value) > max_length:
-        raise ValidationError(
-            {field: f"{label} får vara högst {max_length:,} tecken.".replace(",", " ")}
-        )
+    _raise(field, text_error(value, label, max_length))
 
 
-def _form_validator(check, field_label, **kwargs):
-    """A form field validator that runs one of the checks above with the field's label."""
+def _form_validator(error_of, *args):
+    """A form field validator that refuses what `error_of` finds wrong."""
 
     def validate(value):
-        try:
-            check(value, field="value", label=field_label, **kwargs)
-        except ValidationError as e:
-            raise ValidationError(e.message_dict["value"]) from None
+        message = error_of(value, *args)
+        if message:
+            raise ValidationError(message)
 
     return validate
 
 
 def event_date_validator(label: str, earliest=EARLIEST_EVENT):
-    return _form_validator(check_event_date, label, earliest=earliest)
+    return _form_validator(event_date_error, label, earliest)
 
 
 def planned_date_validator(label: str, ahead_days=PLANNED_AHEAD):
-    return _form_validator(check_planned_date, label, ahead_days=ahead_days)
+    return _form_validator(planned_date_error, label, ahead_days)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rehab import audit, personnummer
+from rehab import audit, personnummer, policy
 from rehab.models import (
     Attendance,
     Deviation,
@@ -30,11 +30,6 @@ WORK_OR_STUDIES = {ExitOutcome.ARBETE, ExitOutcome.STUDIER}
 
 def _today():
     return timezone.localdate()
-
-
-def _not_in_future(value, field, label):
-    if value and value > _today():
-        raise ValidationError({field: f"{label} kan inte ligga i framtiden."})
 
 
 # --- Participants ---------------------------------------------------------------------------
@@ -64,6 +59,34 @@ PARTICIPANT_FIELDS = [
 ]
 
 
+PARTICIPANT_TEXT_LIMITS = {
+    "first_name": ("Förnamnet", policy.NAME),
+    "last_name": ("Efternamnet", policy.NAME),
+    "phone": ("Telefonnumret", policy.SHORT),
+    "email": ("E-postadressen", policy.SHORT),
+    "address": ("Adressen", policy.SHORT),
+    "interpreter_language": ("Tolkspråket", policy.SHORT),
+}
+ENROLMENT_TEXT_LIMITS = {
+    "case_officer_name": ("Handläggarens namn", policy.NAME),
+    "case_officer_agency": ("Myndigheten", policy.SHORT),
+    "case_officer_phone": ("Handläggarens telefon", policy.SHORT),
+    "case_officer_email": ("Handläggarens e-post", policy.SHORT),
+}
+
+
+def _check_texts(fields: dict, limits: dict) -> None:
+    """The policy's text lengths for the fields given; every error at once."""
+    errors = {}
+    for name, (label, max_length) in limits.items():
+        try:
+            policy.check_text(fields.get(name), field=name, label=label, max_length=max_length)
+        except ValidationError as e:
+            errors.update(e.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def participant_create(*, personnummer_raw: str, by, **fields) -> Participant:
     """Register a named participant. A second registration of the same personnummer is
@@ -72,10 +95,15 @@ def participant_create(*, personnummer_raw: str, by, **fields) -> Participant:
         pnr = personnummer.normalise(personnummer_raw, today=_today())
     except personnummer.PersonnummerError as e:
         raise ValidationError({"personnummer": str(e)}, code=e.code) from e
+    birth = personnummer.birth_date(pnr)
+    if birth < policy.EARLIEST_BIRTH:
+        raise ValidationError(
+            {"personnummer": f"Födelsedatumet kan inte ligga före {policy.EARLIEST_BIRTH}."}
+        )
+    _check_texts(fields, PARTICIPANT_TEXT_LIMITS)
     existing = Participant.objects.filter(personnummer=pnr).first()
     if existing is not None:
         raise DuplicatePersonnummer(existing)
-    birth = personnummer.birth_date(pnr)
     participant = Participant(
         personnummer=pnr,
         birth_date=birth,
@@ -125,6 +153,7 @@ def participant_update(*, participant: Participant, by, **fields) -> Participant
     allowed = PARTICIPANT_FIELDS
     if participant.is_anonymous:
         allowed = ["gender", "kommun"]
+    _check_texts(fields, PARTICIPANT_TEXT_LIMITS)
     changes = audit.diff(participant, {k: v for k, v in fields.items() if k in allowed})
     for key, value in changes.items():
         setattr(participant, key, value)
@@ -188,6 +217,21 @@ ENROLMENT_FIELDS = [
 ]
 
 
+def _check_enrolment_fields(fields: dict, *, start_date, creating: bool) -> None:
+    """The input policy for an enrolment's fields (SPEC §6, README "Inmatningsregler")."""
+    if (creating or "responsible" in fields) and not fields.get("responsible"):
+        raise ValidationError({"responsible": "Välj ansvarig handledare."})
+    first_followup = fields.get("first_followup_date")
+    policy.check_planned_date(
+        first_followup, field="first_followup_date", label="Första uppföljningen"
+    )
+    if first_followup and first_followup < start_date:
+        raise ValidationError(
+            {"first_followup_date": "Första uppföljningen kan inte ligga före startdatum."}
+        )
+    _check_texts(fields, ENROLMENT_TEXT_LIMITS)
+
+
 @transaction.atomic
 def enrolment_create(*, participant, team, start_date, by, income_start=(), **fields) -> Enrolment:
     """Enrol a participant in a team. One active enrolment per participant and team. An
@@ -199,11 +243,8 @@ def enrolment_create(*, participant, team, start_date, by, income_start=(), **fi
         )
     if Enrolment.objects.active().filter(participant=participant, team=team).exists():
         raise ValidationError("Deltagaren har redan en pågående inskrivning i teamet.")
-    first_followup = fields.get("first_followup_date")
-    if first_followup and first_followup < start_date:
-        raise ValidationError(
-            {"first_followup_date": "Första uppföljningen kan inte ligga före startdatum."}
-        )
+    policy.check_event_date(start_date, field="start_date", label="Startdatum")
+    _check_enrolment_fields(fields, start_date=start_date, creating=True)
     enrolment = Enrolment(
         participant=participant,
         team=team,
@@ -232,6 +273,7 @@ def enrolment_create(*, participant, team, start_date, by, income_start=(), **fi
 @transaction.atomic
 def enrolment_update(*, enrolment: Enrolment, by, income_start=None, **fields) -> Enrolment:
     data = {k: v for k, v in fields.items() if k in ENROLMENT_FIELDS}
+    _check_enrolment_fields(data, start_date=enrolment.start_date, creating=False)
     if income_start is not None:
         data["income_start"] = income_to_bits(income_start)
     changes = audit.diff(enrolment, data)
@@ -271,6 +313,8 @@ def enrolment_exit_errors(enrolment: Enrolment, data: ExitData) -> dict:
         errors["exit_date"] = "Avslutsdatum kan inte ligga i framtiden."
     if data.outcome not in ExitOutcome.values:
         errors["outcome"] = "Välj en avslutsorsak."
+    elif len(data.exit_plan) > policy.REASON:
+        errors["exit_plan"] = f"Handlingsplanen får vara högst {policy.REASON} tecken."
     elif data.outcome not in WORK_OR_STUDIES and not data.exit_plan.strip():
         errors["exit_plan"] = (
             "När avslutet inte leder till arbete eller studier krävs en handlingsplan för "
@@ -298,6 +342,7 @@ def enrolment_exit_apply(enrolment: Enrolment, data: ExitData) -> None:
 def _require_reason(reason):
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Ange ett skäl – det sparas i loggen."})
+    policy.check_text(reason, field="reason", label="Skälet", max_length=policy.REASON)
 
 
 @transaction.atomic
@@ -370,6 +415,7 @@ def goal_create(*, enrolment: Enrolment, text: str, by, parent: Goal | None = No
     _require_active(enrolment)
     if parent is not None and (parent.enrolment_id != enrolment.pk or parent.parent_id):
         raise ValidationError("Delmål kan bara läggas under ett mål i samma handlingsplan.")
+    policy.check_text(text, field="text", label="Målet", max_length=policy.REASON)
     goal = Goal.objects.create(enrolment=enrolment, parent=parent, text=text.strip())
     audit.record(
         user=by,
@@ -401,7 +447,8 @@ def goal_set_status(*, goal: Goal, status: str, by) -> Goal:
 
 @transaction.atomic
 def note_create(*, enrolment: Enrolment, date, kind: str, text: str, by) -> JournalNote:
-    _not_in_future(date, "date", "Datumet")
+    policy.check_event_date(date, field="date", label="Datumet")
+    policy.check_text(text, field="text", label="Anteckningen", max_length=policy.NOTE)
     if date < enrolment.start_date:
         raise ValidationError(
             {
@@ -440,6 +487,12 @@ def deviation_create(
     errors = {}
     if occurred_at > now:
         errors["occurred_at"] = "Tidpunkten kan inte ligga i framtiden."
+    elif timezone.localtime(occurred_at).date() < policy.EARLIEST_EVENT:
+        errors["occurred_at"] = f"Tidpunkten kan inte ligga före {policy.EARLIEST_EVENT}."
+    if len(description or "") > policy.DESCRIPTION:
+        errors["description"] = f"Beskrivningen får vara högst {policy.DESCRIPTION} tecken."
+    if len(reported_to or "") > policy.SHORT:
+        errors["reported_to"] = f"Mottagaren får vara högst {policy.SHORT} tecken."
     if reported_at is not None:
         if reported_at > now:
             errors["reported_at"] = "Tidpunkten kan inte ligga i framtiden."
@@ -486,7 +539,7 @@ def exit_followup_record(
                 f"({enrolment.exit_date:%Y-%m-%d})."
             }
         )
-    _not_in_future(date, "date", "Datumet")
+    policy.check_event_date(date, field="date", label="Datumet")
     if ExitFollowUp.objects.filter(enrolment=enrolment, months_after=months_after).exists():
         raise ValidationError(
             {"months_after": f"Uppföljningen efter {months_after} månader är redan registrerad."}
@@ -517,6 +570,8 @@ def activity_create(*, team, date, title: str, kind: str, by) -> GroupActivity:
         raise ValidationError("Ett En väg in-team har inga gruppaktiviteter.")
     if not title.strip():
         raise ValidationError({"title": "Ange vad aktiviteten heter."})
+    policy.check_text(title, field="title", label="Namnet", max_length=policy.NAME)
+    policy.check_planned_date(date, field="date", label="Datumet")
     activity = GroupActivity.objects.create(
         team=team, date=date, title=title.strip(), kind=kind, created_by=by
     )

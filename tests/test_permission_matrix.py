@@ -94,7 +94,8 @@ PERSONA_STATUS = {
 }
 
 # Query strings a page needs besides its URL arguments.
-SAMPLE_QUERY = {"enrolment_create": lambda s: f"?deltagare={s['participant'].pk}"}
+# A participant enrolled before and exited, so that there is a team to enrol them in.
+SAMPLE_QUERY = {"enrolment_create": lambda s: f"?deltagare={s['former'].pk}"}
 
 # Views that end the session on an empty POST are left out of the POST pass.
 POST_SKIP = {"logout", "sessions_end_all", "admin:logout"}
@@ -195,8 +196,15 @@ def samples(rehab_team, handledare_a, admin_user):
     activity = rehab_services.activity_create(
         team=rehab_team, date=datetime.date(2024, 3, 4), title="Fika", kind="group", by=admin_user
     )
+    former = EnrolmentFactory(
+        team=rehab_team,
+        start_date=datetime.date(2023, 1, 9),
+        exit_date=datetime.date(2023, 6, 30),
+        exit_outcome="arbete",
+    ).participant
     return {
         "participant": participant,
+        "former": former,
         "enrolment": enrolment,
         "placement": placement,
         "review": review,

@@ -85,6 +85,7 @@ class TestEnrolment:
             team=rehab_team,
             start_date=D(2024, 1, 1),
             referrer="AF",
+            responsible=handledare_a,
             by=handledare_a,
         )
         with pytest.raises(ValidationError, match="redan en pågående inskrivning"):
@@ -93,6 +94,7 @@ class TestEnrolment:
                 team=rehab_team,
                 start_date=D(2024, 2, 1),
                 referrer="AF",
+                responsible=handledare_a,
                 by=handledare_a,
             )
 
@@ -128,6 +130,7 @@ class TestEnrolment:
             team=rehab_team,
             start_date=D(2024, 1, 1),
             referrer="FK",
+            responsible=handledare_a,
             income_start=["sjukpenning", "forsorjningsstod"],
             by=handledare_a,
         )
