@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from casework import selectors
 from casework import services as casework_services
+from common import conflicts
 from common.forms import apply_errors
 from modules.selectors import enrolment_module_context, enrolments_modules, modules_with_occupancy
 from referrals.access import get_participant_for_user, participants_for
@@ -196,19 +197,33 @@ def participant_update(request, pk):
         form = forms.ParticipantForm(
             request.POST or None, instance=participant, with_personnummer=False
         )
+    conflicts.protect(form, participant)
+    changes = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = {k: v for k, v in form.cleaned_data.items() if k != conflicts.FIELD}
         try:
-            services.participant_update(participant=participant, by=request.user, **data)
+            changes = conflicts.save_unless_changed(
+                form,
+                participant,
+                lambda: services.participant_update(
+                    participant=participant, by=request.user, **data
+                ),
+            )
         except ValidationError as e:
             apply_errors(form, e)
         else:
-            messages.success(request, "Uppgifterna är sparade.")
-            return redirect(participant)
+            if not changes:
+                messages.success(request, "Uppgifterna är sparade.")
+                return redirect(participant)
     return render(
         request,
         "rehab/participant_form.html",
-        {"form": form, "participant": participant, "title": f"Ändra {participant}"},
+        {
+            "form": form,
+            "participant": participant,
+            "title": f"Ändra {participant}",
+            "conflict_changes": changes,
+        },
     )
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common import conflicts
 from common.forms import apply_errors
 from rehab import forms, selectors, services
 from rehab.access import (
@@ -59,14 +60,24 @@ def enrolment_update(request, pk):
         teams=teams_for(request.user).filter(pk=enrolment.team_id),
         initial={"income_start": enrolment.income_start_list},
     )
+    derive = {"income_start": lambda e: e.income_start_list}
+    conflicts.protect(form, enrolment, derive)
+    changes = []
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != conflicts.FIELD}
         try:
-            services.enrolment_update(enrolment=enrolment, by=request.user, **form.cleaned_data)
+            changes = conflicts.save_unless_changed(
+                form,
+                enrolment,
+                lambda: services.enrolment_update(enrolment=enrolment, by=request.user, **data),
+                derive,
+            )
         except ValidationError as e:
             apply_errors(form, e)
         else:
-            messages.success(request, "Inskrivningen är sparad.")
-            return redirect(enrolment)
+            if not changes:
+                messages.success(request, "Inskrivningen är sparad.")
+                return redirect(enrolment)
     return render(
         request,
         "rehab/enrolment_form.html",
@@ -75,6 +86,7 @@ def enrolment_update(request, pk):
             "participant": enrolment.participant,
             "enrolment": enrolment,
             "title": f"Ändra inskrivningen i {enrolment.team}",
+            "conflict_changes": changes,
         },
     )
 

@@ -1,0 +1,114 @@
+"""Two people edit the same record: nobody's change is lost (issue #14, finding 2).
+
+Before: A saved a new phone number, then B (who had opened the form before A saved) saved a
+new address, and A's phone number was gone. The same on the enrolment (A's case officer).
+"""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from common import conflicts
+from rehab.models import Participant
+from tests.factories import EnrolmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _form_data(html: str) -> dict:
+    """The values a browser would post for the page's form: inputs, selected options,
+    checked boxes and text areas."""
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name or 'type="submit"' in tag:
+            continue
+        kind = re.search(r'type="([^"]+)"', tag)
+        kind = kind.group(1) if kind else "text"
+        value = re.search(r'value="([^"]*)"', tag)
+        value = value.group(1) if value else ""
+        if kind in ("checkbox", "radio"):
+            if "checked" in tag:
+                data.setdefault(name.group(1), []).append(value or "on")
+            continue
+        data[name.group(1)] = value.replace("&amp;", "&").replace("&quot;", '"')
+    for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.findall(r'<option value="([^"]*)"[^>]*selected', body)
+        if chosen:
+            data[name] = chosen if len(chosen) > 1 else chosen[0]
+    for name, body in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        data[name] = body.strip()
+    return data
+
+
+@pytest.fixture
+def enrolment(rehab_team, handledare_a):
+    return EnrolmentFactory(team=rehab_team, responsible=handledare_a)
+
+
+@pytest.fixture
+def two_clients(handledare_a, admin_user):
+    a, b = Client(), Client()
+    a.force_login(handledare_a)
+    b.force_login(admin_user)
+    return a, b
+
+
+def test_the_second_save_is_stopped_and_shows_what_changed(enrolment, two_clients):
+    a, b = two_clients
+    url = reverse("participant_update", args=[enrolment.participant_id])
+    form_a = _form_data(a.get(url).content.decode())
+    form_b = _form_data(b.get(url).content.decode())
+    assert form_a[conflicts.FIELD]
+
+    assert a.post(url, {**form_a, "phone": "070-111 11 11"}).status_code == 302
+    response = b.post(url, {**form_b, "address": "Storgatan 1"})
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Någon annan har ändrat uppgifterna" in body
+    assert "070-111 11 11" in body  # what A changed, shown to B
+    assert "Storgatan 1" in body  # B's input is kept
+    participant = Participant.objects.get(pk=enrolment.participant_id)
+    assert participant.phone == "070-111 11 11"  # A's change is not lost
+    assert participant.address != "Storgatan 1"  # nothing saved
+
+    # B merges (keeps A's phone number) and saves again: now it goes through.
+    merged = _form_data(body)
+    merged.update(address="Storgatan 1", phone="070-111 11 11")
+    assert b.post(url, merged).status_code == 302
+    participant.refresh_from_db()
+    assert (participant.phone, participant.address) == ("070-111 11 11", "Storgatan 1")
+
+
+def test_the_case_officer_set_by_one_user_is_not_lost(enrolment, two_clients):
+    a, b = two_clients
+    url = reverse("enrolment_update", args=[enrolment.pk])
+    form_a = _form_data(a.get(url).content.decode())
+    form_b = _form_data(b.get(url).content.decode())
+    assert a.post(url, {**form_a, "case_officer_name": "Karin Handläggare"}).status_code == 302
+    response = b.post(url, {**form_b, "case_officer_phone": "08-123 45"})
+    assert response.status_code == 200
+    assert "Karin Handläggare" in response.content.decode()
+    enrolment.refresh_from_db()
+    assert enrolment.case_officer_name == "Karin Handläggare"
+    assert enrolment.case_officer_phone != "08-123 45"
+
+
+def test_a_save_without_a_change_in_between_goes_through(enrolment, two_clients):
+    a, _ = two_clients
+    url = reverse("participant_update", args=[enrolment.participant_id])
+    form = _form_data(a.get(url).content.decode())
+    assert a.post(url, {**form, "phone": "070-222 22 22"}).status_code == 302
+
+
+def test_a_form_without_its_version_saves_nothing(enrolment, two_clients):
+    a, _ = two_clients
+    url = reverse("participant_update", args=[enrolment.participant_id])
+    form = _form_data(a.get(url).content.decode())
+    form[conflicts.FIELD] = "förfalskad"
+    response = a.post(url, {**form, "phone": "070-333 33 33"})
+    assert response.status_code == 200
+    assert Participant.objects.get(pk=enrolment.participant_id).phone != "070-333 33 33"
