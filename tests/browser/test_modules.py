@@ -75,7 +75,9 @@ def test_handledare_places_books_and_records_a_review(page, live_server, enrolme
     placement.refresh_from_db()
     assert placement.extensions == 1
 
-    page.get_by_role("link", name="Förläng").click()
+    # The extension is used up: "Förläng" is shown disabled, with the rule's reason.
+    assert page.get_by_role("link", name="Förläng").count() == 0
+    assert page.get_by_role("button", name="Förläng").is_disabled()
     assert "Portalen kan bara förlängas 1 gång." in page.locator("main").inner_text()
     assert_accessible(page)
 
