@@ -11,9 +11,10 @@ reported together with persona, method and URL.
 
 To stay fast, pages are grouped by their shape (the path with every number replaced by N and
 the names of the query parameters): at most PER_SHAPE pages of one shape are fetched, and a
-form is submitted once per shape of its action and set of field names. Logging out, ending all
-sessions, changing the password and the two-factor pages are not submitted, since they would
-end or change the crawl's own log-in.
+form is submitted once per shape of its action and set of field names. The first link of
+each shape with a query string is also fetched with every parameter mangled. Logging out,
+ending all sessions, changing the password and the two-factor pages are not submitted, since
+they would end or change the crawl's own log-in.
 """
 
 from __future__ import annotations
@@ -145,6 +146,8 @@ MANGLED = {
     "garbage_file": ("file", None),
 }
 VARIANTS = ["empty", *MANGLED, "shown"]
+# Values put into every parameter of a link's query string.
+QUERY_MANGLED = ["9999-12-31", "-1", "99999999999999999999", LONG[:2_000], "\x00"]
 
 
 def _kind(f: Field) -> str:
@@ -277,9 +280,15 @@ class Crawl:
         shape = _shape(parts.path, parts.query)
         if self.shapes.get(shape, 0) >= PER_SHAPE:
             return
+        first_of_shape = shape not in self.shapes
         self.seen.add(url)
         self.shapes[shape] = self.shapes.get(shape, 0) + 1
         self.queue.append(url)
+        if parts.query and first_of_shape:
+            # The link's query string, mangled the way a hand-edited address would be.
+            params = parse_qsl(parts.query, keep_blank_values=True)
+            for bad in QUERY_MANGLED:
+                self.queue.append(f"{parts.path}?{urlencode([(k, bad) for k, _ in params])}")
 
     def login(self):
         if self.user is not None:
