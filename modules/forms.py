@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from modules.models import Review
 from modules.selectors import KIND_LABELS, STATUS_LABELS
+from rehab.policy import PLACEMENT_AHEAD, planned_date_validator
 
 DATE_HELP = "Datum som ÅÅÅÅ-MM-DD."
 
@@ -19,10 +20,11 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def date_field(label, *, required=True, help_text=DATE_HELP):
+def date_field(label, *, required=True, help_text=DATE_HELP, validators=()):
     return forms.DateField(
         label=label,
         required=required,
+        validators=list(validators),
         widget=DateInput(),
         input_formats=["%Y-%m-%d"],
         help_text=help_text,
@@ -57,7 +59,10 @@ class PlacementForm(forms.Form):
     def __init__(self, *args, modules, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["module"] = _module_field(modules)
-        self.fields["start_date"] = date_field("Startdatum")
+        self.fields["start_date"] = date_field(
+            "Startdatum",
+            validators=[planned_date_validator("Startdatum", ahead_days=PLACEMENT_AHEAD)],
+        )
         self.fields["start_date"].initial = timezone.localdate()
 
 
@@ -70,7 +75,10 @@ class PlacementEndForm(forms.Form):
 
 
 class ReviewBookForm(forms.Form):
-    planned_date = date_field("Datum för trepartsmötet")
+    planned_date = date_field(
+        "Datum för trepartsmötet",
+        validators=[planned_date_validator("Datum för trepartsmötet")],
+    )
 
 
 class ReviewRecordForm(forms.Form):

@@ -39,9 +39,17 @@ def add_months(d: date, months: int) -> date:
     The day is clamped to the last day of the target month, so
     2024-08-31 + 6 months is 2025-02-28.  ``months`` may be zero or negative
     (e.g. "two months before the frame ends").
+
+    A result past the calendar's ends clamps to ``date.max`` or ``date.min`` the same way,
+    so that no caller fails on an out-of-range year (issue #14). The dates people enter are
+    bounded by rehab/policy.py long before that; the clamp only keeps the rules total.
     """
     index = d.year * 12 + (d.month - 1) + months
     year, month0 = divmod(index, 12)
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
     month = month0 + 1
     last_day = calendar.monthrange(year, month)[1]
     return date(year, month, min(d.day, last_day))

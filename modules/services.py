@@ -30,6 +30,7 @@ from modules.selectors import approved_until, hash_token, occupied_places, team_
 from rehab import audit, policy
 from rehab.access import get_access
 from rehab.models import Enrolment, valid_q
+from rehab.policy import PLACEMENT_AHEAD, check_planned_date
 
 MODULE_FULL = "module_full"
 
@@ -151,6 +152,9 @@ def _extend(*, enrolment, placement) -> date:
 
 def placement_create(*, enrolment: Enrolment, module: Module, start_date: date, by) -> Placement:
     """Place a participant in a module; the first review is due start + first period."""
+    check_planned_date(
+        start_date, field="start_date", label="Startdatum", ahead_days=PLACEMENT_AHEAD
+    )
     with transaction.atomic():
         enrolment = _lock_active_enrolment(enrolment)
         placement = _place(enrolment=enrolment, module=module, start_date=start_date, by=by)
@@ -269,6 +273,7 @@ def placements_end_on_error(*, enrolment: Enrolment, end_date: date) -> int:
 
 def review_book(*, placement: Placement, planned_date: date, by) -> Review:
     """Book the 3-party meeting of an open placement."""
+    check_planned_date(planned_date, field="planned_date", label="Datum för trepartsmötet")
     with transaction.atomic():
         enrolment = _lock_active_enrolment(placement.enrolment)
         placement = _open_placement(placement, enrolment)

@@ -71,7 +71,22 @@ class ReviewFilter:
 
 
 def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min)).astimezone(UTC)
+    """The start of `day` in local time, in UTC. At the calendar's ends (0001-01-01 or
+    9999-12-31 typed into a filter) the conversion leaves the representable range: the first
+    or last representable instant then stands in, so that the filter keeps its meaning."""
+    try:
+        return timezone.make_aware(datetime.combine(day, time.min)).astimezone(UTC)
+    except OverflowError:
+        if day.year < 1000:
+            return datetime.min.replace(tzinfo=UTC)
+        return datetime.max.replace(tzinfo=UTC)
+
+
+def _local_day_end(day: date) -> datetime:
+    """The start of the day after `day` (local time, in UTC): the exclusive end of `day`."""
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
+    return _local_midnight(day + timedelta(days=1))
 
 
 def review_entries(user, flt: ReviewFilter):
@@ -92,7 +107,7 @@ def review_entries(user, flt: ReviewFilter):
     if flt.date_from is not None:
         qs = qs.filter(at__gte=_local_midnight(flt.date_from))
     if flt.date_to is not None:
-        qs = qs.filter(at__lt=_local_midnight(flt.date_to + timedelta(days=1)))
+        qs = qs.filter(at__lt=_local_day_end(flt.date_to))
     if flt.unassigned:
         assigned = Enrolment.objects.valid().filter(
             participant_id=OuterRef("participant_id"), responsible_id=OuterRef("user_id")

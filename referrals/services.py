@@ -46,6 +46,10 @@ VERBS = {
     Status.WITHDRAWN: "återkallas",
 }
 
+# The statuses a referral is moved to by hand (referral_transition); received is only the
+# start and enrolled is reached through the enrolment.
+HAND_TARGETS = frozenset(VERBS)
+
 HINTS = {
     (Status.RECEIVED, Status.ACCEPTED): " Ta först upp den för bedömning.",
     (Status.RECEIVED, Status.QUEUED): " Den måste först bedömas och antas.",
@@ -86,11 +90,18 @@ def _locked(referral: Referral) -> Referral:
 
 
 def refusal_message(current: str, to_status: str) -> str:
+    """Why a referral with status `current` cannot move to `to_status`, for any two strings."""
+    now = Status(current).label.lower() if current in Status.values else "okänd"
     if current == to_status:
-        return f"Remissen är redan {Status(current).label.lower()}."
-    return (
-        f"Remissen är {Status(current).label.lower()} och kan inte {VERBS[to_status]}."
-        + HINTS.get((current, to_status), "")
+        return f"Remissen är redan {now}."
+    if to_status == Status.RECEIVED:
+        return f"Remissen är {now} och kan inte bli mottagen igen."
+    if to_status == Status.ENROLLED:
+        return "En remiss blir inskriven när deltagaren skrivs in – använd Skriv in deltagaren."
+    if to_status not in VERBS:
+        return "Remissen kan inte få en okänd status."
+    return f"Remissen är {now} och kan inte {VERBS[to_status]}." + HINTS.get(
+        (current, to_status), ""
     )
 
 
@@ -183,10 +194,6 @@ def referral_transition(
     referral = _locked(referral)
     if to_status not in Status.values:
         raise ValidationError("Okänd status för remissen.")
-    if to_status == Status.ENROLLED:
-        raise ValidationError(
-            "En remiss blir inskriven när deltagaren skrivs in – använd Skriv in deltagaren."
-        )
     if to_status not in TRANSITIONS[referral.status]:
         raise ValidationError(refusal_message(referral.status, to_status))
     reason = reason.strip()

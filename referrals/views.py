@@ -171,8 +171,9 @@ def referral_transition(request, pk, to_status):
     """GET: the form (and, for actions that end the referral, the confirmation). POST: the
     change itself."""
     referral = _get_referral_for_user(request, pk)
-    if to_status not in Referral.Status.values or to_status == Referral.Status.ENROLLED:
-        raise Http404
+    if to_status not in services.HAND_TARGETS:
+        # Unknown, or a status no one moves a referral to by hand (received, enrolled).
+        raise Http404("Remissen kan inte få den statusen.")
     form = _transition_form(referral, to_status, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,6 +14,10 @@ Accepted input formats (surrounding whitespace is ignored):
 For the 10-digit forms the latest century that does not put the date of birth in the
 future is chosen; with ``+`` another 100 years are subtracted.
 Samordningsnummer (day + 60, i.e. days 61–91) are accepted.
+
+Refused, in this order: the format, a date that does not exist, a birth date after
+``today``, the birth number 000 (never issued) and a wrong check digit (Luhn over the
+10-digit form).
 """
 
 from __future__ import annotations
@@ -37,11 +41,13 @@ __all__ = [
 FORMAT = "format"
 DATE = "date"
 FUTURE = "future"
+BIRTH_NUMBER = "birth_number"
 CHECKSUM = "checksum"
 
 FORMAT_MESSAGE = (
     "Ange personnumret som ÅÅÅÅMMDD-NNNN, ÅÅÅÅMMDDNNNN, ÅÅMMDD-NNNN eller ÅÅMMDD+NNNN."
 )
+BIRTH_NUMBER_MESSAGE = "Födelsenumret (siffrorna efter födelsedatumet) kan inte vara 000."
 CHECKSUM_MESSAGE = "Kontrollsiffran stämmer inte – kontrollera att personnumret är rätt skrivet."
 
 SAMORDNING_OFFSET = 60
@@ -56,7 +62,8 @@ _NINE_DIGITS_RE = re.compile(r"[0-9]{9}")
 class PersonnummerError(ValueError):
     """An invalid personnummer.
 
-    ``code`` is one of ``'format'``, ``'date'``, ``'future'`` and ``'checksum'``;
+    ``code`` is one of ``'format'``, ``'date'``, ``'future'``, ``'birth_number'`` and
+    ``'checksum'``;
     ``str(error)`` is a Swedish error message that can be shown in a form.
     """
 
@@ -118,6 +125,10 @@ def normalise(value: str, *, today: date | None = None) -> str:
     born = _birth_date_or_error(year, month, day)
     if born > today:
         raise PersonnummerError(FUTURE, f"Födelsedatumet {born.isoformat()} ligger i framtiden.")
+
+    # The three-digit birth number runs from 001 to 999; 000 is never issued (SKV 704).
+    if tail[:3] == "000":
+        raise PersonnummerError(BIRTH_NUMBER, BIRTH_NUMBER_MESSAGE)
 
     ten = date_part[-6:] + tail
     if luhn_check_digit(ten[:9]) != int(ten[9]):

@@ -300,3 +300,26 @@ def test_purge_runs_page_lists_counts(client, admin_user):
     client.force_login(admin_user)
     body = client.get(reverse("privacy:purge_runs")).content.decode()
     assert "2025-01-01" in body and "<td>7</td>" in body
+
+
+@pytest.mark.parametrize(
+    ("params", "found"),
+    [
+        ({"date_to": "9999-12-31"}, 1),
+        ({"date_from": "9999-12-31", "date_to": "9999-12-31"}, 0),
+        ({"date_from": "0001-01-01"}, 1),
+        ({"date_from": "0001-01-01", "date_to": "0001-01-01"}, 0),
+        ({"date_from": "1899-01-01", "date_to": "9999-12-31"}, 1),
+    ],
+)
+def test_dates_at_the_calendars_ends_filter_without_a_server_error(
+    client, handledare_a, admin_user, case, params, found
+):
+    """Found by tests/test_crawler.py: date_to 9999-12-31 overflowed (issue #14)."""
+    client.force_login(handledare_a)
+    client.get(reverse("participant_detail", args=[case.participant_id]))
+    client.force_login(admin_user)
+    response = client.get(reverse("privacy:log_review"), params)
+    assert response.status_code == 200
+    assert len(response.context["page"]) == found
+    assert client.get(reverse("privacy:log_csv"), params).status_code == 200

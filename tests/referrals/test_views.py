@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -542,3 +543,54 @@ def test_list_is_paginated_by_25_and_keeps_filters(
     # The list's queries do not grow with the number of rows (session, user, roles, count, page).
     with django_assert_max_num_queries(8):
         _list(client, source=Referrer.AF)
+
+
+# --- Any status in the transition URL: a Swedish answer, never a server error (issue #14) -----
+
+
+@pytest.mark.parametrize("current", [s for s in Status.values if s != Status.ENROLLED])
+@pytest.mark.parametrize("to_status", ["received", "enrolled", "nonsense", "RECEIVED", "x" * 300])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_transition_to_a_status_no_one_moves_to_by_hand_is_404(
+    client, handledare_a, rehab_team, make_referral, current, to_status, method
+):
+    referral = make_referral(rehab_team, current)
+    client.force_login(handledare_a)
+    url = reverse("referral_transition", args=[referral.pk, to_status])
+    response = getattr(client, method)(url, {f"{to_status}-date": "2024-03-05"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("current", [s for s in Status.values if s != Status.ENROLLED])
+@pytest.mark.parametrize(
+    "to_status", [Status.ASSESSING, Status.ACCEPTED, Status.QUEUED, Status.WITHDRAWN]
+)
+def test_transition_impossible_from_current_shows_the_refusal(
+    client, handledare_a, rehab_team, make_referral, current, to_status
+):
+    referral = make_referral(rehab_team, current)
+    client.force_login(handledare_a)
+    url = reverse("referral_transition", args=[referral.pk, to_status])
+    get = client.get(url)
+    post = client.post(url, {f"{to_status}-date": "2024-03-20"})
+    assert get.status_code == 200
+    assert post.status_code in (200, 302)
+    if to_status not in services.TRANSITIONS[current]:
+        assert "Remissen är" in get.content.decode()
+        referral.refresh_from_db()
+        assert referral.status == current
+
+
+def test_refusal_message_for_every_pair_of_statuses():
+    for current in Status.values:
+        for to_status in [*Status.values, "nonsense"]:
+            message = services.refusal_message(current, to_status)
+            assert message.startswith(("Remissen ", "En remiss "))
+
+
+def test_service_refuses_moving_back_to_received(rehab_team, make_referral, staff):
+    referral = make_referral(rehab_team, Status.ASSESSING)
+    with pytest.raises(ValidationError, match="Remissen"):
+        services.referral_transition(
+            referral=referral, to_status=Status.RECEIVED, date=datetime.date(2024, 3, 5), by=staff
+        )

@@ -627,14 +627,19 @@ def test_any_wrong_check_digit_is_a_checksum_error(case, form: str) -> None:
 @given(cases())
 def test_any_single_digit_error_after_the_century_is_rejected(case) -> None:
     """Luhn catches every single-digit substitution in ÅÅMMDDNNNN (some are
-    caught earlier by the date/future rules)."""
+    caught earlier by the date, future and birth-number rules)."""
     today, _, pnr = case
     for pos in range(2, 12):
         for digit in "0123456789":
             if digit == pnr[pos]:
                 continue
             changed = pnr[:pos] + digit + pnr[pos + 1 :]
-            assert raises(changed, today=today).code in {"date", "future", "checksum"}
+            assert raises(changed, today=today).code in {
+                "date",
+                "future",
+                "birth_number",
+                "checksum",
+            }
 
 
 @HYPOTHESIS
@@ -661,7 +666,7 @@ def test_arbitrary_input_only_raises_personnummer_error(value: str) -> None:
     try:
         result = normalise(value, today=TODAY)
     except PersonnummerError as error:
-        assert error.code in {"format", "date", "future", "checksum"}
+        assert error.code in {"format", "date", "future", "birth_number", "checksum"}
         assert str(error)
     else:
         assert re.fullmatch(r"[0-9]{12}", result)
@@ -745,7 +750,7 @@ def corrupted_cases(draw):
 @given(corrupted_cases())
 @example((date.today(), "198503124127"))  # bad check digit
 @example((date.today(), "19850230-1234"))  # bad date
-@example((date.today(), short(make("19850312", "000"))))  # oracle rejects serial 000
+@example((date.today(), short(make("19850312", "000"))))  # both reject birth number 000
 @example((date.today(), dash(make("20991231"))))  # future: the oracle accepts it
 def test_agrees_with_oracle_on_corrupted_numbers(case) -> None:
     today, value = case
@@ -770,10 +775,10 @@ def test_agrees_with_oracle_on_corrupted_numbers(case) -> None:
                 assert int(mine[:4]) == int(theirs.full_year) - 100
         else:
             assert mine == theirs.format(long_format=True)
-    elif mine is not None:
-        # The only number we accept that the oracle rejects: serial 000.
-        known_difference = True
-        assert digits[-4:-1] == "000"
+    else:
+        # The birth number 000 is refused here too (SPEC §4); the oracle rejects nothing
+        # that we accept.
+        assert mine is None
 
     if not known_difference:
         assert (mine is not None) == theirs_valid
@@ -781,3 +786,171 @@ def test_agrees_with_oracle_on_corrupted_numbers(case) -> None:
         f"valid here: {mine is not None}, oracle: {theirs_valid}, "
         f"known difference: {known_difference}"
     )
+
+
+# --------------------------------------------------------------------------
+# SPEC §4 and Skatteverket (SKV 704, SKV 707), part by part (issue #14)
+#
+# One table per part of the number, valid and invalid examples. Each example has
+# a correct check digit unless the check digit is the part under test, so that
+# only that part decides. Vectors from personnummer/meta (testdata/list.json,
+# the suite of the `personnummer` package) are marked "meta".
+# --------------------------------------------------------------------------
+
+BIRTH_NUMBER_MSG = "Födelsenumret (siffrorna efter födelsedatumet) kan inte vara 000."
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        (make("19850312"), True),
+        (make("20000229"), True),  # 2000 is a leap year (divisible by 400)
+        (make("19960229"), True),  # leap year
+        (make("19000229"), False),  # 1900 is not a leap year (divisible by 100)
+        (make("19970229"), False),  # not a leap year
+        (make("19850230"), False),
+        (make("19850431"), False),  # April has 30 days
+        (make("19851301"), False),  # month 13
+        (make("19850001"), False),  # month 00
+        (make("19850100"), False),  # day 00
+        (make("19850132"), False),  # day 32
+        (short(make("20000229")), True),  # meta 000229-2399: 10 digits → 2000-02-29
+        (short(make("20000229"), "+"), False),  # + → 1900-02-29, which does not exist
+        (make("26261123"), False),  # far future
+        (make("20261123"), True),  # born today (TODAY)
+        (make("20261124"), False),  # born tomorrow
+    ],
+)
+def test_part_birth_date(value: str, valid: bool) -> None:
+    if valid:
+        assert normalise(value, today=TODAY)
+    else:
+        assert raises(value).code in ("date", "future")
+
+
+@pytest.mark.parametrize(
+    ("value", "today", "expected"),
+    [
+        # "-": under 100 years on the day of the check; "+": 100 or more.
+        ("851231-1236", TODAY, "19851231"),
+        ("261123-1236", TODAY, "20261123"),  # born today
+        ("261124-1236", TODAY, "19261124"),  # would be tomorrow: a century back, aged 99
+        ("261123+1236", TODAY, "19261123"),  # 100 today
+        ("261124+1236", TODAY, "18261124"),  # turns 100 tomorrow: still 99 → + is 1826
+        ("090527+1474", TODAY, "19090527"),  # meta
+        ("090121+9931", TODAY, "19090121"),  # meta
+        ("000229-2399", TODAY, "20000229"),  # meta
+        ("261124-1236", date(2026, 11, 24), "20261124"),  # the check's date decides
+    ],
+)
+def test_part_century_separator(value: str, today: date, expected: str) -> None:
+    digits = re.sub(r"[-+]", "", value)
+    nine = digits[:9]
+    fixed = f"{value[:-1]}{reference_luhn(nine)}"
+    assert normalise(fixed, today=today)[:8] == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        # The 12-digit form carries its century; SPEC §4 accepts it with "-" or without a
+        # separator, whatever the age. "+" belongs to the 10-digit form only.
+        ("19090527-1474", True),  # aged 117: "-" in the 12-digit form is the display form
+        ("190905271474", True),
+        ("19090527+1474", False),  # meta calls this valid; SPEC §4 does not list the form
+        ("20000229+2399", False),
+        ("0905271474", True),  # no separator in the 10-digit form reads as "-" → 2009
+    ],
+)
+def test_part_twelve_digit_form_and_separator(value: str, valid: bool) -> None:
+    if valid:
+        assert normalise(value, today=TODAY)
+    else:
+        assert raises(value).code == "format"
+    assert normalise("0905271474", today=TODAY) == "200905271474"
+
+
+@pytest.mark.parametrize(
+    ("serial", "valid"),
+    [
+        ("001", True),
+        ("002", True),
+        ("239", True),
+        ("999", True),
+        ("000", False),  # never issued (SPEC §4, SKV 704); meta 150916-0006
+    ],
+)
+@pytest.mark.parametrize("form", ["full", "display", "short", "bare", "plus"])
+def test_part_birth_number(serial: str, valid: bool, form: str) -> None:
+    pnr = make("19150916" if form == "plus" else "20150916", serial)
+    value = {
+        "full": pnr,
+        "display": dash(pnr),
+        "short": short(pnr),
+        "bare": short(pnr, ""),
+        "plus": short(pnr, "+"),
+    }[form]
+    if valid:
+        assert normalise(value, today=TODAY) == pnr
+    else:
+        error = raises(value)
+        assert (error.code, error.message) == ("birth_number", BIRTH_NUMBER_MSG)
+
+
+def test_part_birth_number_000_of_the_meta_suite_is_refused() -> None:
+    for value in ("201509160006", "1509160006", "150916-0006", "20150916-0006"):
+        assert raises(value).code == "birth_number"
+        assert not oracle.valid(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("19850312-4128", True),
+        ("19850312-4127", False),
+        ("850312-4128", True),
+        ("850312-4120", False),
+        ("570428-9999", True),  # meta
+        ("700428-9895", False),  # meta: wrong check digit
+        ("600430-9886", False),  # meta: wrong check digit
+        ("19850312-412", False),  # no check digit at all
+    ],
+)
+def test_part_check_digit(value: str, valid: bool) -> None:
+    if valid:
+        assert normalise(value, today=TODAY)
+    else:
+        assert raises(value).code in ("checksum", "format")
+
+
+@pytest.mark.parametrize(
+    ("value", "birth"),
+    [
+        ("701063-2391", date(1970, 10, 3)),  # SKV 707's example: 3 October 1970, + 60
+        ("730288-9931", date(1973, 2, 28)),  # meta
+        ("210791-9967", date(2021, 7, 31)),  # meta: day 91 = 31 + 60
+        (make("19700161"), date(1970, 1, 1)),  # day 61 = 1 + 60
+        (short(make("20000289")), date(2000, 2, 29)),  # leap day + 60
+    ],
+)
+def test_part_samordningsnummer_valid(value: str, birth: date) -> None:
+    pnr = normalise(value, today=TODAY)
+    assert is_samordningsnummer(pnr)
+    assert birth_date(pnr) == birth
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "420566-9899",  # meta: day 66 = 6 but the check digit is wrong
+        "721086-9924",  # meta: day 86 = 26, wrong check digit
+        make("19700160"),  # day 60 = day 0
+        make("19700192"),  # day 92 = 32
+        make("19700491"),  # 31 April + 60
+        make("19000289"),  # 1900-02-29 + 60
+        make("19700061"),  # month 00 (Skatteverket's unknown month): not a date
+        make("19700172", "000"),  # birth number 000
+    ],
+)
+def test_part_samordningsnummer_invalid(value: str) -> None:
+    assert raises(value).code in ("checksum", "date", "birth_number")
