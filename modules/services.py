@@ -27,7 +27,7 @@ from modules.models import (
     WaitingListEntry,
 )
 from modules.selectors import approved_until, hash_token, occupied_places, team_rule
-from rehab import audit, policy
+from rehab import audit
 from rehab.access import get_access
 from rehab.models import Enrolment, valid_q
 from rehab.policy import PLACEMENT_AHEAD, check_planned_date
@@ -281,8 +281,6 @@ def review_book(*, placement: Placement, planned_date: date, by) -> Review:
             raise ValidationError(
                 f"Mötet kan inte bokas före placeringens start ({_d(placement.start_date)})."
             )
-        if message := policy.planned_date_error(planned_date, "Mötet"):
-            raise ValidationError({"planned_date": message})
         booked = placement.reviews.filter(held_date__isnull=True).first()
         if booked is not None:
             raise ValidationError(
