@@ -169,7 +169,8 @@ BudgetLineFormSet = forms.formset_factory(
 
 class ActualsGridForm(forms.Form):
     """Actual cost per month (rows) and budget line (columns). Months that have not begun are
-    shown but cannot be filled in. An emptied cell removes that month's cost."""
+    shown but cannot be filled in. An emptied cell removes that month's cost; a cell the POST
+    leaves out is left as it is."""
 
     def __init__(self, *args, budget, lines, actuals: dict, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,13 +202,16 @@ class ActualsGridForm(forms.Form):
         ]
 
     def changed_cells(self) -> dict[tuple[int, int], Decimal | None]:
-        """Only the cells the user changed: a cost someone else entered meanwhile in another
-        cell is never overwritten with what this page showed."""
+        """Only the cells posted and changed: a cost someone else entered meanwhile in another
+        cell is never overwritten with what this page showed, and a cell the POST does not hold
+        at all is left as it is (a posted empty cell removes that month's cost)."""
         cells = {}
         for month in range(1, 13):
             for line in self.lines:
                 name = self.key(line.pk, month)
-                if self.fields[name].disabled or name not in self.changed_data:
+                if self.fields[name].disabled or name not in self.data:
+                    continue
+                if name not in self.changed_data:
                     continue
                 cells[(line.pk, month)] = self.cleaned_data[name]
         return cells
