@@ -206,6 +206,25 @@ def test_a_file_with_bad_lines_lists_them_and_cannot_be_confirmed(client, admin_
     assert not Participant.objects.exists()
 
 
+def test_dates_outside_the_input_policy_are_listed_per_line_in_the_preview(
+    client, admin_user, rehab_team
+):
+    client.force_login(admin_user)
+    bad = EXAMPLE.read_text(encoding="utf-8").replace(
+        "2023-02-01,,,14,Kompassen,2023-08-01", "2099-01-01,,,14,,"
+    )
+    bad = bad.replace("2023-09-15", "1999-09-15")
+    upload(client, rehab_team, example_upload(content=bad.encode()))
+    preview = client.get(reverse("import_preview"))
+    body = preview.content.decode()
+    assert "2 rader har fel, så ingenting kan importeras." in body
+    assert [str(e) for e in preview.context["plan"].errors] == [
+        "rad 2: startdatum 2099-01-01 ligger i framtiden",
+        "rad 3: startdatum 1999-09-15 ligger före 2000-01-01",
+    ]
+    assert "Bekräfta och importera" not in body
+
+
 def test_confirming_a_different_file_than_previewed_is_refused(client, admin_user, rehab_team):
     client.force_login(admin_user)
     upload(client, rehab_team, example_upload())
