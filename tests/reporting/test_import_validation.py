@@ -322,7 +322,7 @@ NO_MODULE = {"modul": "", "modulstart": ""}
             "födelsedatumet 1899-12-31 ligger före 1900-01-01",
         ),
         (
-            {"manader_utan_arbete": "9" * 5000},
+            {"manader_utan_arbete": "9" * 20},
             "manader_utan_arbete har fler än 4 siffror",
         ),
         ({"fornamn": "x" * 101}, "förnamn är längre än 100 tecken"),
