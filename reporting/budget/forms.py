@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from django import forms
 
 from reporting.budget import importing as budget_import
 from reporting.budget.followup import AmountError, month_name, month_started, parse_amount
 from reporting.budget.services import FIRST_YEAR, LAST_YEAR, NAME_MAX_LENGTH
+from reporting.uploads import SpreadsheetUploadForm, megabytes
 
 
 def amount_text(value) -> str:
@@ -217,39 +217,15 @@ class ActualsGridForm(forms.Form):
         return cells
 
 
-class ActualsUploadForm(forms.Form):
-    file = forms.FileField(
-        label="Fil",
-        required=False,
-        help_text="CSV (UTF-8, komma eller semikolon) eller Excel (.xlsx) med kolumnerna "
-        "manad, rad och belopp.",
-        widget=forms.FileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
-        error_messages={"empty": "Filen är tom."},
+class ActualsUploadForm(SpreadsheetUploadForm):
+    max_bytes = budget_import.MAX_UPLOAD_BYTES
+    file_help = (
+        "CSV (UTF-8, komma eller semikolon) eller Excel (.xlsx) med kolumnerna manad, rad och "
+        f"belopp, högst {megabytes(budget_import.MAX_UPLOAD_BYTES)} MB."
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.content = b""
-        self.rows = None
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if not upload:
-            raise forms.ValidationError("Välj en fil att importera.")
-        if upload.size > budget_import.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("Filen är för stor: högst 1 MB.")
-        suffix = Path(upload.name).suffix.lower()
-        if suffix not in {".csv", ".txt", ".xlsx"}:
-            raise forms.ValidationError(
-                "Filtypen stöds inte. Välj en CSV-fil (.csv) eller en Excel-fil (.xlsx)."
-            )
-        content = upload.read()
-        try:
-            self.rows = budget_import.parse(content, upload.name)
-        except budget_import.ImportFileError as e:
-            raise forms.ValidationError(str(e)) from None
-        self.content = content
-        return upload
+    def parse(self, content, filename):
+        return budget_import.parse(content, filename)
 
 
 class ImportConfirmForm(forms.Form):

@@ -1,5 +1,6 @@
 """The enrolment import (SPEC §12): what a file means, validating it, writing it, and pages.
-May import common, rehab, modules and reporting.spreadsheet; nothing else of reporting."""
+May import common, rehab, modules, reporting.spreadsheet and reporting.uploads; nothing else of
+reporting."""
 
 # The import's public API, for the management command, the pages and the tests:
 # `parse_file` → `validate_rows` → `import_apply`.

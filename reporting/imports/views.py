@@ -5,12 +5,9 @@ is kept in the user's server-side session (never in a file on disk: uploads are 
 and capped at MAX_UPLOAD_BYTES), and it is parsed and validated again on confirmation."""
 
 import base64
-import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,42 +18,10 @@ from rehab.access import ADMIN, get_access, role_required
 from rehab.models import Team
 from reporting import imports as importing
 from reporting.imports.forms import ImportConfirmForm, ImportUploadForm
+from reporting.uploads import MemoryOnlyUploadHandler
 
 SESSION_KEY = "reporting_import"
 ROWS_PER_PAGE = 100
-
-
-class MemoryOnlyUploadHandler(FileUploadHandler):
-    """Keeps an uploaded file in memory, never in a temporary file (the file holds personal
-    data), and drops it once it grows past `limit` bytes."""
-
-    def __init__(self, request=None, limit=importing.MAX_UPLOAD_BYTES):
-        super().__init__(request)
-        self.limit = limit
-        self.too_large = False
-        self.buffer = None
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.buffer = bytearray()
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > self.limit:
-            self.too_large = True
-            raise SkipFile
-        self.buffer += raw_data
-        return None
-
-    def file_complete(self, file_size):
-        return InMemoryUploadedFile(
-            file=io.BytesIO(bytes(self.buffer)),
-            field_name=self.field_name,
-            name=self.file_name,
-            content_type=self.content_type,
-            size=file_size,
-            charset=self.charset,
-            content_type_extra=self.content_type_extra,
-        )
 
 
 # The upload handlers must be replaced before anything reads request.POST, and the CSRF check
@@ -64,7 +29,7 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
 @csrf_exempt
 @role_required(ADMIN)
 def import_upload(request):
-    handler = MemoryOnlyUploadHandler(request)
+    handler = MemoryOnlyUploadHandler(request, limit=importing.MAX_UPLOAD_BYTES)
     request.upload_handlers = [handler]
     return _import_upload(request, handler)
 
