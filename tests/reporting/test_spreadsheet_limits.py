@@ -217,6 +217,22 @@ def test_a_bomb_is_refused_by_the_command_with_status_1(bombs, rehab_team, db):
     assert str(excinfo.value).startswith("Excel-filen packas upp till för mycket data")
 
 
+def test_the_command_refuses_a_file_over_the_size_limit_before_reading_it(
+    tmp_path, rehab_team, db, monkeypatch
+):
+    path = tmp_path / "stor.csv"
+    with path.open("wb") as f:
+        f.truncate(spreadsheet.MAX_FILE_BYTES + 1)
+
+    def never(self):
+        raise AssertionError("the whole file was read")
+
+    monkeypatch.setattr(Path, "read_bytes", never)
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_enrolments", str(path), "--team", "Rehabteamet", stdout=io.StringIO())
+    assert str(excinfo.value) == "Filen är för stor: högst 16 MB."
+
+
 # --- Each limit on its own (small files, in process) -----------------------------------------
 
 
