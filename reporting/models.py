@@ -161,3 +161,66 @@ class ActualCost(models.Model):
 
     def __str__(self):
         return f"{self.line} {self.month}: {self.amount}"
+
+
+# --- Uploads waiting for confirmation -------------------------------------------------------
+
+
+class PendingImportQuerySet(models.QuerySet):
+    def expired(self, now):
+        return self.filter(expires_at__lte=now)
+
+
+class PendingImport(models.Model):
+    """An uploaded import file between preview and confirmation, kept server-side (never in
+    the session, which holds only this row's id) for a short while. Deleted on confirmation,
+    on cancelling, when it is found expired, and by `manage.py cleanup`."""
+
+    class Kind(models.TextChoices):
+        ENROLMENTS = "inskrivningar", "inskrivningar"
+        ACTUALS = "utfall", "budgetutfall"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="uppladdad av",
+    )
+    kind = models.CharField("slag", max_length=20, choices=Kind.choices)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="team",
+    )
+    budget = models.ForeignKey(
+        Budget,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="budget",
+    )
+    filename = models.CharField("filnamn", max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    content = models.BinaryField("filens innehåll")
+    created_at = models.DateTimeField("uppladdad", auto_now_add=True)
+    expires_at = models.DateTimeField("tas bort", db_index=True)
+
+    objects = PendingImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "väntande import"
+        verbose_name_plural = "väntande importer"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="inskrivningar") & Q(team__isnull=False))
+                | (Q(kind="utfall") & Q(budget__isnull=False)),
+                name="pending_import_has_its_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Väntande import av {self.get_kind_display()} ({self.filename})"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from django import forms
 
 from reporting.budget import importing as budget_import
 from reporting.budget.followup import AmountError, month_name, month_started, parse_amount
 from reporting.budget.services import FIRST_YEAR, LAST_YEAR, NAME_MAX_LENGTH
+from reporting.uploads import SpreadsheetUploadForm, megabytes
 
 
 def amount_text(value) -> str:
@@ -169,7 +169,8 @@ BudgetLineFormSet = forms.formset_factory(
 
 class ActualsGridForm(forms.Form):
     """Actual cost per month (rows) and budget line (columns). Months that have not begun are
-    shown but cannot be filled in. An emptied cell removes that month's cost."""
+    shown but cannot be filled in. An emptied cell removes that month's cost; a cell the POST
+    leaves out is left as it is."""
 
     def __init__(self, *args, budget, lines, actuals: dict, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,51 +202,30 @@ class ActualsGridForm(forms.Form):
         ]
 
     def changed_cells(self) -> dict[tuple[int, int], Decimal | None]:
-        """Only the cells the user changed: a cost someone else entered meanwhile in another
-        cell is never overwritten with what this page showed."""
+        """Only the cells posted and changed: a cost someone else entered meanwhile in another
+        cell is never overwritten with what this page showed, and a cell the POST does not hold
+        at all is left as it is (a posted empty cell removes that month's cost)."""
         cells = {}
         for month in range(1, 13):
             for line in self.lines:
                 name = self.key(line.pk, month)
-                if self.fields[name].disabled or name not in self.changed_data:
+                if self.fields[name].disabled or name not in self.data:
+                    continue
+                if name not in self.changed_data:
                     continue
                 cells[(line.pk, month)] = self.cleaned_data[name]
         return cells
 
 
-class ActualsUploadForm(forms.Form):
-    file = forms.FileField(
-        label="Fil",
-        required=False,
-        help_text="CSV (UTF-8, komma eller semikolon) eller Excel (.xlsx) med kolumnerna "
-        "manad, rad och belopp.",
-        widget=forms.FileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
-        error_messages={"empty": "Filen är tom."},
+class ActualsUploadForm(SpreadsheetUploadForm):
+    max_bytes = budget_import.MAX_UPLOAD_BYTES
+    file_help = (
+        "CSV (UTF-8, komma eller semikolon) eller Excel (.xlsx) med kolumnerna manad, rad och "
+        f"belopp, högst {megabytes(budget_import.MAX_UPLOAD_BYTES)} MB."
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.content = b""
-        self.rows = None
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if not upload:
-            raise forms.ValidationError("Välj en fil att importera.")
-        if upload.size > budget_import.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("Filen är för stor: högst 1 MB.")
-        suffix = Path(upload.name).suffix.lower()
-        if suffix not in {".csv", ".txt", ".xlsx"}:
-            raise forms.ValidationError(
-                "Filtypen stöds inte. Välj en CSV-fil (.csv) eller en Excel-fil (.xlsx)."
-            )
-        content = upload.read()
-        try:
-            self.rows = budget_import.parse(content, upload.name)
-        except budget_import.ImportFileError as e:
-            raise forms.ValidationError(str(e)) from None
-        self.content = content
-        return upload
+    def parse(self, content, filename):
+        return budget_import.parse(content, filename)
 
 
 class ImportConfirmForm(forms.Form):

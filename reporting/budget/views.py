@@ -3,8 +3,6 @@ actual costs; förbund officers and the steering group of the förbund funding t
 follow-up, with the counts behind the per-participant figures disclosure controlled.
 Handledare get 403; another team's admin gets 404, so a team's budget is not even confirmed."""
 
-import base64
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -14,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, get_access, role_required
+from reporting import pending as pending_imports
 from reporting.budget import importing as budget_import
 from reporting.budget.followup import (
     RULES,
@@ -39,9 +38,8 @@ from reporting.budget.services import (
     actuals_save,
     budget_save,
 )
-from reporting.models import ActualCost, Budget, BudgetLine
+from reporting.models import ActualCost, Budget, BudgetLine, PendingImport
 from reporting.scopes import is_exact
-from reporting.spreadsheet import file_sha256
 
 SESSION_KEY = "budget_import"
 VIEWERS = (ADMIN, FORBUND, STYRGRUPP)
@@ -229,12 +227,14 @@ def budget_import_upload(request, team_id, year):
     if request.method == "POST":
         form = ActualsUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            request.session[SESSION_KEY] = {
-                "budget_id": budget.pk,
-                "filename": form.cleaned_data["file"].name,
-                "content": base64.b64encode(form.content).decode("ascii"),
-                "sha256": file_sha256(form.content),
-            }
+            pending_imports.keep(
+                request,
+                SESSION_KEY,
+                kind=PendingImport.Kind.ACTUALS,
+                content=form.content,
+                filename=form.cleaned_data["file"].name,
+                budget=budget,
+            )
             return redirect("budget_import_preview", team_id=team.pk, year=year)
         status = 400
     else:
@@ -256,17 +256,21 @@ def budget_import_upload(request, team_id, year):
 
 def _pending(request, team, year):
     """(pending, budget, plan) for the file waiting for confirmation, or a redirect."""
-    pending = request.session.get(SESSION_KEY)
+    try:
+        pending = pending_imports.current(request, SESSION_KEY, PendingImport.Kind.ACTUALS)
+    except pending_imports.Expired:
+        messages.error(request, pending_imports.expired_message())
+        return redirect("budget_import", team_id=team.pk, year=year)
     budget = _budget(team, year)
-    if not pending or budget is None or pending["budget_id"] != budget.pk:
+    if pending is None or budget is None or pending.budget_id != budget.pk:
         messages.info(
             request, "Det finns ingen uppladdad fil för den här budgeten. Ladda upp filen."
         )
         return redirect("budget_import", team_id=team.pk, year=year)
     try:
-        rows = budget_import.parse(base64.b64decode(pending["content"]), pending["filename"])
+        rows = budget_import.parse(pending_imports.content(pending), pending.filename)
     except budget_import.ImportFileError as e:
-        request.session.pop(SESSION_KEY, None)
+        pending_imports.discard(request, SESSION_KEY)
         messages.error(request, str(e))
         return redirect("budget_import", team_id=team.pk, year=year)
     plan = budget_import.validate(rows, budget=budget, today=timezone.localdate())
@@ -287,9 +291,9 @@ def budget_import_preview(request, team_id, year):
         {
             "team": team,
             "year": year,
-            "filename": pending["filename"],
+            "filename": pending.filename,
             "plan": plan,
-            "confirm_form": ImportConfirmForm(initial={"sha256": pending["sha256"]}),
+            "confirm_form": ImportConfirmForm(initial={"sha256": pending.sha256}),
         },
     )
 
@@ -303,7 +307,7 @@ def budget_import_confirm(request, team_id, year):
         return found
     pending, _budget_obj, plan = found
     form = ImportConfirmForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["sha256"] != pending["sha256"]:
+    if not form.is_valid() or form.cleaned_data["sha256"] != pending.sha256:
         messages.error(
             request,
             "Filen har bytts ut sedan förhandsgranskningen. Granska den nya filen och "
@@ -318,7 +322,7 @@ def budget_import_confirm(request, team_id, year):
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
         return redirect("budget_import_preview", team_id=team.pk, year=year)
-    request.session.pop(SESSION_KEY, None)
+    pending_imports.discard(request, SESSION_KEY)
     messages.success(request, "Importen är klar. " + result.summary())
     return redirect("budget_followup", team_id=team.pk, year=year)
 
@@ -327,6 +331,6 @@ def budget_import_confirm(request, team_id, year):
 @role_required(ADMIN)
 def budget_import_cancel(request, team_id, year):
     team = _team_for_user(request, team_id, year, edit=True)
-    request.session.pop(SESSION_KEY, None)
+    pending_imports.discard(request, SESSION_KEY)
     messages.info(request, "Importen avbröts. Inget sparades.")
     return redirect(reverse("budget_followup", kwargs={"team_id": team.pk, "year": year}))

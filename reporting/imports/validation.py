@@ -13,17 +13,20 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from modules.models import Module, Placement
-from rehab import personnummer
+from rehab import personnummer, policy
 from rehab.models import Enrolment, ExitOutcome, Gender, Kommun, Participant, Referrer, Team
 from reporting.imports.plan import ImportPlan, PlannedRow
 from reporting.spreadsheet import RawRow, RowError
 
 __all__ = ["LOOKUP_CHUNK", "chunks", "team_refusal", "validate_rows"]
 
-NAME_MAX_LENGTH = 100
+NAME_MAX_LENGTH = policy.NAME
+# Months without work: a person's age in months has at most four digits (and int() of a very
+# long digit string is refused by Python itself).
+MONTHS_MAX_DIGITS = 4
 # SQLite allows 32 766 variables per statement; stay well below for the `IN (...)` look-ups.
 LOOKUP_CHUNK = 2_000
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -116,6 +119,10 @@ def _check_row(raw: RawRow, lookups: _Lookups, today: date, errors: list[str]):
             birth = personnummer.birth_date(pnr)
         except personnummer.PersonnummerError as e:
             errors.append(f"ogiltigt personnummer '{v['personnummer']}': {e}")
+        else:
+            if birth < policy.EARLIEST_BIRTH:
+                errors.append(f"födelsedatumet {birth} ligger före {policy.EARLIEST_BIRTH}")
+                birth = None
 
     first_name = _name(v["fornamn"], "förnamn", errors)
     last_name = _name(v["efternamn"], "efternamn", errors)
@@ -138,16 +145,13 @@ def _check_row(raw: RawRow, lookups: _Lookups, today: date, errors: list[str]):
     elif referrer is None:
         errors.append(f"okänd remittent '{v['remittent']}' ({REFERRER_HINT})")
 
-    start = _date(v["startdatum"], "startdatum", errors, required=True)
+    start = _event_date(v["startdatum"], "startdatum", errors, today, required=True)
     if start and birth and start < birth:
         errors.append(f"startdatum {start} ligger före födelsedatumet {birth}")
 
-    exit_date = _date(v["slutdatum"], "slutdatum", errors)
-    if exit_date:
-        if start and exit_date < start:
-            errors.append(f"slutdatum {exit_date} ligger före startdatum {start}")
-        if exit_date > today:
-            errors.append(f"slutdatum {exit_date} ligger i framtiden")
+    exit_date = _event_date(v["slutdatum"], "slutdatum", errors, today)
+    if exit_date and start and exit_date < start:
+        errors.append(f"slutdatum {exit_date} ligger före startdatum {start}")
 
     outcome = lookups.outcomes.get(v["avslutsorsak"].casefold())
     if v["avslutsorsak"] and outcome is None:
@@ -166,6 +170,8 @@ def _check_row(raw: RawRow, lookups: _Lookups, today: date, errors: list[str]):
             errors.append(
                 f"manader_utan_arbete '{text}' är inte ett helt antal månader (0 eller fler)"
             )
+        elif len(text) > MONTHS_MAX_DIGITS:
+            errors.append(f"manader_utan_arbete har fler än {MONTHS_MAX_DIGITS} siffror")
         else:
             months = int(text)
             if start and birth and months > _whole_months_between(birth, start):
@@ -185,6 +191,14 @@ def _check_row(raw: RawRow, lookups: _Lookups, today: date, errors: list[str]):
             else:
                 errors.append(f"okänd modul '{v['modul']}' ({lookups.module_hint()})")
     module_start = _date(v["modulstart"], "modulstart", errors)
+    if module_start and module_start < policy.EARLIEST_EVENT:
+        errors.append(f"modulstart {module_start} ligger före {policy.EARLIEST_EVENT}")
+        module_start = None
+    elif module_start and module_start > today + timedelta(days=policy.PLACEMENT_AHEAD):
+        errors.append(
+            f"modulstart {module_start} ligger mer än {policy.PLACEMENT_AHEAD} dagar fram i tiden"
+        )
+        module_start = None
     if v["modulstart"] and not v["modul"]:
         errors.append("modulstart utan modul (fyll i modul eller ta bort modulstart)")
     if module_start and start and module_start < start:
@@ -236,6 +250,22 @@ def _date(text: str, column: str, errors: list[str], *, required: bool = False) 
     except ValueError:
         errors.append(f"{column} '{text}' är inget giltigt datum")
         return None
+
+
+def _event_date(
+    text: str, column: str, errors: list[str], today: date, *, required: bool = False
+) -> date | None:
+    """A date on which something happened (rehab.policy): from 2000-01-01 up to `today`."""
+    day = _date(text, column, errors, required=required)
+    if day is None:
+        return None
+    if day < policy.EARLIEST_EVENT:
+        errors.append(f"{column} {day} ligger före {policy.EARLIEST_EVENT}")
+        return None
+    if day > today:
+        errors.append(f"{column} {day} ligger i framtiden")
+        return None
+    return day
 
 
 def _whole_months_between(earlier: date, later: date) -> int:

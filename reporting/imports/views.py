@@ -1,16 +1,12 @@
 """Import of enrolments in the browser: upload → preview → confirm (admins of the team only).
 
 Nothing is saved before the admin confirms. Between preview and confirmation the uploaded file
-is kept in the user's server-side session (never in a file on disk: uploads are read into memory
-and capped at MAX_UPLOAD_BYTES), and it is parsed and validated again on confirmation."""
-
-import base64
-import io
+is kept server-side as a `PendingImport` row for 30 minutes (reporting.pending; the session
+holds only its id, and the file never goes to disk: uploads are read into memory and capped at
+MAX_UPLOAD_BYTES), and it is parsed and validated again on confirmation."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,43 +16,13 @@ from django.views.decorators.http import require_POST
 from rehab.access import ADMIN, get_access, role_required
 from rehab.models import Team
 from reporting import imports as importing
+from reporting import pending as pending_imports
 from reporting.imports.forms import ImportConfirmForm, ImportUploadForm
+from reporting.models import PendingImport
+from reporting.uploads import MemoryOnlyUploadHandler
 
 SESSION_KEY = "reporting_import"
 ROWS_PER_PAGE = 100
-
-
-class MemoryOnlyUploadHandler(FileUploadHandler):
-    """Keeps an uploaded file in memory, never in a temporary file (the file holds personal
-    data), and drops it once it grows past `limit` bytes."""
-
-    def __init__(self, request=None, limit=importing.MAX_UPLOAD_BYTES):
-        super().__init__(request)
-        self.limit = limit
-        self.too_large = False
-        self.buffer = None
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.buffer = bytearray()
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > self.limit:
-            self.too_large = True
-            raise SkipFile
-        self.buffer += raw_data
-        return None
-
-    def file_complete(self, file_size):
-        return InMemoryUploadedFile(
-            file=io.BytesIO(bytes(self.buffer)),
-            field_name=self.field_name,
-            name=self.file_name,
-            content_type=self.content_type,
-            size=file_size,
-            charset=self.charset,
-            content_type_extra=self.content_type_extra,
-        )
 
 
 # The upload handlers must be replaced before anything reads request.POST, and the CSRF check
@@ -64,7 +30,7 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
 @csrf_exempt
 @role_required(ADMIN)
 def import_upload(request):
-    handler = MemoryOnlyUploadHandler(request)
+    handler = MemoryOnlyUploadHandler(request, limit=importing.MAX_UPLOAD_BYTES)
     request.upload_handlers = [handler]
     return _import_upload(request, handler)
 
@@ -76,13 +42,14 @@ def _import_upload(request, handler):
             request.POST, request.FILES, user=request.user, too_large=handler.too_large
         )
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            request.session[SESSION_KEY] = {
-                "team_id": form.cleaned_data["team"].pk,
-                "filename": upload.name,
-                "content": base64.b64encode(form.content).decode("ascii"),
-                "sha256": importing.file_sha256(form.content),
-            }
+            pending_imports.keep(
+                request,
+                SESSION_KEY,
+                kind=PendingImport.Kind.ENROLMENTS,
+                content=form.content,
+                filename=form.cleaned_data["file"].name,
+                team=form.cleaned_data["team"],
+            )
             return redirect("import_preview")
     else:
         form = ImportUploadForm(user=request.user)
@@ -102,21 +69,25 @@ def _pending(request, missing_message):
     """The uploaded file waiting for confirmation as (pending, team, rows), or a redirect to
     the upload page with `missing_message` when there is none. The user must still be the
     team's admin: roles can change between two requests."""
-    pending = request.session.get(SESSION_KEY)
-    if not pending:
+    try:
+        pending = pending_imports.current(request, SESSION_KEY, PendingImport.Kind.ENROLMENTS)
+    except pending_imports.Expired:
+        messages.error(request, pending_imports.expired_message())
+        return redirect("import_upload")
+    if pending is None:
         messages.info(request, missing_message)
         return redirect("import_upload")
-    if not get_access(request.user).is_admin_of(pending["team_id"]):
-        request.session.pop(SESSION_KEY, None)
+    if not get_access(request.user).is_admin_of(pending.team_id):
+        pending_imports.discard(request, SESSION_KEY)
         raise PermissionDenied("Du är inte enhetschef för teamet.")
-    team = Team.objects.get(pk=pending["team_id"])
+    team = Team.objects.get(pk=pending.team_id)
     refusal = importing.team_refusal(team)
     try:
         if refusal:
             raise importing.ImportFileError(refusal)
-        rows = importing.parse_file(base64.b64decode(pending["content"]), pending["filename"])
+        rows = importing.parse_file(pending_imports.content(pending), pending.filename)
     except importing.ImportFileError as e:
-        request.session.pop(SESSION_KEY, None)
+        pending_imports.discard(request, SESSION_KEY)
         messages.error(request, str(e))
         return redirect("import_upload")
     return pending, team, rows
@@ -135,11 +106,11 @@ def import_preview(request):
         "reporting/import_preview.html",
         {
             "team": team,
-            "filename": pending["filename"],
+            "filename": pending.filename,
             "plan": plan,
             "row_count": len(rows),
             "page": page,
-            "confirm_form": ImportConfirmForm(initial={"sha256": pending["sha256"]}),
+            "confirm_form": ImportConfirmForm(initial={"sha256": pending.sha256}),
             "summary": importing.summary(
                 enrolments=plan.new_enrolments,
                 participants=plan.new_participants,
@@ -158,7 +129,7 @@ def import_confirm(request):
         return found
     pending, team, rows = found
     form = ImportConfirmForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["sha256"] != pending["sha256"]:
+    if not form.is_valid() or form.cleaned_data["sha256"] != pending.sha256:
         messages.error(
             request,
             "Filen har bytts ut sedan förhandsgranskningen. Granska den nya filen och bekräfta "
@@ -171,12 +142,12 @@ def import_confirm(request):
         return redirect("import_preview")
     try:
         result = importing.import_apply(
-            plan, team=team, by=request.user, file_hash=pending["sha256"], channel="webb"
+            plan, team=team, by=request.user, file_hash=pending.sha256, channel="webb"
         )
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
         return redirect("import_preview")
-    request.session.pop(SESSION_KEY, None)
+    pending_imports.discard(request, SESSION_KEY)
     messages.success(
         request,
         importing.summary(
@@ -191,6 +162,6 @@ def import_confirm(request):
 @require_POST
 @role_required(ADMIN)
 def import_cancel(request):
-    request.session.pop(SESSION_KEY, None)
+    pending_imports.discard(request, SESSION_KEY)
     messages.info(request, "Importen avbröts. Inget sparades.")
     return redirect("import_upload")

@@ -190,3 +190,20 @@ def test_no_file_is_a_form_error(client, admin_user, budget):
     response = client.post(reverse("budget_import", args=[budget.team.pk, 2024]), {})
     assert response.status_code == 400
     assert "Välj en fil att importera." in response.content.decode()
+
+
+def test_the_budget_upload_shares_the_import_forms_file_checks(client, admin_user, budget):
+    """One upload form base (reporting.uploads): the budget upload explains an .xls file and
+    a file over its limit in the same words as the enrolment import."""
+    client.force_login(admin_user)
+    url = reverse("budget_import", args=[budget.team.pk, 2024])
+    xls = client.post(url, {"file": SimpleUploadedFile("utfall.xls", b"\xd0\xcf\x11\xe0")})
+    assert xls.context["form"].errors["file"] == [
+        "Excel 97–2003 (.xls) stöds inte: spara filen som .xlsx eller CSV UTF-8."
+    ]
+    big = b"manad,rad,belopp\n" + b"#" * budget_import.MAX_UPLOAD_BYTES
+    response = client.post(url, {"file": SimpleUploadedFile("utfall.csv", big)})
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == [
+        "Filen är för stor. Högst 1 MB kan importeras åt gången – dela upp den i flera filer."
+    ]

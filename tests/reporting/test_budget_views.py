@@ -362,6 +362,29 @@ def test_emptying_a_cell_removes_that_months_cost(client, admin_user, budget):
     assert not ActualCost.objects.filter(line=rent).exists()
 
 
+def test_cells_left_out_of_a_post_are_left_as_they_are(client, admin_user, rehab_team):
+    """Issue #14: a POST without some cells (a truncated request, an old page, a script) once
+    deleted every cost it did not mention. Only the cells posted are touched."""
+    budget = make_budget(
+        rehab_team,
+        actuals={
+            (name, m): "1000" for name in ("Lönekostnader", "Lokalkostnader") for m in range(1, 13)
+        },
+    )
+    salaries, rent = budget.lines.all()
+    response = as_user(client, admin_user).post(
+        urls(budget.team)["actuals"][1],
+        {f"m1_r{salaries.pk}": "2000", f"m2_r{rent.pk}": ""},
+    )
+    assert response.status_code == 302
+    assert ActualCost.objects.count() == 23
+    assert ActualCost.objects.get(line=salaries, month=1).amount == D("2000")
+    assert not ActualCost.objects.filter(line=rent, month=2).exists()
+    assert ActualCost.objects.get(line=rent, month=1).amount == D("1000")
+    event = AuditEvent.objects.get(action="budget_actuals_saved")
+    assert (event.changes["changed"], event.changes["removed"]) == (1, 1)
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

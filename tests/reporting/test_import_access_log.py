@@ -12,6 +12,7 @@ from rehab import audit
 from rehab.models import AuditEvent, Participant
 from reporting import imports as importing
 from reporting.imports.views import SESSION_KEY
+from reporting.models import PendingImport
 from tests.data import EXAMPLE_CSV
 from tests.factories import ParticipantFactory
 
@@ -95,7 +96,7 @@ def test_import_through_the_pages_logs_the_user_role_and_address(client, admin_u
             "file": SimpleUploadedFile("inskrivningar.csv", EXAMPLE_CSV.read_bytes()),
         },
     )
-    sha = client.session[SESSION_KEY]["sha256"]
+    sha = PendingImport.objects.get(pk=client.session[SESSION_KEY]).sha256
     response = client.post(reverse("import_confirm"), {"sha256": sha}, REMOTE_ADDR="192.0.2.9")
     assert response.status_code == 302
     rows = list(_changes().filter(participant_id__isnull=False))

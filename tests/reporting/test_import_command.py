@@ -245,6 +245,25 @@ def test_file_with_several_bad_lines_lists_each_and_imports_nothing(rehab_team, 
     assert counts() == before
 
 
+def test_dates_outside_the_input_policy_exit_1_and_import_nothing(rehab_team, tmp_path):
+    """Issue #14: `startdatum` 2099-01-01 was imported with exit status 0."""
+    lines = example_text().splitlines()
+    lines[1] = lines[1].replace("2023-02-01", "2099-01-01").replace(",Kompassen,2023-08-01", ",,")
+    lines[2] = lines[2].replace("2023-09-15", "1999-09-15")  # line 3: Erik
+    path = tmp_path / "framtid.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = counts()
+
+    message, err = run_failing(str(path), "--team", "Rehabteamet")
+
+    assert message == "2 fel på 2 av 12 rader; inget importerades."
+    assert err.splitlines() == [
+        "rad 2: startdatum 2099-01-01 ligger i framtiden",
+        "rad 3: startdatum 1999-09-15 ligger före 2000-01-01",
+    ]
+    assert counts() == before
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

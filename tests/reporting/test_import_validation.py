@@ -218,8 +218,14 @@ def test_an_xlsx_file_is_recognised_by_content_whatever_its_name():
             "startdatum '2023-02-30' är inget giltigt datum",
         ),
         (
-            {"startdatum": "1984-01-01", "modul": "", "modulstart": "", "manader_utan_arbete": ""},
-            "startdatum 1984-01-01 ligger före födelsedatumet 1985-03-12",
+            {
+                "personnummer": "20050601-0008",
+                "startdatum": "2005-01-01",
+                "modul": "",
+                "modulstart": "",
+                "manader_utan_arbete": "",
+            },
+            "startdatum 2005-01-01 ligger före födelsedatumet 2005-06-01",
         ),
         (
             {"slutdatum": "2023-01-31", "avslutsorsak": "arbete", "modul": "", "modulstart": ""},
@@ -283,6 +289,59 @@ def test_each_kind_of_bad_value_is_reported_with_its_line(rehab_team, changes, m
     plan = plan_for(rehab_team, row(**changes))
     assert messages(plan) == [f"rad 2: {message}"]
     assert plan.rows == []
+
+
+NO_MODULE = {"modul": "", "modulstart": ""}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"startdatum": "2099-01-01", **NO_MODULE},
+            "startdatum 2099-01-01 ligger i framtiden",
+        ),
+        (
+            {"startdatum": "2025-01-02", **NO_MODULE},
+            "startdatum 2025-01-02 ligger i framtiden",
+        ),
+        (
+            {"startdatum": "1999-12-31", **NO_MODULE},
+            "startdatum 1999-12-31 ligger före 2000-01-01",
+        ),
+        (
+            {"slutdatum": "2099-01-01", "avslutsorsak": "arbete"},
+            "slutdatum 2099-01-01 ligger i framtiden",
+        ),
+        (
+            {"modulstart": "2099-01-01"},
+            "modulstart 2099-01-01 ligger mer än 60 dagar fram i tiden",
+        ),
+        (
+            {"personnummer": "18991231-0001", "manader_utan_arbete": ""},
+            "födelsedatumet 1899-12-31 ligger före 1900-01-01",
+        ),
+        (
+            {"manader_utan_arbete": "9" * 20},
+            "manader_utan_arbete har fler än 4 siffror",
+        ),
+        ({"fornamn": "x" * 101}, "förnamn är längre än 100 tecken"),
+    ],
+)
+def test_the_input_policy_bounds_every_date_and_text(rehab_team, changes, message):
+    """Issue #14: the import applies rehab.policy (events from 2000-01-01 up to today, births
+    from 1900, name lengths) like every other way in."""
+    plan = plan_for(rehab_team, row(**changes))
+    assert messages(plan) == [f"rad 2: {message}"]
+    assert plan.rows == []
+
+
+def test_a_module_start_within_the_placement_window_is_accepted(rehab_team):
+    ahead = (TODAY + datetime.timedelta(days=60)).isoformat()
+    plan = importing.validate_rows(
+        parse(row(startdatum=TODAY.isoformat(), modulstart=ahead)), team=rehab_team, today=TODAY
+    )
+    assert plan.ok, messages(plan)
 
 
 def test_months_up_to_the_age_at_start_are_accepted(rehab_team):

@@ -1,18 +1,20 @@
 """The import pages: who may use them, upload → preview → confirm, and bad files."""
 
-import base64
 import datetime
 
 import pytest
+from django.contrib.auth import get_user
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
+from django.utils import timezone
 
 from modules.models import Placement
 from rehab.models import AuditEvent, Enrolment, Membership, Participant
 from reporting import imports as importing
 from reporting.imports.views import SESSION_KEY
+from reporting.models import PendingImport
 from tests.data import EXAMPLE_CSV
 from tests.factories import TeamFactory, UserFactory
 
@@ -29,9 +31,12 @@ def upload(client, team, file):
     return client.post(reverse("import_upload"), {"team": team.pk, "file": file})
 
 
+def pending_sha(client):
+    return PendingImport.objects.get(pk=client.session[SESSION_KEY]).sha256
+
+
 def confirm(client):
-    sha = client.session[SESSION_KEY]["sha256"]
-    return client.post(reverse("import_confirm"), {"sha256": sha})
+    return client.post(reverse("import_confirm"), {"sha256": pending_sha(client)})
 
 
 def texts(response):
@@ -40,13 +45,17 @@ def texts(response):
 
 def pending_session(client, team, content=None):
     content = EXAMPLE.read_bytes() if content is None else content
+    pending = PendingImport.objects.create(
+        owner=get_user(client),
+        kind=PendingImport.Kind.ENROLMENTS,
+        team=team,
+        filename="inskrivningar.csv",
+        content=content,
+        sha256=importing.file_sha256(content),
+        expires_at=timezone.now() + datetime.timedelta(minutes=30),
+    )
     session = client.session
-    session[SESSION_KEY] = {
-        "team_id": team.pk,
-        "filename": "inskrivningar.csv",
-        "content": base64.b64encode(content).decode(),
-        "sha256": importing.file_sha256(content),
-    }
+    session[SESSION_KEY] = pending.pk
     session.save()
 
 
@@ -71,7 +80,7 @@ def test_only_admins_may_import(client, personas, rehab_team, persona, method, n
     pending_session(client, rehab_team)
     data = {"team": rehab_team.pk, "file": example_upload()} if name == "import_upload" else {}
     if name == "import_confirm":
-        data = {"sha256": client.session[SESSION_KEY]["sha256"]}
+        data = {"sha256": pending_sha(client)}
     response = getattr(client, method)(reverse(name), data)
     assert response.status_code == 403
     assert not Enrolment.objects.exists()
@@ -130,7 +139,7 @@ def test_admin_cannot_import_into_a_team_they_do_not_manage(client, org, rehab_t
 def test_admin_who_lost_the_role_after_uploading_cannot_confirm(client, admin_user, rehab_team):
     client.force_login(admin_user)
     upload(client, rehab_team, example_upload())
-    sha = client.session[SESSION_KEY]["sha256"]
+    sha = pending_sha(client)
     Membership.objects.filter(user=admin_user, team=rehab_team).update(role="handledare")
     response = client.post(reverse("import_confirm"), {"sha256": sha})
     assert response.status_code == 403
@@ -204,6 +213,25 @@ def test_a_file_with_bad_lines_lists_them_and_cannot_be_confirmed(client, admin_
     assert response.url == reverse("import_preview")
     assert texts(response) == ["Filen har fel och importerades inte. Se raderna nedan."]
     assert not Participant.objects.exists()
+
+
+def test_dates_outside_the_input_policy_are_listed_per_line_in_the_preview(
+    client, admin_user, rehab_team
+):
+    client.force_login(admin_user)
+    bad = EXAMPLE.read_text(encoding="utf-8").replace(
+        "2023-02-01,,,14,Kompassen,2023-08-01", "2099-01-01,,,14,,"
+    )
+    bad = bad.replace("2023-09-15", "1999-09-15")
+    upload(client, rehab_team, example_upload(content=bad.encode()))
+    preview = client.get(reverse("import_preview"))
+    body = preview.content.decode()
+    assert "2 rader har fel, så ingenting kan importeras." in body
+    assert [str(e) for e in preview.context["plan"].errors] == [
+        "rad 2: startdatum 2099-01-01 ligger i framtiden",
+        "rad 3: startdatum 1999-09-15 ligger före 2000-01-01",
+    ]
+    assert "Bekräfta och importera" not in body
 
 
 def test_confirming_a_different_file_than_previewed_is_refused(client, admin_user, rehab_team):
@@ -320,7 +348,7 @@ def test_uploads_never_go_to_a_temporary_file(
     client.force_login(admin_user)
     response = upload(client, rehab_team, example_upload())
     assert response.status_code == 302
-    assert client.session[SESSION_KEY]["sha256"] == importing.file_sha256(EXAMPLE.read_bytes())
+    assert pending_sha(client) == importing.file_sha256(EXAMPLE.read_bytes())
 
 
 def test_upload_without_csrf_token_is_refused(admin_user, rehab_team):

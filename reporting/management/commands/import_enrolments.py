@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from rehab.models import Team
 from reporting import imports as importing
+from reporting.spreadsheet import MAX_FILE_BYTES, TOO_LARGE
 
 
 class Command(BaseCommand):
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         team_obj = _team(team)
         path = Path(file)
         try:
+            if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+                raise CommandError(TOO_LARGE)
             content = path.read_bytes()
         except FileNotFoundError:
             raise CommandError(f"Filen finns inte: {file}") from None
