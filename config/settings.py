@@ -116,6 +116,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # names, which must not travel to a shared cache server. Entries expire after
 # READ_MODEL_CACHE_SECONDS at the latest (the bound for changes made outside the application).
 READ_MODEL_CACHE_SECONDS = env.int("READ_MODEL_CACHE_SECONDS", default=600)
+# How long an uploaded import waits for its confirmation (reporting/pending.py).
+PENDING_IMPORT_MINUTES = env.int("PENDING_IMPORT_MINUTES", default=30)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "read_models": {
