@@ -72,6 +72,41 @@ def values_of(obj, form, derive=None) -> dict:
     return {name: _norm(values.get(name)) for name in names}
 
 
+def seal(values: dict, salt: str) -> str:
+    """The signed version of a set of values (the form's fields, or a whole grid's cells)."""
+    return signing.dumps(values, salt=salt)
+
+
+def changed_since(token: str, current: dict, salt: str, label=str) -> list[Change]:
+    """For pages that edit many rows at once (the budget's lines, the actuals grid): the
+    entries of `current` that differ from the sealed version `token`, added or removed ones
+    included; every entry when the token is missing or tampered with. `label(key)` names an
+    entry for the user. The caller holds the lock on the rows it compares."""
+    try:
+        loaded = signing.loads(token or "", salt=salt)
+    except signing.BadSignature:
+        loaded = None
+    if loaded == current:
+        return []
+    keys = current.keys() if loaded is None else sorted(set(loaded) | set(current))
+    changes = []
+    for key in keys:
+        then = None if loaded is None else loaded.get(key, "")
+        now = current.get(key, "")
+        if then == now:
+            continue
+        changes.append(
+            Change(
+                name=key,
+                label=label(key),
+                then="(okänt)" if then is None else (then or "(tomt)"),
+                now=now or "(tomt)",
+                yours="se formuläret nedan",
+            )
+        )
+    return changes
+
+
 def _salt(obj) -> str:
     return f"conflicts:{obj._meta.label}:{obj.pk}"
 
@@ -81,7 +116,7 @@ def protect(form, obj, derive=None) -> None:
     shown now; bound, the posted one is read by `save_unless_changed`."""
     form.fields[FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
     if not form.is_bound:
-        form.initial[FIELD] = signing.dumps(values_of(obj, form, derive), salt=_salt(obj))
+        form.initial[FIELD] = seal(values_of(obj, form, derive), _salt(obj))
 
 
 def _loaded(form, obj) -> dict | None:
@@ -142,6 +177,6 @@ def save_unless_changed(form, obj, save, derive=None) -> list[Change]:
             save()
             return []
     data = form.data.copy()
-    data[FIELD] = signing.dumps(current, salt=_salt(obj))
+    data[FIELD] = seal(current, _salt(obj))
     form.data = data
     return changes

@@ -5,6 +5,7 @@ new address, and A's phone number was gone. The same on the enrolment (A's case 
 """
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -12,7 +13,9 @@ from django.urls import reverse
 
 from common import conflicts
 from rehab.models import Participant
+from reporting.models import ActualCost
 from tests.factories import EnrolmentFactory
+from tests.reporting.budget_fixtures import make_budget
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +115,33 @@ def test_a_form_without_its_version_saves_nothing(enrolment, two_clients):
     response = a.post(url, {**form, "phone": "070-333 33 33"})
     assert response.status_code == 200
     assert Participant.objects.get(pk=enrolment.participant_id).phone != "070-333 33 33"
+
+
+def _version(client, url):
+    page = client.get(url).content.decode()
+    return re.search(r'name="loaded_version" value="([^"]*)"', page).group(1)
+
+
+def test_two_saves_of_the_budget_grid_do_not_overwrite_each_other(rehab_team, admin_user):
+    budget = make_budget(rehab_team, actuals={("Lönekostnader", 1): "1000"})
+    salaries, rent = budget.lines.all()
+    url = reverse("budget_actuals", args=[rehab_team.pk, budget.year])
+    a, b = Client(), Client()
+    a.force_login(admin_user)
+    b.force_login(admin_user)
+    version_a, version_b = _version(a, url), _version(b, url)
+
+    cell = f"m1_r{salaries.pk}"
+    assert a.post(url, {cell: "2000", conflicts.FIELD: version_a}).status_code == 302
+    # B's page still shows 1000 for January and posts it back with a new February cost.
+    response = b.post(url, {cell: "1000", f"m2_r{rent.pk}": "500", conflicts.FIELD: version_b})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Någon annan har ändrat uppgifterna" in body and "januari" in body
+    assert ActualCost.objects.get(line=salaries, month=1).amount == Decimal("2000")
+    assert not ActualCost.objects.filter(line=rent, month=2).exists()
+
+    merged = re.search(r'name="loaded_version" value="([^"]*)"', body).group(1)
+    data = {cell: "2000", f"m2_r{rent.pk}": "500", conflicts.FIELD: merged}
+    assert b.post(url, data).status_code == 302
+    assert ActualCost.objects.get(line=rent, month=2).amount == Decimal("500")

@@ -5,12 +5,16 @@ Handledare get 403; another team's admin gets 404, so a team's budget is not eve
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import conflicts
+from common.cells import format_kronor
+from common.months import MONTH_NAMES
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, get_access, role_required
 from reporting import pending as pending_imports
 from reporting.budget import importing as budget_import
@@ -43,6 +47,26 @@ from reporting.scopes import is_exact
 
 SESSION_KEY = "budget_import"
 VIEWERS = (ADMIN, FORBUND, STYRGRUPP)
+
+
+def _lines_state(team, year) -> dict:
+    """The budget's lines as they stand, for the lost-update check of the budget page."""
+    lines = BudgetLine.objects.filter(budget__team=team, budget__year=year).order_by("pk")
+    return {str(line.pk): f"{line.name}: {format_kronor(line.amount)}" for line in lines}
+
+
+def _actuals_state(budget) -> dict:
+    """The actual costs as they stand, for the lost-update check of the grid."""
+    rows = ActualCost.objects.filter(line__budget=budget).order_by("line_id", "month")
+    return {
+        f"{line_id}:{month}": format_kronor(amount)
+        for line_id, month, amount in rows.values_list("line_id", "month", "amount")
+    }
+
+
+def _lock_budget(team, year):
+    """Lock the team's budget row for the year (if there is one) for the check-and-save."""
+    return Budget.objects.select_for_update().filter(team=team, year=year).first()
 
 
 def _team_for_user(request, team_id: int, year: int, *, edit: bool = False):
@@ -135,6 +159,12 @@ def budget_edit(request, team_id, year):
     lines = list(budget.lines.order_by("order", "pk")) if budget else []
     initial = [{"id": line.pk, "name": line.name, "amount": line.amount} for line in lines]
     status = 200
+    salt = f"budget-lines:{team.pk}:{year}"
+    changes = []
+    # On a page sent back with errors the version stays the one the user loaded.
+    version = request.POST.get(conflicts.FIELD, "")
+    if request.method == "GET":
+        version = conflicts.seal(_lines_state(team, year), salt)
     if request.method == "POST":
         formset = BudgetLineFormSet(request.POST, initial=initial, prefix="rader")
         if formset.is_valid():
@@ -148,13 +178,22 @@ def budget_edit(request, team_id, year):
                 if not formset._should_delete_form(form) and not form.is_blank
             ]
             try:
-                budget_save(team=team, year=year, lines=wanted, by=request.user)
+                with transaction.atomic():
+                    _lock_budget(team, year)
+                    current = _lines_state(team, year)
+                    changes = conflicts.changed_since(
+                        request.POST.get(conflicts.FIELD), current, salt, _line_label(current)
+                    )
+                    if not changes:
+                        budget_save(team=team, year=year, lines=wanted, by=request.user)
             except ValidationError as error:
                 formset._non_form_errors = formset.error_class(error.messages)
             else:
-                messages.success(request, f"Budgeten för {team.name} {year} är sparad.")
-                return redirect("budget_followup", team_id=team.pk, year=year)
-        status = 400
+                if not changes:
+                    messages.success(request, f"Budgeten för {team.name} {year} är sparad.")
+                    return redirect("budget_followup", team_id=team.pk, year=year)
+                version = conflicts.seal(current, salt)
+        status = 409 if changes else 400
     else:
         formset = BudgetLineFormSet(initial=initial, prefix="rader")
         if not lines:
@@ -163,7 +202,14 @@ def budget_edit(request, team_id, year):
     return render(
         request,
         "reporting/budget/edit.html",
-        {"team": team, "year": year, "budget": budget, "formset": formset},
+        {
+            "team": team,
+            "year": year,
+            "budget": budget,
+            "formset": formset,
+            "loaded_version": version,
+            "conflict_changes": changes,
+        },
         status=status,
     )
 
@@ -186,30 +232,69 @@ def budget_actuals(request, team_id, year):
     today = timezone.localdate()
     form_kwargs = {"budget": budget, "lines": lines, "actuals": actuals, "today": today}
     status = 200
+    salt = f"budget-actuals:{budget.pk}"
+    changes = []
+    # On a page sent back with errors the version stays the one the user loaded.
+    version = request.POST.get(conflicts.FIELD, "")
+    if request.method == "GET":
+        version = conflicts.seal(_actuals_state(budget), salt)
     if request.method == "POST":
         form = ActualsGridForm(request.POST, **form_kwargs)
         if form.is_valid():
             try:
-                result = actuals_save(
-                    budget=budget, cells=form.changed_cells(), by=request.user, today=today
-                )
+                with transaction.atomic():
+                    _lock_budget(team, year)
+                    current = _actuals_state(budget)
+                    changes = conflicts.changed_since(
+                        request.POST.get(conflicts.FIELD), current, salt, _cell_label(lines)
+                    )
+                    if not changes:
+                        result = actuals_save(
+                            budget=budget, cells=form.changed_cells(), by=request.user, today=today
+                        )
             except ValidationError as error:
                 for message in error.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, result.summary())
-                return redirect("budget_followup", team_id=team.pk, year=year)
+                if not changes:
+                    messages.success(request, result.summary())
+                    return redirect("budget_followup", team_id=team.pk, year=year)
+                version = conflicts.seal(current, salt)
         else:
             messages.error(request, "Utfallet sparades inte: rätta de markerade fälten.")
-        status = 400
+        status = 409 if changes else 400
     else:
         form = ActualsGridForm(**form_kwargs)
     return render(
         request,
         "reporting/budget/actuals.html",
-        {"team": team, "year": year, "form": form, "lines": lines},
+        {
+            "team": team,
+            "year": year,
+            "form": form,
+            "lines": lines,
+            "loaded_version": version,
+            "conflict_changes": changes,
+        },
         status=status,
     )
+
+
+def _line_label(state: dict):
+    def label(key):
+        return "Budgetrad" if key in state else "Borttagen budgetrad"
+
+    return label
+
+
+def _cell_label(lines):
+    names = {str(line.pk): line.name for line in lines}
+
+    def label(key):
+        line_id, month = key.split(":")
+        return f"{names.get(line_id, 'Budgetrad')}, {MONTH_NAMES[int(month) - 1]}"
+
+    return label
 
 
 # --- Import of actual costs: upload → preview → confirm ------------------------------------

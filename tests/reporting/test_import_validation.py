@@ -219,7 +219,7 @@ def test_an_xlsx_file_is_recognised_by_content_whatever_its_name():
         ),
         (
             {
-                "personnummer": "20050601-0008",
+                "personnummer": "20050601-1238",
                 "startdatum": "2005-01-01",
                 "modul": "",
                 "modulstart": "",
@@ -318,7 +318,7 @@ NO_MODULE = {"modul": "", "modulstart": ""}
             "modulstart 2099-01-01 ligger mer än 60 dagar fram i tiden",
         ),
         (
-            {"personnummer": "18991231-0001", "manader_utan_arbete": ""},
+            {"personnummer": "18991231-1231", "manader_utan_arbete": ""},
             "födelsedatumet 1899-12-31 ligger före 1900-01-01",
         ),
         (
