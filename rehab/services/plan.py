@@ -1,0 +1,230 @@
+"""Writes of the action plan, journal, deviations, follow-ups after exit, group activities."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rehab import audit, policy
+from rehab.models import (
+    Attendance,
+    Deviation,
+    Enrolment,
+    ExitFollowUp,
+    Goal,
+    GroupActivity,
+    JournalNote,
+    income_to_bits,
+)
+from rehab.services.common import _today
+
+# --- Action plan, journal, deviations -------------------------------------------------------
+
+
+def _require_active(enrolment):
+    if not enrolment.is_active:
+        raise ValidationError("Inskrivningen är avslutad; den kan inte ändras.")
+
+
+@transaction.atomic
+def goal_create(*, enrolment: Enrolment, text: str, by, parent: Goal | None = None) -> Goal:
+    _require_active(enrolment)
+    if parent is not None and (parent.enrolment_id != enrolment.pk or parent.parent_id):
+        raise ValidationError("Delmål kan bara läggas under ett mål i samma handlingsplan.")
+    policy.check_text(text, field="text", label="Målet", max_length=policy.REASON)
+    goal = Goal.objects.create(enrolment=enrolment, parent=parent, text=text.strip())
+    audit.record(
+        user=by,
+        action="goal_create",
+        obj=goal,
+        participant_id=enrolment.participant_id,
+        changes={"parent": parent.pk if parent else None},
+    )
+    return goal
+
+
+@transaction.atomic
+def goal_set_status(*, goal: Goal, status: str, by) -> Goal:
+    if status not in Goal.Status.values:
+        raise ValidationError("Okänd status.")
+    _require_active(goal.enrolment)
+    before = goal.status
+    goal.status = status
+    goal.save(update_fields=["status", "updated_at"])
+    audit.record(
+        user=by,
+        action="goal_set_status",
+        obj=goal,
+        participant_id=goal.enrolment.participant_id,
+        changes={"from": before, "to": status},
+    )
+    return goal
+
+
+@transaction.atomic
+def note_create(*, enrolment: Enrolment, date, kind: str, text: str, by) -> JournalNote:
+    policy.check_event_date(date, field="date", label="Datumet")
+    policy.check_text(text, field="text", label="Anteckningen", max_length=policy.NOTE)
+    if date < enrolment.start_date:
+        raise ValidationError(
+            {
+                "date": "Anteckningen kan inte gälla tiden före inskrivningen "
+                f"({enrolment.start_date:%Y-%m-%d})."
+            }
+        )
+    if not text.strip():
+        raise ValidationError({"text": "Skriv en anteckning."})
+    note = JournalNote.objects.create(
+        enrolment=enrolment, date=date, kind=kind, text=text.strip(), author=by
+    )
+    audit.record(
+        user=by,
+        action="note_create",
+        obj=note,
+        participant_id=enrolment.participant_id,
+        changes={"kind": kind, "text": text},
+    )
+    return note
+
+
+def deviation_is_late(deviation: Deviation) -> bool:
+    """Deviations are reported at once: later than the same (local) day is late."""
+    if deviation.reported_at is None:
+        return True
+    occurred = timezone.localtime(deviation.occurred_at).date()
+    return timezone.localtime(deviation.reported_at).date() > occurred
+
+
+@transaction.atomic
+def deviation_create(
+    *, enrolment: Enrolment, occurred_at, description, reported_at, reported_to, by
+) -> Deviation:
+    now = timezone.now()
+    errors = {}
+    if occurred_at > now:
+        errors["occurred_at"] = "Tidpunkten kan inte ligga i framtiden."
+    elif timezone.localtime(occurred_at).date() < policy.EARLIEST_EVENT:
+        errors["occurred_at"] = f"Tidpunkten kan inte ligga före {policy.EARLIEST_EVENT}."
+    if len(description or "") > policy.DESCRIPTION:
+        errors["description"] = f"Beskrivningen får vara högst {policy.DESCRIPTION} tecken."
+    if len(reported_to or "") > policy.SHORT:
+        errors["reported_to"] = f"Mottagaren får vara högst {policy.SHORT} tecken."
+    if reported_at is not None:
+        if reported_at > now:
+            errors["reported_at"] = "Tidpunkten kan inte ligga i framtiden."
+        elif reported_at < occurred_at:
+            errors["reported_at"] = "Rapporteringen kan inte ske innan avvikelsen inträffade."
+        if not reported_to.strip():
+            errors["reported_to"] = "Ange vem avvikelsen rapporterades till."
+    if errors:
+        raise ValidationError(errors)
+    deviation = Deviation.objects.create(
+        enrolment=enrolment,
+        occurred_at=occurred_at,
+        description=description.strip(),
+        reported_at=reported_at,
+        reported_to=reported_to.strip(),
+        created_by=by,
+    )
+    audit.record(
+        user=by,
+        action="deviation_create",
+        obj=deviation,
+        participant_id=enrolment.participant_id,
+        changes={"description": description, "late": deviation_is_late(deviation)},
+    )
+    return deviation
+
+
+@transaction.atomic
+def exit_followup_record(
+    *, enrolment: Enrolment, months_after: int, date, occupation: str, income=(), by
+) -> ExitFollowUp:
+    """SPEC §8: optional follow-ups 3, 6 and 12 months after exit show whether results
+    last."""
+    if enrolment.exit_date is None or enrolment.registered_in_error:
+        raise ValidationError(
+            "Uppföljning efter avslut kan bara göras för en avslutad inskrivning."
+        )
+    if months_after not in ExitFollowUp.After.values:
+        raise ValidationError({"months_after": "Välj 3, 6 eller 12 månader."})
+    if date < enrolment.exit_date:
+        raise ValidationError(
+            {
+                "date": "Uppföljningen kan inte ligga före avslutet "
+                f"({enrolment.exit_date:%Y-%m-%d})."
+            }
+        )
+    policy.check_event_date(date, field="date", label="Datumet")
+    if ExitFollowUp.objects.filter(enrolment=enrolment, months_after=months_after).exists():
+        raise ValidationError(
+            {"months_after": f"Uppföljningen efter {months_after} månader är redan registrerad."}
+        )
+    followup = ExitFollowUp.objects.create(
+        enrolment=enrolment,
+        months_after=months_after,
+        date=date,
+        occupation=occupation,
+        income=income_to_bits(income),
+    )
+    audit.record(
+        user=by,
+        action="exit_followup_record",
+        obj=followup,
+        participant_id=enrolment.participant_id,
+        changes={"months_after": months_after, "date": date},
+    )
+    return followup
+
+
+# --- Group activities and attendance --------------------------------------------------------
+
+
+@transaction.atomic
+def activity_create(*, team, date, title: str, kind: str, by) -> GroupActivity:
+    if team.is_triage:
+        raise ValidationError("Ett En väg in-team har inga gruppaktiviteter.")
+    if not title.strip():
+        raise ValidationError({"title": "Ange vad aktiviteten heter."})
+    policy.check_text(title, field="title", label="Namnet", max_length=policy.NAME)
+    policy.check_planned_date(date, field="date", label="Datumet")
+    activity = GroupActivity.objects.create(
+        team=team, date=date, title=title.strip(), kind=kind, created_by=by
+    )
+    audit.record(
+        user=by, action="activity_create", obj=activity, changes={"team": team.pk, "date": date}
+    )
+    return activity
+
+
+def activity_participants(activity: GroupActivity):
+    """The enrolments active on the activity's day: those whose attendance is recorded."""
+    return (
+        Enrolment.objects.in_period(activity.date, activity.date)
+        .filter(team_id=activity.team_id)
+        .select_related("participant")
+        .order_by("participant__last_name", "participant__first_name", "pk")
+    )
+
+
+@transaction.atomic
+def attendance_record(*, activity: GroupActivity, present_ids, by) -> int:
+    """Record who attended; everyone else active that day is recorded as absent."""
+    if activity.date > _today():
+        raise ValidationError("Närvaro kan registreras först på aktivitetens dag.")
+    present_ids = {int(i) for i in present_ids}
+    enrolments = list(activity_participants(activity).values_list("pk", flat=True))
+    unknown = present_ids - set(enrolments)
+    if unknown:
+        raise ValidationError("Någon av de markerade deltagarna var inte inskriven den dagen.")
+    Attendance.objects.filter(activity=activity).delete()
+    Attendance.objects.bulk_create(
+        Attendance(activity=activity, enrolment_id=pk, present=pk in present_ids)
+        for pk in enrolments
+    )
+    audit.record(
+        user=by,
+        action="attendance_record",
+        obj=activity,
+        changes={"present": len(present_ids), "absent": len(enrolments) - len(present_ids)},
+    )
+    return len(present_ids)
