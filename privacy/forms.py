@@ -28,6 +28,7 @@ class ReviewFilterForm(forms.Form):
     ej_tilldelad = forms.BooleanField(
         label="Bara läsningar av deltagare som användaren inte är tilldelad", required=False
     )
+    nekade = forms.BooleanField(label="Bara nekade försök", required=False)
 
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,7 +38,8 @@ class ReviewFilterForm(forms.Form):
         for name in ("user", "date_from", "date_to"):
             css = "form-select" if name == "user" else "form-control"
             self.fields[name].widget.attrs["class"] = css
-        self.fields["ej_tilldelad"].widget.attrs["class"] = "form-check-input"
+        for name in ("ej_tilldelad", "nekade"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
 
     def clean(self):
         data = super().clean()

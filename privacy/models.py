@@ -30,12 +30,15 @@ class AccessLogQuerySet(models.QuerySet):
 class AccessLog(models.Model):
     """One access to one participant's data: who, when (UTC), what, which participant, from
     where. A request that reads several objects of a person writes one INSERT (see
-    `privacy.recorder`)."""
+    `privacy.recorder`). A denied attempt has the attempted object's type and id and no
+    participant."""
 
     class Kind(models.TextChoices):
         READ = "read", "Läsning"
         CHANGE = "change", "Ändring"
         EXPORT = "export", "Export eller utskrift"
+        # A refused (403/404) request to a participant-scoped URL (privacy/denied.py).
+        DENIED = "denied", "Nekad"
 
     at = models.DateTimeField("tid (UTC)", default=timezone.now)
     # No database constraint and no cascade: removing a user must never touch the log.

@@ -6,6 +6,12 @@ INSERT after the view has run, however many objects of however many people the v
 are written by `rehab.audit.record` in the service's own transaction, so a change and its log
 row commit or roll back together. The request being served is kept in a context variable so
 that `record` knows the IP address without every service taking the request as an argument.
+
+A refused request (403 or 404) by a logged-in user to a participant-scoped URL
+(`privacy.denied`) is logged too, as kind "nekad" with the attempted object type and id, in the
+same INSERT. At most DENIED_PER_MINUTE such rows are written per user and minute; the next
+attempt in that minute writes one summary row ("fler nekade försök") and the rest of the minute
+writes nothing, so that a scan of many ids leaves a bounded number of rows.
 """
 
 import contextvars
@@ -13,12 +19,21 @@ import ipaddress
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.utils import timezone
 
+from privacy.denied import denied_target
 from privacy.models import AccessLog
 
 _current_request = contextvars.ContextVar("privacy_current_request", default=None)
 
 BUFFER_ATTR = "_privacy_access_log"
+
+DENIED_PER_MINUTE = 20
+DENIED_SUMMARY_ACTION = "fler nekade försök"
+DENIED_STATUSES = frozenset({403, 404})
+# user id -> the minute whose bound this process has seen reached: the rest of that minute's
+# denials cost no query. One entry per user at most.
+_denied_capped: dict[int, object] = {}
 
 
 def client_ip(request) -> str | None:
@@ -70,6 +85,10 @@ def note_read(
         participant_id=participant_id,
         ip=client_ip(request),
     )
+    _buffer(request, entry)
+
+
+def _buffer(request, entry):
     buffer = getattr(request, BUFFER_ATTR, None)
     if buffer is None:
         # Outside the middleware (a test's RequestFactory, a misconfigured stack): write now
@@ -78,6 +97,50 @@ def note_read(
         return
     key = (entry.kind, entry.participant_id, entry.object_type, entry.object_id)
     buffer.setdefault(key, entry)
+
+
+def note_denied(request, response) -> bool:
+    """Log a refused request to a participant-scoped URL, within the per-minute bound.
+    True when a row was noted. Anonymous requests are not logged (they go to the log-in)."""
+    if response.status_code not in DENIED_STATUSES:
+        return False
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    target = denied_target(getattr(request, "resolver_match", None))
+    if target is None:
+        return False
+    now = timezone.now()
+    minute = now.replace(second=0, microsecond=0)
+    if _denied_capped.get(user.pk) == minute:
+        return False
+    # One small query, on the (user, at) index; a denied request is rare in normal use.
+    earlier = (
+        AccessLog.objects.filter(user=user, kind=AccessLog.Kind.DENIED, at__gte=minute)
+        .values("pk")[: DENIED_PER_MINUTE + 1]
+        .count()
+    )
+    if earlier >= DENIED_PER_MINUTE:
+        _denied_capped[user.pk] = minute
+    if earlier > DENIED_PER_MINUTE:
+        return False
+    object_type, object_id = target
+    summary = earlier == DENIED_PER_MINUTE
+    _buffer(
+        request,
+        AccessLog(
+            at=now,
+            user=user,
+            role=_role(request, user),
+            kind=AccessLog.Kind.DENIED,
+            action=DENIED_SUMMARY_ACTION if summary else _action(request)[:80],
+            object_type="" if summary else object_type,
+            object_id="" if summary else object_id,
+            participant_id=None,
+            ip=client_ip(request),
+        ),
+    )
+    return True
 
 
 def note_change(*, user, action, object_type, object_id, participant_id, audit_event_id):
@@ -133,8 +196,9 @@ def flush(request) -> int:
 
 
 class AccessLogMiddleware:
-    """Keeps the request in reach of `rehab.audit.record` and writes the request's reads in
-    one INSERT once the response is ready. Put it last in MIDDLEWARE, next to the view."""
+    """Keeps the request in reach of `rehab.audit.record` and writes the request's reads (and
+    a denied attempt) in one INSERT once the response is ready. Put it last in MIDDLEWARE,
+    next to the view."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -146,5 +210,6 @@ class AccessLogMiddleware:
             response = self.get_response(request)
         finally:
             _current_request.reset(token)
+        note_denied(request, response)
         flush(request)
         return response

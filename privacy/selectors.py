@@ -1,6 +1,6 @@
 """Reads of the privacy app: the log review and the subject-access export."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from modules.models import FollowUp, ManagementApproval, Placement, WaitingListEntry
 from privacy.models import AccessLog
+from privacy.recorder import DENIED_SUMMARY_ACTION
 from referrals.access import of_teams_q
 from referrals.models import Consent, Referral
 from rehab.access import ADMIN, ROLE_LABELS, get_access
@@ -68,6 +69,7 @@ class ReviewFilter:
     date_from: date | None = None
     date_to: date | None = None
     unassigned: bool = False
+    denied: bool = False
 
 
 def _local_midnight(day: date) -> datetime:
@@ -115,7 +117,30 @@ def review_entries(user, flt: ReviewFilter):
         qs = qs.filter(
             kind__in=[AccessLog.Kind.READ, AccessLog.Kind.EXPORT], participant_id__isnull=False
         ).exclude(Exists(assigned))
+    if flt.denied:
+        qs = qs.filter(kind=AccessLog.Kind.DENIED)
     return qs.order_by("-at", "-pk")
+
+
+def denied_counts(user, flt: ReviewFilter) -> list[dict]:
+    """Denied attempts per user in the review's period (and user filter), most first: the
+    attempts logged one by one and the minutes in which the per-minute bound cut off more
+    ("fler nekade försök"). Denied rows name no participant, so the participant filter and
+    the unassigned preset do not apply. One query."""
+    period = replace(flt, participant_id=None, unassigned=False, denied=True)
+    rows = (
+        review_entries(user, period)
+        .order_by()
+        .values("user_id")
+        .annotate(
+            attempts=Count("pk", filter=~Q(action=DENIED_SUMMARY_ACTION)),
+            capped_minutes=Count("pk", filter=Q(action=DENIED_SUMMARY_ACTION)),
+        )
+        .order_by("-attempts", "-capped_minutes", "user_id")
+    )
+    rows = list(rows)
+    users = get_user_model().objects.in_bulk([r["user_id"] for r in rows if r["user_id"]])
+    return [{**r, "user": users.get(r["user_id"])} for r in rows]
 
 
 def participant_labels(user, participant_ids) -> dict[int, str]:

@@ -15,7 +15,7 @@ from common.responses import csv_response
 from privacy import selectors
 from privacy.forms import PersonnummerSearchForm, ReviewFilterForm
 from privacy.models import AccessLog, PurgeRun
-from privacy.recorder import note_read
+from privacy.recorder import DENIED_PER_MINUTE, note_read
 from privacy.services import COUNT_LABELS
 from rehab.access import ADMIN, log_read, role_required
 from rehab.freshness import writes_no_data
@@ -55,6 +55,7 @@ def _review_state(request):
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
         unassigned=bool(data.get("ej_tilldelad")),
+        denied=bool(data.get("nekade")),
     )
     return form, participant, flt
 
@@ -111,6 +112,8 @@ def log_review(request):
             "querystring": query,
             "csv_url": reverse("privacy:log_csv") + (f"?{query}" if query else ""),
             "unassigned_explanation": selectors.UNASSIGNED_EXPLANATION,
+            "denied_counts": selectors.denied_counts(request.user, flt),
+            "denied_per_minute": DENIED_PER_MINUTE,
         },
     )
 

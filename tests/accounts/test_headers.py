@@ -97,14 +97,16 @@ def test_plain_http_cookie_names_in_tests(client, handledare_a):
     assert "sessionid" in client.cookies
 
 
-def _production_settings():
-    """config.settings as production loads it (DEBUG off, no overrides), in a fresh process."""
+def _production_settings(**extra_env):
+    """config.settings as production loads it (DEBUG off, no overrides but `extra_env`), in a
+    fresh process."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SECURE_", "SESSION_", "CSRF_", "REQUIRE_", "DJANGO_"))
+        if not k.startswith(("SECURE_", "SESSION_", "CSRF_", "REQUIRE_", "DJANGO_", "BEHIND_"))
     }
     env.update(
+        **extra_env,
         DEBUG="false",
         SECRET_KEY="x" * 60,
         ALLOWED_HOSTS="finsam.example.se",
@@ -123,6 +125,7 @@ def _production_settings():
         "REQUIRE_2FA",
         "SESSION_IDLE_TIMEOUT",
         "SESSION_ABSOLUTE_TIMEOUT",
+        "SECURE_PROXY_SSL_HEADER",
     ]
     code = (
         "import json, django; django.setup(); from django.conf import settings as s; "
@@ -147,6 +150,30 @@ def test_production_settings_are_strict():
     assert prod["REQUIRE_2FA"] is True
     assert prod["SESSION_IDLE_TIMEOUT"] == 30 * 60
     assert prod["SESSION_ABSOLUTE_TIMEOUT"] == 10 * 60 * 60
+    # Anyone can send X-Forwarded-Proto: it counts only when a proxy in front sets it.
+    assert prod["SECURE_PROXY_SSL_HEADER"] is None
+
+
+def test_behind_a_tls_proxy_the_forwarded_proto_header_counts():
+    prod = _production_settings(BEHIND_TLS_PROXY="true")
+    assert prod["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_a_forwarded_proto_header_over_plain_http_gets_no_hsts(client, settings):
+    """With no proxy configured, a client's own X-Forwarded-Proto: https does not make a plain
+    HTTP request secure: no HSTS, no secure-only behaviour."""
+    settings.SECURE_HSTS_SECONDS = 31536000
+    response = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response
+
+
+def test_with_a_tls_proxy_its_forwarded_proto_header_gets_hsts(client, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https")
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Strict-Transport-Security" not in client.get(reverse("login"))
 
 
 def test_hsts_and_host_cookies_over_https(client, handledare_a, settings):

@@ -87,10 +87,11 @@ def test_lists_log_nothing_and_show_masked_personnummer(client, handledare_a, ca
     assert not AccessLog.objects.exists()
 
 
-def test_refused_reads_are_not_logged(client, handledare_b, case):
+def test_refused_reads_are_not_logged_as_reads(client, handledare_b, case):
+    """Only as a denied attempt (tests/privacy/test_denied.py)."""
     client.force_login(handledare_b)
     assert client.get(reverse("participant_detail", args=[case.participant_id])).status_code == 404
-    assert not AccessLog.objects.exists()
+    assert list(AccessLog.objects.values_list("kind", flat=True)) == [AccessLog.Kind.DENIED]
 
 
 def test_change_is_logged_with_ip_and_its_audit_event_keeps_text_out(client, handledare_a, case):
