@@ -30,3 +30,16 @@ class CodeForm(forms.Form):
         if not self.allow_recovery and not (len(code) == 6 and code.isdigit()):
             raise forms.ValidationError("Skriv de sex siffrorna som appen visar.")
         return code
+
+
+class ActivationCodeForm(forms.Form):
+    """The one-time code the unit manager gave the user, needed to register an app."""
+
+    activation_code = forms.CharField(
+        label="Aktiveringskod",
+        max_length=40,
+        help_text="Tolv tecken som du har fått av din enhetschef.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autofocus": True, "autocapitalize": "characters"}
+        ),
+    )

@@ -19,7 +19,7 @@ from accounts.sessions import (
 )
 
 TIMED_OUT_IDLE = "Du har varit inaktiv för länge och har loggats ut. Logga in igen."
-TIMED_OUT_ABSOLUTE = "Din inloggning har varat för länge och har avslutats. Logga in igen."
+TIMED_OUT_ABSOLUTE = "Du har varit inloggad för länge och har loggats ut. Logga in igen."
 ENDED_ELSEWHERE = "Du har loggats ut från alla enheter. Logga in igen."
 
 
@@ -34,6 +34,8 @@ class SessionSecurityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Before request.user is read, which may itself empty the session.
+        gone = self._session_gone(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             reason = self._expired(request, user)
@@ -41,7 +43,22 @@ class SessionSecurityMiddleware:
                 logout(request)
                 messages.warning(request, reason)
                 return redirect_to_login(request.get_full_path())
+        elif gone:
+            # The session store keeps a session SESSION_COOKIE_AGE (= the absolute time-out)
+            # after its last save, so one that has vanished under its cookie began longer ago
+            # than the absolute time-out: say so, as when the check above ends it.
+            messages.warning(request, TIMED_OUT_ABSOLUTE)
         return self.get_response(request)
+
+    @staticmethod
+    def _session_gone(request) -> bool:
+        """The browser sent a session cookie whose session no longer exists (expired)."""
+        cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        session = getattr(request, "session", None)
+        if not cookie or session is None:
+            return False
+        # Loading a session the store does not know (expired) drops its key.
+        return not session.keys() and session.session_key is None
 
     @staticmethod
     def _expired(request, user) -> str | None:

@@ -9,5 +9,11 @@ urlpatterns = [
     path("reservkoder/", views.recovery_codes_show, name="recovery_codes_show"),
     path("reservkoder/nya/", views.recovery_codes_regenerate, name="recovery_codes_regenerate"),
     path("logga-ut-overallt/", views.sessions_end_all, name="sessions_end_all"),
+    path("aktiveringskoder/", views.activation_codes, name="activation_codes"),
+    path(
+        "aktiveringskoder/<int:user_pk>/",
+        views.activation_code_create,
+        name="activation_code_create",
+    ),
     path("losenord/", views.PasswordChangeView.as_view(), name="password_change"),
 ]

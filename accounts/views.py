@@ -8,18 +8,33 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.views import SuccessMessageMixin
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.forms import CodeForm
+from accounts.forms import ActivationCodeForm, CodeForm
+from accounts.models import ActivationCode
 from accounts.sessions import SECOND_FACTOR, mark_second_factor_given, needs_second_factor
+from rehab.access import ADMIN, get_access
+from rehab.models import Membership
 
 NEW_CODES = "accounts_new_recovery_codes"
+# The activation code the user typed on the set-up page (its pk) while they register the app.
+ACTIVATION = "accounts_activation_code"
 FEW_CODES_LEFT = 3
+
+ASK_FOR_CODE = "Be din enhetschef om en aktiveringskod."
+
+
+def _throttled(wait: int) -> str:
+    return f"För många försök. Vänta {wait} sekunder och försök igen."
 
 
 def _with_next(name, target):
@@ -52,24 +67,43 @@ def account_detail(request):
 
 @login_required
 def two_factor_setup(request):
+    """Registers an authenticator app. The secret is shown only after the user has typed a
+    valid activation code from their unit manager: a password alone never sets up the second
+    factor. The same way replaces a lost phone's app."""
     user = request.user
-    if services.has_confirmed_device(user):
-        if request.session.get(SECOND_FACTOR):
+    pk = request.session.get(ACTIVATION)
+    activation = services.activation_code_valid(user=user, pk=pk) if pk else None
+    if activation is None:
+        request.session.pop(ACTIVATION, None)
+        if (
+            request.method == "GET"
+            and request.session.get(SECOND_FACTOR)
+            and services.has_confirmed_device(user)
+            and services.activation_code_valid(user=user) is None
+        ):
             messages.info(request, "Tvåfaktorsinloggning är redan aktiverad.")
             return redirect("account_detail")
-        return redirect(_with_next("two_factor_verify", _next_url(request)))
+        return _activation_step(request)
     device = services.totp_device_pending(user=user)
     form = CodeForm(request.POST or None, allow_recovery=False)
     if request.method == "POST" and form.is_valid():
-        codes = services.totp_device_confirm(
-            user=user, device=device, token=form.cleaned_data["code"]
+        result = services.totp_device_confirm(
+            user=user, device=device, token=form.cleaned_data["code"], activation=activation
         )
-        if codes is not None:
+        if result.codes is not None:
             mark_second_factor_given(request)
-            request.session[NEW_CODES] = codes
+            request.session.pop(ACTIVATION, None)
+            request.session[NEW_CODES] = result.codes
             messages.success(request, "Tvåfaktorsinloggning är aktiverad.")
             return redirect(_with_next("recovery_codes_show", _next_url(request)))
-        form.add_error("code", "Koden stämmer inte. Kontrollera att appen visar rätt konto.")
+        if result.activation_invalid:
+            request.session.pop(ACTIVATION, None)
+            messages.error(request, f"Aktiveringskoden gäller inte längre. {ASK_FOR_CODE}")
+            return redirect(_with_next("two_factor_setup", _next_url(request)))
+        if result.wait is not None:
+            form.add_error("code", _throttled(result.wait))
+        else:
+            form.add_error("code", "Koden stämmer inte. Kontrollera att appen visar rätt konto.")
     secret = b32encode(device.bin_key).decode("ascii")
     return render(
         request,
@@ -83,6 +117,35 @@ def two_factor_setup(request):
                 title="QR-kod för autentiseringsappen",
             ),
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+            "next": _next_url(request),
+        },
+    )
+
+
+def _activation_step(request):
+    """The first step of the set-up: the activation code."""
+    user = request.user
+    form = ActivationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        activation = services.activation_code_redeem(
+            user=user, code=form.cleaned_data["activation_code"]
+        )
+        if activation is not None:
+            request.session[ACTIVATION] = activation.pk
+            return redirect(_with_next("two_factor_setup", _next_url(request)))
+        form.add_error(
+            "activation_code",
+            f"Aktiveringskoden stämmer inte eller gäller inte längre. {ASK_FOR_CODE}",
+        )
+    return render(
+        request,
+        "accounts/two_factor_activate.html",
+        {
+            "form": form,
+            "has_device": services.has_confirmed_device(user),
+            "verified": bool(request.session.get(SECOND_FACTOR)),
+            "ask_for_code": ASK_FOR_CODE,
+            "hours": services.ACTIVATION_CODE_HOURS,
             "next": _next_url(request),
         },
     )
@@ -111,9 +174,7 @@ def two_factor_verify(request):
                     return redirect("account_detail")
             return redirect(_next_url(request))
         if result.throttled:
-            form.add_error(
-                "code", "För många felaktiga koder i rad. Vänta en stund och försök igen."
-            )
+            form.add_error("code", _throttled(result.wait))
         else:
             form.add_error("code", "Koden stämmer inte. Försök igen.")
     return render(
@@ -154,6 +215,89 @@ def sessions_end_all(request):
         request, "Du är utloggad på alla enheter och i alla webbläsare, även den här."
     )
     return redirect("login")
+
+
+def _issuer_required(view):
+    """Unit managers (for their teams' members) and superusers make activation codes."""
+
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_superuser or get_access(request.user).has_role(ADMIN)):
+            raise PermissionDenied("Din roll ger inte tillgång till sidan.")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@_issuer_required
+def activation_codes(request):
+    """The members of the unit manager's teams, with their two-factor state."""
+    users = list(
+        services.activation_targets(request.user).order_by("first_name", "last_name", "username")
+    )
+    ids = [u.pk for u in users]
+    with_app = set(
+        TOTPDevice.objects.filter(user_id__in=ids, confirmed=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    pending = {
+        code.user_id: code
+        for code in ActivationCode.objects.filter(
+            user_id__in=ids, used_at__isnull=True, expires_at__gt=timezone.now()
+        )
+    }
+    teams: dict[int, list[str]] = {}
+    for user_id, team in Membership.objects.filter(
+        user_id__in=ids, team__is_active=True
+    ).values_list("user_id", "team__name"):
+        teams.setdefault(user_id, []).append(team)
+    rows = [
+        {
+            "user": u,
+            "teams": sorted(teams.get(u.pk, [])),
+            "has_app": u.pk in with_app,
+            "pending": pending.get(u.pk),
+        }
+        for u in users
+    ]
+    return render(
+        request,
+        "accounts/activation_codes.html",
+        {"rows": rows, "hours": services.ACTIVATION_CODE_HOURS},
+    )
+
+
+@_issuer_required
+def activation_code_create(request, user_pk):
+    """Asks to confirm, then makes the code and shows it this once."""
+    target = get_object_or_404(services.activation_targets(request.user), pk=user_pk)
+    has_app = services.has_confirmed_device(target)
+    if request.method == "POST":
+        code = services.activation_code_issue(user=target, by=request.user)
+        return render(
+            request,
+            "accounts/activation_code_shown.html",
+            {
+                "target": target,
+                "code_groups": [code[i : i + 4] for i in range(0, len(code), 4)],
+                "hours": services.ACTIVATION_CODE_HOURS,
+                "expires_at": services.activation_code_valid(user=target).expires_at,
+            },
+        )
+    return render(
+        request,
+        "accounts/activation_code_confirm.html",
+        {
+            "target": target,
+            "has_app": has_app,
+            "pending": services.activation_code_valid(user=target),
+            "hours": services.ACTIVATION_CODE_HOURS,
+        },
+    )
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):

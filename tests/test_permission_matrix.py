@@ -65,6 +65,9 @@ RULES = {
     "recovery_codes_regenerate": LOGIN,
     "sessions_end_all": LOGIN,
     "password_change": LOGIN,
+    # Unit managers (their teams' members; others 404) and superusers.
+    "activation_codes": frozenset({"admin"}),
+    "activation_code_create": frozenset({"admin"}),
 }
 
 # The answer an allowed persona gets where it is not a plain 200 page.
@@ -260,6 +263,7 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "privacy:subject_access": {"pk": s["participant"].pk},
         "privacy:subject_access_json": {"pk": s["participant"].pk},
         "privacy:subject_access_pdf": {"pk": s["participant"].pk},
+        "activation_code_create": {"user_pk": s["enrolment"].responsible_id},
     }
     result = {name: (kwargs, True) for name, kwargs in by_url.items()}
     # Arguments that are not objects of a team.

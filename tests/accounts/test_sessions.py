@@ -66,7 +66,25 @@ def test_absolute_time_out_ends_even_an_active_session(client, handledare_a, tim
     _shift(client, AUTH_AT, 10 * 60 * 60 + 1)
     response = client.get(reverse("caseload"))
     assert response["Location"].startswith(reverse("login"))
-    assert "varat för länge" in client.get(response["Location"]).content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert "inloggad för länge" in page and "inaktiv" not in page
+
+
+def test_absolute_time_out_after_the_session_store_dropped_the_session(
+    client, handledare_a, timeouts
+):
+    """Overnight the stored session expires (SESSION_COOKIE_AGE after its last save) before
+    any request reaches the check: the log-in page still says why."""
+    from django.contrib.sessions.models import Session
+
+    client.force_login(handledare_a)
+    Session.objects.all().delete()
+    response = client.get(reverse("caseload"))
+    assert response["Location"].startswith(reverse("login"))
+    page = client.get(response["Location"]).content.decode()
+    assert "inloggad för länge" in page
+    # Said once: the next visit to the log-in page is plain.
+    assert "inloggad för länge" not in client.get(reverse("login")).content.decode()
 
 
 def test_time_outs_come_from_settings(client, handledare_a, settings):

@@ -21,6 +21,14 @@ def enrolled_device(handledare_a):
     return device, codes
 
 
+def _activate(client, user):
+    """The unit manager has given `user` an activation code, which they type in."""
+    code = services.activation_code_issue(user=user, by=None)
+    response = client.post(reverse("two_factor_setup"), {"activation_code": code})
+    assert response.status_code == 302
+    return code
+
+
 def _verify(client, code, next_url="/"):
     return client.post(reverse("two_factor_verify") + f"?next={next_url}", {"code": code})
 
@@ -72,6 +80,7 @@ class TestSetUp:
         self, client, handledare_a, require_2fa
     ):
         post_login(client, "hanna")
+        _activate(client, handledare_a)
         page = client.get(reverse("two_factor_setup") + "?next=/deltagare/")
         body = page.content.decode()
         assert "<svg" in body and "QR-kod" in body
@@ -102,6 +111,7 @@ class TestSetUp:
 
     def test_wrong_code_at_set_up_is_refused(self, client, handledare_a, require_2fa):
         post_login(client, "hanna")
+        _activate(client, handledare_a)
         client.get(reverse("two_factor_setup"))
         device = TOTPDevice.objects.get(user=handledare_a)
         wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
@@ -117,16 +127,28 @@ class TestSetUp:
         self, client, handledare_a, require_2fa, code
     ):
         post_login(client, "hanna")
+        _activate(client, handledare_a)
         response = client.post(reverse("two_factor_setup"), {"code": code})
         assert response.status_code == 200
         assert response.context["form"].errors
 
-    def test_set_up_page_of_a_user_with_an_app_redirects(
+    def test_set_up_page_of_a_user_with_an_app_asks_for_an_activation_code(
         self, client, handledare_a, enrolled_device, require_2fa
     ):
         post_login(client, "hanna")
         response = client.get(reverse("two_factor_setup"))
-        assert response["Location"].startswith(reverse("two_factor_verify"))
+        assert response.status_code == 200
+        assert "secret_groups" not in response.context
+        assert "Be din enhetschef om en aktiveringskod" in response.content.decode()
+        assert TOTPDevice.objects.filter(user=handledare_a).count() == 1
+
+    def test_set_up_page_of_a_logged_in_user_with_an_app_redirects(
+        self, client, handledare_a, enrolled_device, require_2fa
+    ):
+        device, _ = enrolled_device
+        post_login(client, "hanna")
+        _verify(client, current_code(device))
+        assert client.get(reverse("two_factor_setup"))["Location"] == reverse("account_detail")
 
 
 class TestLogInWithCode:
@@ -194,7 +216,9 @@ class TestLogInWithCode:
         # Even the right code waits until the delay after a failure has passed.
         response = _verify(client, current_code(device))
         assert response.status_code == 200
-        assert "För många felaktiga koder" in response.content.decode()
+        body = response.content.decode()
+        assert "För många försök. Vänta 1 sekunder och försök igen." in body
+        assert "Koden stämmer inte" not in body
 
     def test_next_outside_the_site_is_ignored(
         self, client, handledare_a, enrolled_device, require_2fa

@@ -20,10 +20,33 @@ def _code(secret: str, offset_steps: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
+def _issue_code(page, live_server, username) -> str:
+    """The unit manager (with REQUIRE_2FA off for her) makes an activation code."""
+    login(page, live_server, "admin", PASSWORD)
+    page.get_by_role("link", name="Aktiveringskoder").click()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(f"Skapa aktiveringskod för {username}$")).click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Skapa aktiveringskod").click()
+    page.wait_for_load_state()
+    code = page.locator("#activation-code").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Logga ut").click()
+    return code
+
+
 def test_handledare_sets_up_two_factor_and_logs_in_with_a_code(page, live_server, demo, settings):
+    code = _issue_code(page, live_server, "handledare")
     settings.REQUIRE_2FA = True
     login(page, live_server, "handledare", PASSWORD)
     assert "/konto/tvafaktor/" in page.url
+    # The password alone shows no secret: the set-up asks for the activation code.
+    assert "Be din enhetschef om en aktiveringskod" in page.locator("main").inner_text()
+    assert page.locator("#totp-secret").count() == 0
+    assert_accessible(page)
+    page.get_by_label("Aktiveringskod").fill(code)
+    page.get_by_role("button", name="Fortsätt").click()
+    page.wait_for_load_state()
     assert page.get_by_role("heading", name="Aktivera tvåfaktorsinloggning").is_visible()
     assert page.locator("figure svg").is_visible()
     assert_accessible(page)
@@ -57,3 +80,23 @@ def test_handledare_sets_up_two_factor_and_logs_in_with_a_code(page, live_server
     page.get_by_role("link", name="Mitt konto").click()
     assert "aktiverad" in page.locator("main").inner_text()
     assert_accessible(page)
+
+
+def test_invited_handledare_reaches_a_participant(page, live_server, example_demo, settings):
+    from rehab.models import Enrolment
+
+    enrolment = Enrolment.objects.filter(team__name="Rehabteamet").first()
+    code = _issue_code(page, live_server, "handledare")
+    settings.REQUIRE_2FA = True
+    login(page, live_server, "handledare", PASSWORD)
+    page.get_by_label("Aktiveringskod").fill(code)
+    page.get_by_role("button", name="Fortsätt").click()
+    page.wait_for_load_state()
+    secret = re.sub(r"\s", "", page.locator("#totp-secret").inner_text())
+    page.get_by_label("Kod").fill(_code(secret))
+    page.get_by_role("button", name="Aktivera").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name=re.compile("Jag har sparat koderna")).click()
+    page.goto(f"{live_server.url}/deltagare/{enrolment.participant_id}/")
+    assert "/deltagare/" in page.url and "logga-in" not in page.url
+    assert "tvafaktor" not in page.url
