@@ -1,6 +1,8 @@
 import re
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 CODE_CHARACTERS = re.compile(r"^[0-9a-z]+$")
 
@@ -43,3 +45,18 @@ class ActivationCodeForm(forms.Form):
             attrs={"autocomplete": "off", "autofocus": True, "autocapitalize": "characters"}
         ),
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form with the user name's length checked before authentication. The
+    stock form only puts `maxlength` in the HTML, so a longer name reached the lock-out's
+    record of failed log-ins (a 255-character column): a 500 on PostgreSQL."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(
+            MaxLengthValidator(
+                field.max_length, message="Användarnamnet får vara högst %(limit_value)s tecken."
+            )
+        )

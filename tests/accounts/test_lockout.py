@@ -1,13 +1,17 @@
 """django-axes: lock-out by user name + IP, never by a stranger from elsewhere."""
 
 import datetime
+import io
 
 import pytest
 from axes.models import AccessAttempt
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import ActivationCode
 from tests.accounts.conftest import post_login
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +87,21 @@ def test_client_login_without_request_still_works(client, handledare_a):
     from tests.factories import PASSWORD
 
     assert client.login(username="hanna", password=PASSWORD)
+
+
+def test_an_overlong_user_name_is_refused_before_the_lock_out_records_it(client):
+    """The crawler found this on PostgreSQL: a user name of more than 255 characters reached
+    django-axes' record of failed log-ins (a 255-character column) and gave a 500."""
+    response = client.post(reverse("login"), {"username": "x" * 300, "password": "fel"})
+    assert response.status_code == 200
+    assert "Användarnamnet får vara högst 150 tecken." in response.content.decode()
+    assert not AccessAttempt.objects.exists()
+
+
+def test_the_first_activation_code_comes_from_the_command_line():
+    UserFactory(username="forsta", is_superuser=True, is_staff=True)
+    out = io.StringIO()
+    call_command("activation_code", "forsta", stdout=out)
+    assert "Aktiveringskod för forsta:" in out.getvalue()
+    code = ActivationCode.objects.get(user__username="forsta")
+    assert code.created_by is None and code.used_at is None
