@@ -88,7 +88,8 @@ def changed_since(token: str, current: dict, salt: str, label=str) -> list[Chang
         loaded = None
     if loaded == current:
         return []
-    keys = current.keys() if loaded is None else sorted(set(loaded) | set(current))
+    # Without a valid version only what exists counts: an empty entry has nothing to lose.
+    keys = [k for k, v in current.items() if v] if loaded is None else sorted({*loaded, *current})
     changes = []
     for key in keys:
         then = None if loaded is None else loaded.get(key, "")
@@ -180,3 +181,35 @@ def save_unless_changed(form, obj, save, derive=None) -> list[Change]:
     data[FIELD] = seal(current, _salt(obj))
     form.data = data
     return changes
+
+
+class ConflictCheckedModelForm(forms.ModelForm):
+    """A ModelForm with the same check, for Django admin's change pages (the team settings):
+    the clean step locks the row, and a change made by someone else since the page was opened
+    refuses the save with a message naming the fields, the version moved on so that saving
+    again after a look goes through. List `FIELD` in the admin's fieldsets."""
+
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial[FIELD] = seal(values_of(self.instance, self), _salt(self.instance))
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            model = type(self.instance)
+            fresh = model._default_manager.select_for_update().get(pk=self.instance.pk)
+            current = values_of(fresh, self)
+            changes = _changes(self, _loaded(self, self.instance), current)
+            if changes:
+                posted = self.data.copy()
+                posted[FIELD] = seal(current, _salt(self.instance))
+                self.data = posted
+                listed = "; ".join(f"{c.label}: {c.then} → {c.now}" for c in changes)
+                raise forms.ValidationError(
+                    f"Någon annan har ändrat uppgifterna medan du skrev ({listed}). Inget är "
+                    "sparat. Kontrollera och spara igen."
+                )
+        return data

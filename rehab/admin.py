@@ -3,6 +3,7 @@ reached through the case views, which check team membership and log every read."
 
 from django.contrib import admin
 
+from common import conflicts
 from rehab.access import get_access
 from rehab.models import Forbund, ForbundMembership, Kommun, KommunQuota, Membership, Team
 
@@ -41,6 +42,7 @@ class QuotaInline(admin.TabularInline):
 @admin.register(Team)
 class TeamAdmin(TeamScopedAdmin):
     team_field = "pk"
+    form = conflicts.ConflictCheckedModelForm
     list_display = ["name", "kind", "forbund", "huvudman", "is_active"]
     list_filter = ["kind", "forbund", "is_active"]
     search_fields = ["name", "huvudman"]
@@ -62,6 +64,8 @@ class TeamAdmin(TeamScopedAdmin):
             },
         ),
         ("Mål", {"fields": ["target_step_pct", "target_work_pct", "target_wellbeing_pct"]}),
+        # The lost-update check's hidden version (common/conflicts.py).
+        (None, {"fields": [conflicts.FIELD]}),
     ]
 
 

@@ -164,7 +164,13 @@ def goal_status(request, pk):
     goal = get_object_or_404(Goal.objects.select_related("enrolment"), pk=pk)
     enrolment = get_enrolment_for_user(request, goal.enrolment_id)
     form = forms.GoalStatusForm(request.POST)
-    if form.is_valid():
+    if request.POST.get("shown") != goal.status:
+        messages.error(
+            request,
+            f"Någon annan har ändrat målets status till {goal.get_status_display().lower()} "
+            "medan du hade sidan öppen. Inget är ändrat; välj igen om det ska vara något annat.",
+        )
+    elif form.is_valid():
         try:
             services.goal_set_status(
                 goal=goal, status=form.cleaned_data["status"], by=request.user
@@ -183,7 +189,13 @@ def goal_status(request, pk):
 def enrolment_phase(request, pk):
     enrolment = get_enrolment_for_user(request, pk)
     form = forms.PhaseForm(request.POST)
-    if form.is_valid() and enrolment.is_active:
+    if request.POST.get("shown") != enrolment.phase:
+        messages.error(
+            request,
+            f"Någon annan har ändrat fasen till {enrolment.get_phase_display().lower()} medan "
+            "du hade sidan öppen. Inget är ändrat; välj igen om det ska vara en annan fas.",
+        )
+    elif form.is_valid() and enrolment.is_active:
         services.enrolment_update(
             enrolment=enrolment, phase=form.cleaned_data["phase"], by=request.user
         )

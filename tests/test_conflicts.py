@@ -8,13 +8,15 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.forms import modelform_factory
 from django.test import Client
 from django.urls import reverse
 
 from common import conflicts
-from rehab.models import Participant
+from rehab import services
+from rehab.models import Participant, Team
 from reporting.models import ActualCost
-from tests.factories import EnrolmentFactory
+from tests.factories import EnrolmentFactory, UserFactory
 from tests.reporting.budget_fixtures import make_budget
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +147,54 @@ def test_two_saves_of_the_budget_grid_do_not_overwrite_each_other(rehab_team, ad
     data = {cell: "2000", f"m2_r{rent.pk}": "500", conflicts.FIELD: merged}
     assert b.post(url, data).status_code == 302
     assert ActualCost.objects.get(line=rent, month=2).amount == Decimal("500")
+
+
+def test_a_phase_changed_meanwhile_is_not_overwritten(enrolment, two_clients):
+    a, b = two_clients
+    url = reverse("enrolment_phase", args=[enrolment.pk])
+    # Both pages showed "Kartläggning"; A moves the case on first.
+    assert a.post(url, {"phase": "provning", "shown": "kartlaggning"}).status_code == 302
+    response = b.post(url, {"phase": "aktivitet", "shown": "kartlaggning"}, follow=True)
+    assert "Någon annan har ändrat fasen till prövning" in response.content.decode()
+    enrolment.refresh_from_db()
+    assert enrolment.phase == "provning"
+
+
+def test_a_goal_status_changed_meanwhile_is_not_overwritten(enrolment, two_clients):
+    a, b = two_clients
+    goal = services.goal_create(enrolment=enrolment, text="Praktik", by=enrolment.responsible)
+    url = reverse("goal_status", args=[goal.pk])
+    shown = goal.status
+    assert a.post(url, {"status": "achieved", "shown": shown}).status_code == 302
+    response = b.post(url, {"status": "dropped", "shown": shown}, follow=True)
+    assert "Någon annan har ändrat målets status" in response.content.decode()
+    goal.refresh_from_db()
+    assert goal.status == "achieved"
+
+
+def test_team_settings_changed_meanwhile_are_refused_in_the_admin(rehab_team):
+    form_class = modelform_factory(
+        Team,
+        form=conflicts.ConflictCheckedModelForm,
+        fields=["name", "frame_months", conflicts.FIELD],
+    )
+    version = form_class(instance=rehab_team).initial[conflicts.FIELD]
+    Team.objects.filter(pk=rehab_team.pk).update(frame_months=30)  # another admin saved
+    data = {"name": rehab_team.name, "frame_months": "24", conflicts.FIELD: version}
+    form = form_class(data, instance=Team.objects.get(pk=rehab_team.pk))
+    assert not form.is_valid()
+    assert "Någon annan har ändrat uppgifterna" in " ".join(form.non_field_errors())
+    assert Team.objects.get(pk=rehab_team.pk).frame_months == 30
+    # Saving again from the page sent back goes through.
+    again = form_class(form.data, instance=Team.objects.get(pk=rehab_team.pk))
+    assert again.is_valid(), again.errors
+    again.save()
+    assert Team.objects.get(pk=rehab_team.pk).frame_months == 24
+
+
+def test_the_team_admin_page_carries_the_version(client, rehab_team):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/rehab/team/{rehab_team.pk}/change/").content.decode()
+    assert (
+        'name="loaded_version"' in page and 'value=""' not in page.split("loaded_version")[1][:20]
+    )

@@ -17,3 +17,12 @@ def board_note(scope: Scope, date_from: date, date_to: date) -> BoardNote | None
         .select_related("updated_by")
         .first()
     )
+
+
+def board_note_locked(scope: Scope, date_from: date, date_to: date) -> BoardNote | None:
+    """The note's row locked for a check-and-save (the lost-update check of the board page)."""
+    return (
+        BoardNote.objects.select_for_update()
+        .filter(forbund=scope.forbund, team=scope.team, date_from=date_from, date_to=date_to)
+        .first()
+    )

@@ -6,12 +6,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from common import conflicts
 from common.responses import attachment, csv_response
 from rehab import freshness
 from rehab.access import ADMIN, FORBUND, role_required
@@ -19,7 +21,7 @@ from reporting.board import exports, services
 from reporting.board.forms import BoardNoteForm, BoardReportForm
 from reporting.board.national import national_cells, national_followup
 from reporting.board.presentation import present
-from reporting.board.selectors import board_note
+from reporting.board.selectors import board_note, board_note_locked
 from reporting.board.tables import board_table
 from reporting.budget.followup import board_budget
 from reporting.scopes import BOARD, is_exact, report_scopes
@@ -60,7 +62,15 @@ def _board_view(scope, date_from, date_to, exact):
     )
 
 
-def _page(request, form, scopes, *, note_form=None, status=200):
+def _note_salt(scope, date_from, date_to) -> str:
+    return f"board-note:{scope.key}:{date_from}:{date_to}"
+
+
+def _note_state(note) -> dict:
+    return {"text": note.text if note else ""}
+
+
+def _page(request, form, scopes, *, note_form=None, status=200, note_changes=(), version=None):
     context = {"form": form, "scopes": scopes}
     if form.is_valid():
         scope, date_from, date_to = (
@@ -90,6 +100,9 @@ def _page(request, form, scopes, *, note_form=None, status=200):
             note=note,
             note_form=note_form or (BoardNoteForm(instance=note) if exact else None),
             query=_query(scope, date_from, date_to),
+            note_version=version
+            or conflicts.seal(_note_state(note), _note_salt(scope, date_from, date_to)),
+            conflict_changes=list(note_changes),
         )
     return render(request, "reporting/board.html", context, status=status)
 
@@ -158,18 +171,34 @@ def board_note_save(request):
     if not is_exact(request.user, scope):
         raise PermissionDenied("Bara enhetschefen för teamet kan skriva texten till styrelsen.")
     note_form = BoardNoteForm(request.POST)
+    salt = _note_salt(scope, date_from, date_to)
+    changes, version = [], request.POST.get(conflicts.FIELD, "")
     if note_form.is_valid():
         try:
-            services.board_note_save(
-                scope=scope,
-                date_from=date_from,
-                date_to=date_to,
-                text=note_form.cleaned_data["text"],
-                by=request.user,
-            )
+            with transaction.atomic():
+                current = _note_state(board_note_locked(scope, date_from, date_to))
+                changes = conflicts.changed_since(version, current, salt, lambda _: "Texten")
+                if not changes:
+                    services.board_note_save(
+                        scope=scope,
+                        date_from=date_from,
+                        date_to=date_to,
+                        text=note_form.cleaned_data["text"],
+                        by=request.user,
+                    )
         except ValidationError as error:
             note_form.add_error("text", error)
         else:
-            messages.success(request, "Texten till styrelsen är sparad.")
-            return redirect(f"{reverse('board_report')}?{_query(scope, date_from, date_to)}")
-    return _page(request, form, scopes, note_form=note_form, status=400)
+            if not changes:
+                messages.success(request, "Texten till styrelsen är sparad.")
+                return redirect(f"{reverse('board_report')}?{_query(scope, date_from, date_to)}")
+            version = conflicts.seal(current, salt)
+    return _page(
+        request,
+        form,
+        scopes,
+        note_form=note_form,
+        status=409 if changes else 400,
+        note_changes=changes,
+        version=version,
+    )

@@ -312,7 +312,9 @@ def test_note_deviation_goal_and_exit_through_forms(client, handledare_a, case):
         == 302
     )
     assert (
-        client.post(reverse("goal_status", args=[goal.pk]), {"status": "achieved"}).status_code
+        client.post(
+            reverse("goal_status", args=[goal.pk]), {"status": "achieved", "shown": goal.status}
+        ).status_code
         == 302
     )
     body = client.get(

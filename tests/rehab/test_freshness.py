@@ -173,7 +173,10 @@ def test_a_write_through_the_application_shows_on_the_next_caseload(
     client.force_login(handledare_a)
     page, _ = _get(client, CASELOAD)
     assert "Kartläggning" in page and "Prövning" not in page
-    response = client.post(reverse("enrolment_phase", args=[enrolment.pk]), {"phase": "provning"})
+    response = client.post(
+        reverse("enrolment_phase", args=[enrolment.pk]),
+        {"phase": "provning", "shown": "kartlaggning"},
+    )
     assert response.status_code == 302
     page, _ = _get(client, CASELOAD)
     assert "Prövning" in page

@@ -2,6 +2,7 @@
 quick period choices, the files, the text for the board, and bad input."""
 
 import io
+import re
 from datetime import date
 
 import openpyxl
@@ -258,7 +259,10 @@ def test_admin_writes_the_text_and_forbund_reads_it(client, admin_user, forbund_
     page = client.get(response.url)
     assert "Texten till styrelsen är sparad." in page.content.decode()
 
-    client.post(NOTE, {**h1(example), "text": "Ny text."})
+    # A second edit sends the version of the text the page showed (the lost-update check).
+    page = client.get(BOARD, h1(example)).content.decode()
+    version = re.search(r'name="loaded_version" value="([^"]*)"', page).group(1)
+    client.post(NOTE, {**h1(example), "text": "Ny text.", "loaded_version": version})
     assert BoardNote.objects.get().text == "Ny text."
     assert AuditEvent.objects.filter(action="board_note_changed").count() == 1
 
@@ -300,3 +304,16 @@ def test_a_bad_note_changes_nothing_and_says_why(client, admin_user, example, da
     assert message in response.content.decode()
     assert not BoardNote.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="board_note").exists()
+
+
+def test_two_admins_editing_the_text_do_not_overwrite_each_other(client, admin_user, example):
+    as_user(client, admin_user)
+    client.post(NOTE, {**h1(example), "text": "Första."})
+    page = client.get(BOARD, h1(example)).content.decode()
+    version = re.search(r'name="loaded_version" value="([^"]*)"', page).group(1)
+    assert client.post(NOTE, {**h1(example), "text": "A:s text.", "loaded_version": version})
+    response = client.post(NOTE, {**h1(example), "text": "B:s text.", "loaded_version": version})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Någon annan har ändrat uppgifterna" in body and "A:s text." in body
+    assert BoardNote.objects.get().text == "A:s text."
