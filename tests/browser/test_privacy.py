@@ -61,3 +61,23 @@ def test_handledare_read_shows_in_the_log_review(page, live_server, demo):
     page.goto(f"{live_server.url}/integritet/gallring/")
     assert page.get_by_role("heading", name="Gallringskörningar").is_visible()
     assert_accessible(page)
+
+
+def test_probing_other_teams_ids_shows_in_the_log_review(page, live_server, demo):
+    """An EVI handledare opens ids of Rehabteamet's participants: each refusal is logged as
+    "Nekad", and the unit manager sees the attempts per user (issue #15)."""
+    hidden = EnrolmentFactory(team=Team.objects.get(name="Rehabteamet"))
+    login(page, live_server, "handledare2", PASSWORD)
+    for path in (f"/deltagare/{hidden.participant_id}/", f"/inskrivning/{hidden.pk}/andra/"):
+        page.goto(f"{live_server.url}{path}")
+        assert "Sidan finns inte" in page.locator("main").inner_text()
+    page.context.clear_cookies()
+
+    login(page, live_server, "admin", PASSWORD)
+    page.get_by_role("link", name="Logggranskning").click()
+    page.get_by_label("Bara nekade försök").check()
+    page.get_by_role("button", name="Filtrera").click()
+    main = page.locator("main").inner_text()
+    assert "Nekad" in main and "Nekade försök per användare" in main
+    assert "Hugo Berg" in main or "handledare2" in main
+    assert_accessible(page)
