@@ -21,7 +21,12 @@ from rehab.models import (
     Participant,
     Referrer,
 )
-from rehab.services import ENROLMENT_FIELDS, ENROLMENT_TEXT_LIMITS, PARTICIPANT_TEXT_LIMITS
+from rehab.services import (
+    ENROLMENT_FIELDS,
+    ENROLMENT_TEXT_LIMITS,
+    PARTICIPANT_FIELDS,
+    PARTICIPANT_TEXT_LIMITS,
+)
 
 
 class DateInput(forms.DateInput):
@@ -95,18 +100,7 @@ class ParticipantForm(forms.ModelForm):
 
     class Meta:
         model = Participant
-        fields = [
-            "first_name",
-            "last_name",
-            "gender",
-            "kommun",
-            "phone",
-            "email",
-            "address",
-            "interpreter_needed",
-            "interpreter_language",
-            "protected_identity",
-        ]
+        fields = PARTICIPANT_FIELDS
         help_texts = {
             "protected_identity": "Adressen visas aldrig och deltagaren syns inte i andra "
             "teams sökningar.",
