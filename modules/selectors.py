@@ -76,7 +76,7 @@ def open_placement(enrolment) -> Placement | None:
 def occupied_places(module) -> int:
     """Open placements in the module: each holds a place until it ends."""
     return Placement.objects.filter(
-        module=module, end_date__isnull=True, enrolment__registered_in_error=False
+        valid_q("enrolment__"), module=module, end_date__isnull=True
     ).count()
 
 

@@ -42,7 +42,7 @@ from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from common.cells import COUNT, cell_text
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
-from rehab.models import Enrolment, Referrer, Team
+from rehab.models import Enrolment, Referrer, Team, valid_q
 from reporting.board.presentation import linked_counts, present
 from reporting.board.tables import COLUMNS, GENDERS, TOTAL, board_table, mean
 from reporting.budget.followup import budget_followups
@@ -201,9 +201,9 @@ def module_load(teams, as_of: date):
     held = (
         Placement.objects.filter(
             Q(end_date__isnull=True) | Q(end_date__gt=as_of),
+            valid_q("enrolment__"),
             module=OuterRef("pk"),
             start_date__lte=as_of,
-            enrolment__registered_in_error=False,
         )
         .order_by()
         .values("module")
@@ -213,9 +213,9 @@ def module_load(teams, as_of: date):
     waiting = (
         WaitingListEntry.objects.filter(
             Q(removed_date__isnull=True) | Q(removed_date__gt=as_of),
+            valid_q("enrolment__"),
             module=OuterRef("pk"),
             added_date__lte=as_of,
-            enrolment__registered_in_error=False,
         )
         .order_by()
         .values("module")
@@ -242,9 +242,7 @@ def referral_stats(teams, date_from: date, as_of: date) -> dict:
     with the summed waiting days for the means (one query) and the medians (four)."""
     received = Referral.objects.filter(team__in=teams, received_date__range=(date_from, as_of))
     decided = Q(decided_date__isnull=False)
-    started = Q(status=Referral.Status.ENROLLED, enrolment__isnull=False) & Q(
-        enrolment__registered_in_error=False
-    )
+    started = Q(status=Referral.Status.ENROLLED, enrolment__isnull=False) & valid_q("enrolment__")
     rows = {
         row.pop("source"): row
         for row in received.values("source")
