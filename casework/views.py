@@ -198,23 +198,15 @@ def participant_update(request, pk):
             request.POST or None, instance=participant, with_personnummer=False
         )
     conflicts.protect(form, participant)
-    changes = []
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != conflicts.FIELD}
-        try:
-            changes = conflicts.save_unless_changed(
-                form,
-                participant,
-                lambda: services.participant_update(
-                    participant=participant, by=request.user, **data
-                ),
-            )
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
-            if not changes:
-                messages.success(request, "Uppgifterna är sparade.")
-                return redirect(participant)
+    saved, changes = conflicts.save_edit(
+        request,
+        form,
+        participant,
+        lambda data: services.participant_update(participant=participant, by=request.user, **data),
+        success="Uppgifterna är sparade.",
+    )
+    if saved:
+        return saved
     return render(
         request,
         "rehab/participant_form.html",

@@ -26,9 +26,14 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib import messages
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.forms.models import model_to_dict
+from django.shortcuts import redirect
+
+from common.forms import apply_errors
 
 FIELD = "loaded_version"
 
@@ -108,6 +113,51 @@ def changed_since(token: str, current: dict, salt: str, label=str) -> list[Chang
     return changes
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What `save_unless_state_changed` did: the changes that stopped the save (none when it
+    saved), the version to send back with the page, and what `save()` returned."""
+
+    changes: list
+    version: str
+    result: object = None
+
+
+def save_unless_state_changed(
+    token: str, *, salt: str, state, save, lock=None, label=str
+) -> Outcome:
+    """The check of `changed_since` and the save in one transaction: `lock()` locks the rows
+    (or `state()` does, reading them with select_for_update), and `save()` runs only when
+    nothing changed since `token`."""
+    with transaction.atomic():
+        if lock is not None:
+            lock()
+        current = state()
+        changes = changed_since(token, current, salt, label)
+        if not changes:
+            return Outcome(changes=[], version=token, result=save())
+    return Outcome(changes=changes, version=seal(current, salt))
+
+
+def save_edit(request, form, obj, save, *, success: str, derive=None):
+    """The edit page's POST with the check of `save_unless_changed`: on a valid form,
+    `save(data)` (the cleaned data without the version) runs unless someone else changed the
+    record; a service's ValidationError lands on the form. Returns the redirect to `obj` after
+    a save (with `success` as the message), else None, and the changes to show."""
+    if request.method != "POST" or not form.is_valid():
+        return None, []
+    data = {k: v for k, v in form.cleaned_data.items() if k != FIELD}
+    try:
+        changes = save_unless_changed(form, obj, lambda: save(data), derive)
+    except ValidationError as e:
+        apply_errors(form, e)
+        return None, []
+    if changes:
+        return None, changes
+    messages.success(request, success)
+    return redirect(obj), []
+
+
 def _salt(obj) -> str:
     return f"conflicts:{obj._meta.label}:{obj.pk}"
 
@@ -170,16 +220,23 @@ def save_unless_changed(form, obj, save, derive=None) -> list[Change]:
     current version, so that the user can merge and save again. A form without a valid
     version (tampered with, or from before this check) counts every field as changed."""
     with transaction.atomic():
-        fresh = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-        current = values_of(fresh, form, derive)
-        loaded = _loaded(form, obj)
-        changes = _changes(form, loaded, current)
+        changes = _check_locked(form, obj, derive)
         if not changes:
             save()
-            return []
-    data = form.data.copy()
-    data[FIELD] = seal(current, _salt(obj))
-    form.data = data
+    return changes
+
+
+def _check_locked(form, obj, derive=None) -> list[Change]:
+    """Inside a transaction: lock `obj`'s row and compare it with the form's version. When
+    something changed, the form's version moves on to the current values (the page sent back
+    saves on the next try) and the changes are returned."""
+    fresh = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    current = values_of(fresh, form, derive)
+    changes = _changes(form, _loaded(form, obj), current)
+    if changes:
+        data = form.data.copy()
+        data[FIELD] = seal(current, _salt(obj))
+        form.data = data
     return changes
 
 
@@ -199,14 +256,9 @@ class ConflictCheckedModelForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if self.instance.pk:
-            model = type(self.instance)
-            fresh = model._default_manager.select_for_update().get(pk=self.instance.pk)
-            current = values_of(fresh, self)
-            changes = _changes(self, _loaded(self, self.instance), current)
+            # Django admin's change view runs in a transaction, which holds the lock.
+            changes = _check_locked(self, self.instance)
             if changes:
-                posted = self.data.copy()
-                posted[FIELD] = seal(current, _salt(self.instance))
-                self.data = posted
                 listed = "; ".join(f"{c.label}: {c.then} → {c.now}" for c in changes)
                 raise forms.ValidationError(
                     f"Någon annan har ändrat uppgifterna medan du skrev ({listed}). Inget är "

@@ -62,22 +62,16 @@ def enrolment_update(request, pk):
     )
     derive = {"income_start": lambda e: e.income_start_list}
     conflicts.protect(form, enrolment, derive)
-    changes = []
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != conflicts.FIELD}
-        try:
-            changes = conflicts.save_unless_changed(
-                form,
-                enrolment,
-                lambda: services.enrolment_update(enrolment=enrolment, by=request.user, **data),
-                derive,
-            )
-        except ValidationError as e:
-            apply_errors(form, e)
-        else:
-            if not changes:
-                messages.success(request, "Inskrivningen är sparad.")
-                return redirect(enrolment)
+    saved, changes = conflicts.save_edit(
+        request,
+        form,
+        enrolment,
+        lambda data: services.enrolment_update(enrolment=enrolment, by=request.user, **data),
+        success="Inskrivningen är sparad.",
+        derive=derive,
+    )
+    if saved:
+        return saved
     return render(
         request,
         "rehab/enrolment_form.html",

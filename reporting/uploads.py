@@ -9,6 +9,7 @@ save instead), any other file type, and a file `reporting.spreadsheet` cannot re
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from django import forms
@@ -60,9 +61,11 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
 
 
 class SpreadsheetUploadForm(forms.Form):
-    """A CSV or XLSX file, read with `parse` (subclasses give it and `max_bytes`)."""
+    """A CSV or XLSX file, read with `parse(content, filename)`: subclasses set it (as a
+    staticmethod of their import's parser) and `max_bytes`."""
 
     max_bytes: int
+    parse: Callable[[bytes, str], list[RawRow]]
     file_help = ""
 
     file = forms.FileField(
@@ -81,9 +84,6 @@ class SpreadsheetUploadForm(forms.Form):
         self.content = b""
         self.rows: list[RawRow] | None = None
         self.fields["file"].help_text = self.file_help
-
-    def parse(self, content: bytes, filename: str) -> list[RawRow]:
-        raise NotImplementedError
 
     @classmethod
     def too_large_message(cls) -> str:

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -175,24 +174,27 @@ def board_note_save(request):
     changes, version = [], request.POST.get(conflicts.FIELD, "")
     if note_form.is_valid():
         try:
-            with transaction.atomic():
-                current = _note_state(board_note_locked(scope, date_from, date_to))
-                changes = conflicts.changed_since(version, current, salt, lambda _: "Texten")
-                if not changes:
-                    services.board_note_save(
-                        scope=scope,
-                        date_from=date_from,
-                        date_to=date_to,
-                        text=note_form.cleaned_data["text"],
-                        by=request.user,
-                    )
+            outcome = conflicts.save_unless_state_changed(
+                version,
+                salt=salt,
+                # Reads the note's row with select_for_update: the lock of the check.
+                state=lambda: _note_state(board_note_locked(scope, date_from, date_to)),
+                save=lambda: services.board_note_save(
+                    scope=scope,
+                    date_from=date_from,
+                    date_to=date_to,
+                    text=note_form.cleaned_data["text"],
+                    by=request.user,
+                ),
+                label=lambda _key: "Texten",
+            )
         except ValidationError as error:
             note_form.add_error("text", error)
         else:
-            if not changes:
+            if not outcome.changes:
                 messages.success(request, "Texten till styrelsen är sparad.")
                 return redirect(f"{reverse('board_report')}?{_query(scope, date_from, date_to)}")
-            version = conflicts.seal(current, salt)
+            changes, version = outcome.changes, outcome.version
     return _page(
         request,
         form,

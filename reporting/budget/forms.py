@@ -224,8 +224,7 @@ class ActualsUploadForm(SpreadsheetUploadForm):
         f"belopp, högst {megabytes(budget_import.MAX_UPLOAD_BYTES)} MB."
     )
 
-    def parse(self, content, filename):
-        return budget_import.parse(content, filename)
+    parse = staticmethod(budget_import.parse)
 
 
 class ImportConfirmForm(forms.Form):

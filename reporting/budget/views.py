@@ -5,7 +5,6 @@ Handledare get 403; another team's admin gets 404, so a team's budget is not eve
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -178,21 +177,21 @@ def budget_edit(request, team_id, year):
                 if not formset._should_delete_form(form) and not form.is_blank
             ]
             try:
-                with transaction.atomic():
-                    _lock_budget(team, year)
-                    current = _lines_state(team, year)
-                    changes = conflicts.changed_since(
-                        request.POST.get(conflicts.FIELD), current, salt, _line_label(current)
-                    )
-                    if not changes:
-                        budget_save(team=team, year=year, lines=wanted, by=request.user)
+                outcome = conflicts.save_unless_state_changed(
+                    version,
+                    salt=salt,
+                    lock=lambda: _lock_budget(team, year),
+                    state=lambda: _lines_state(team, year),
+                    save=lambda: budget_save(team=team, year=year, lines=wanted, by=request.user),
+                    label=lambda _key: "Budgetrad",
+                )
             except ValidationError as error:
                 formset._non_form_errors = formset.error_class(error.messages)
             else:
-                if not changes:
+                if not outcome.changes:
                     messages.success(request, f"Budgeten för {team.name} {year} är sparad.")
                     return redirect("budget_followup", team_id=team.pk, year=year)
-                version = conflicts.seal(current, salt)
+                changes, version = outcome.changes, outcome.version
         status = 409 if changes else 400
     else:
         formset = BudgetLineFormSet(initial=initial, prefix="rader")
@@ -242,24 +241,24 @@ def budget_actuals(request, team_id, year):
         form = ActualsGridForm(request.POST, **form_kwargs)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    _lock_budget(team, year)
-                    current = _actuals_state(budget)
-                    changes = conflicts.changed_since(
-                        request.POST.get(conflicts.FIELD), current, salt, _cell_label(lines)
-                    )
-                    if not changes:
-                        result = actuals_save(
-                            budget=budget, cells=form.changed_cells(), by=request.user, today=today
-                        )
+                outcome = conflicts.save_unless_state_changed(
+                    version,
+                    salt=salt,
+                    lock=lambda: _lock_budget(team, year),
+                    state=lambda: _actuals_state(budget),
+                    save=lambda: actuals_save(
+                        budget=budget, cells=form.changed_cells(), by=request.user, today=today
+                    ),
+                    label=_cell_label(lines),
+                )
             except ValidationError as error:
                 for message in error.messages:
                     form.add_error(None, message)
             else:
-                if not changes:
-                    messages.success(request, result.summary())
+                if not outcome.changes:
+                    messages.success(request, outcome.result.summary())
                     return redirect("budget_followup", team_id=team.pk, year=year)
-                version = conflicts.seal(current, salt)
+                changes, version = outcome.changes, outcome.version
         else:
             messages.error(request, "Utfallet sparades inte: rätta de markerade fälten.")
         status = 409 if changes else 400
@@ -278,13 +277,6 @@ def budget_actuals(request, team_id, year):
         },
         status=status,
     )
-
-
-def _line_label(state: dict):
-    def label(key):
-        return "Budgetrad" if key in state else "Borttagen budgetrad"
-
-    return label
 
 
 def _cell_label(lines):

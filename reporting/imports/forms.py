@@ -28,8 +28,7 @@ class ImportUploadForm(SpreadsheetUploadForm):
             teams_for(user, ADMIN).exclude(kind=Team.Kind.TRIAGE).order_by("name")
         )
 
-    def parse(self, content, filename):
-        return importing.parse_file(content, filename)
+    parse = staticmethod(importing.parse_file)
 
 
 class ImportConfirmForm(forms.Form):
