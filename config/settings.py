@@ -96,18 +96,25 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] in (
-    "django.db.backends.postgresql",
-    "django.contrib.gis.db.backends.postgis",
-) and not env.bool("POSTGRES_JIT", default=False):
-    # PostgreSQL's JIT compiler starts on queries it estimates as expensive, such as the
-    # board's grouped counts over a whole förbund, and spends longer compiling them than they
-    # take to run: off for this application's connections (BENCHMARKS.md, 2026-12-01).
-    # Behind PgBouncer, which refuses the `options` start-up parameter, set POSTGRES_JIT=true
-    # and turn it off for the role instead: ALTER ROLE … SET jit = off.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# The retention purge's own credential (PostgreSQL, README "PostgreSQL"): the only role that may
+# delete from the access log. Set it for `manage.py purge` alone, not for the web app.
+if env.str("PURGE_DATABASE_URL", default=""):
+    DATABASES["purge"] = env.db("PURGE_DATABASE_URL")
+    DATABASES["purge"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["privacy.gate.PurgeRouter"]
+for _database in DATABASES.values():
+    _database["ATOMIC_REQUESTS"] = False
+    if _database["ENGINE"] in (
+        "django.db.backends.postgresql",
+        "django.contrib.gis.db.backends.postgis",
+    ) and not env.bool("POSTGRES_JIT", default=False):
+        # PostgreSQL's JIT compiler starts on queries it estimates as expensive, such as the
+        # board's grouped counts over a whole förbund, and spends longer compiling them than
+        # they take to run: off for this application's connections (BENCHMARKS.md,
+        # 2026-12-01). Behind PgBouncer, which refuses the `options` start-up parameter, set
+        # POSTGRES_JIT=true and turn it off for the role instead: ALTER ROLE … SET jit = off.
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches ---------------------------------------------------------------------------------

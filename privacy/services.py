@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from modules.models import FollowUp, Review
 from modules.rules import add_months
-from privacy.gate import purge_gate
+from privacy.gate import purge_gate, purging
 from privacy.models import AccessLog, PurgeRun
 from referrals.models import Consent, Consultation, Referral
 from rehab import freshness
@@ -252,7 +252,10 @@ def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeR
     if dry_run:
         return plan(as_of), None
     c = Cutoffs.for_date(as_of)
-    with transaction.atomic():
+    # Every query below goes to the purge's own connection when PURGE_DATABASE_URL is set: the
+    # purge role is the only one the access log's trigger lets delete (privacy/gate.py).
+    with purging() as alias, transaction.atomic(using=alias):
+        connection = connections[alias]
         run = PurgeRun.objects.create(as_of=as_of)
         # Identity first: deleting old referrals below must not change who is due.
         identity_ids = list(due_identities(c.identity).values_list("pk", flat=True))
@@ -280,7 +283,7 @@ def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeR
         counts["audit_events"], _ = AuditEvent.objects.filter(
             participant_id__isnull=False, at__lt=before
         ).delete()
-        with purge_gate(), connection.cursor() as cursor:
+        with purge_gate(alias), connection.cursor() as cursor:
             # The only DELETE the access log's triggers let through.
             cursor.execute(
                 'DELETE FROM "privacy_accesslog" WHERE "at" < %s',

@@ -1,12 +1,72 @@
+import io
 import os
+from contextlib import contextmanager
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from pytest_django.fixtures import _get_databases_for_setup
 
 from rehab.freshness import forget_all
 
 # Playwright's sync API runs an event loop in the test thread; the live server still talks to
 # the database synchronously.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@contextmanager
+def _as_owner(owner):
+    """The default connection logs in as the owner inside, as the application role after."""
+    connection = connections["default"]
+    saved = {key: connection.settings_dict.get(key) for key in ("USER", "PASSWORD")}
+    connection.close()
+    connection.settings_dict.update(USER=owner["USER"], PASSWORD=owner.get("PASSWORD", ""))
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,  # the per-worker test database name under xdist
+):
+    """pytest-django's set-up, except on PostgreSQL with separated roles (tests/settings.py,
+    DATABASE_OWNER): the test databases are created and migrated by the owner and handed to the
+    application role with `db_roles --grants-only`, so that every test runs with the
+    application's privileges and no more."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    owner = getattr(settings, "DATABASE_OWNER", None)
+    separated = owner and connections["default"].vendor == "postgresql"
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock(), _as_owner(owner) if separated else _nothing():
+        db_cfg = setup_databases(
+            verbosity=verbosity,
+            interactive=False,
+            keepdb=django_db_keepdb and not django_db_createdb,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+        )
+        if separated:
+            call_command("db_roles", "--grants-only", stdout=io.StringIO())
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock(), _as_owner(owner) if separated else _nothing():
+            teardown_databases(db_cfg, verbosity=verbosity)
+
+
+@contextmanager
+def _nothing():
+    yield
 
 
 @pytest.fixture(autouse=True)

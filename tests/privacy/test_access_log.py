@@ -3,12 +3,13 @@
 import logging
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.urls import reverse
 
-from privacy.gate import purge_gate
+from privacy.gate import purge_alias, purge_gate
 from privacy.models import AccessLog, AppendOnlyError
 from rehab.models import AuditEvent, JournalNote
+from tests.separation import purge_db
 
 pytestmark = pytest.mark.django_db
 
@@ -172,23 +173,34 @@ def test_database_rejects_raw_update_and_delete(entry, sql):
     assert AccessLog.objects.get().action == "x"
 
 
+@purge_db
 def test_the_purge_gate_lets_delete_through_and_closes_after(entry):
-    with transaction.atomic(), purge_gate(), connection.cursor() as cursor:
+    alias = purge_alias()
+    with (
+        transaction.atomic(using=alias),
+        purge_gate(alias),
+        connections[alias].cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM privacy_accesslog")
     assert not AccessLog.objects.exists()
     AccessLog.objects.create(kind="read", action="y")
+    # The application's own connection, outside the gate, is refused still.
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM privacy_accesslog")
+    assert AccessLog.objects.exists()
 
 
+@purge_db
 def test_the_purge_gate_never_allows_update(entry):
+    alias = purge_alias()
     with (
         pytest.raises(DatabaseError),
-        transaction.atomic(),
-        purge_gate(),
-        connection.cursor() as cursor,
+        transaction.atomic(using=alias),
+        purge_gate(alias),
+        connections[alias].cursor() as cursor,
     ):
         cursor.execute("UPDATE privacy_accesslog SET action = 'ändrad'")
+    assert AccessLog.objects.get().action == "x"
 
 
 def test_deleting_a_user_leaves_the_log_alone(entry, handledare_a):

@@ -17,9 +17,10 @@ from referrals.models import Consent, Consultation, Referral
 from rehab.models import AuditEvent, Deviation, Enrolment, Goal, JournalNote, Participant
 from reporting.board.tables import board_table
 from tests.factories import EnrolmentFactory
+from tests.separation import purge_db
 
 D = datetime.date
-pytestmark = pytest.mark.django_db
+pytestmark = purge_db
 
 
 @pytest.fixture(autouse=True)

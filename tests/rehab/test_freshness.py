@@ -18,6 +18,7 @@ from rehab.models import DataVersion, Enrolment
 from tests.data import EXAMPLE_CSV
 from tests.factories import EnrolmentFactory, ParticipantFactory
 from tests.reporting.conftest import enrol, load_example
+from tests.separation import purge_db
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -333,6 +334,7 @@ def test_the_board_report_is_cached_per_period_and_exactness(
 # --- Commands that write -------------------------------------------------------------------------
 
 
+@purge_db
 def test_the_purge_replaces_the_token_and_its_dry_run_does_not():
     before = freshness.token()
     call_command("purge", "--dry-run", stdout=io.StringIO())

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from privacy import services
+from privacy.gate import PurgeGateClosed
 
 
 def _date(value: str) -> datetime.date:
@@ -29,7 +30,10 @@ class Command(BaseCommand):
         as_of = _date(options["as_of"]) if options.get("as_of") else timezone.localdate()
         if as_of > timezone.localdate():
             raise CommandError(f"Datumet {as_of} ligger i framtiden.")
-        counts, run = services.purge(as_of=as_of, dry_run=options["dry_run"])
+        try:
+            counts, run = services.purge(as_of=as_of, dry_run=options["dry_run"])
+        except PurgeGateClosed as error:
+            raise CommandError(f"{error} Inget gallrades.") from None
         heading = "Provkörning, inget ändrat" if run is None else f"Gallring nr {run.pk} klar"
         self.stdout.write(f"{heading} (per {as_of:%Y-%m-%d}):")
         for key, label in services.COUNT_LABELS:
