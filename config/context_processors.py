@@ -21,9 +21,8 @@ def navigation(request):
     if access.has_role(ADMIN):
         items.append((_("Import"), reverse("import_upload")))
         items.append(("Logggranskning", reverse("privacy:log_review")))
-    if access.has_role(ADMIN, FORBUND):
-        items.append((_("Board report"), reverse("board_report")))
     if access.has_role(ADMIN, FORBUND, STYRGRUPP):
+        items.append((_("Board report"), reverse("board_report")))
         items.append(("Budget", reverse("budget_index")))
     if access.has_role(FORBUND, STYRGRUPP) or access.has_role(ADMIN):
         items.append((_("Overview"), reverse("overview")))

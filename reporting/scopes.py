@@ -5,9 +5,9 @@ together. The admin (enhetschef) of every team in a scope sees exact numbers; ev
 (förbund officers, steering-group members, an admin who does not manage every team in the
 scope) sees small counts suppressed (SPEC §11).
 
-- Board report: förbund officers open the reports of the teams their förbund funds, admins
-  those of the teams they manage and the förbund-wide report of the förbund funding them.
-  Steering-group members and handledare have no board report.
+- Board report: förbund officers and steering-group members open the reports of the teams
+  their förbund funds, admins those of the teams they manage and the förbund-wide report of
+  the förbund funding them. Handledare have no board report.
 - Dashboards: förbund officers and steering-group members see every active team of their
   förbund; an admin sees the teams they manage (and all of those together).
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from rehab.access import ADMIN, FORBUND, get_access
+from rehab.access import ADMIN, get_access
 from rehab.models import Forbund, Team
 
 BOARD = "board"
@@ -44,14 +44,13 @@ class Scope:
 
 
 def report_forbund_ids(user, report: str = BOARD) -> set[int]:
-    """Förbund all of whose active teams the user may see in `report`: for the board report
-    those where they are the förbund officer and those funding teams they manage; for the
-    dashboards every förbund where they hold a förbund role (officer or steering group)."""
+    """Förbund all of whose active teams the user may see in `report`: every förbund where
+    they hold a förbund role (officer or steering group), and for the board report also those
+    funding teams they manage."""
     access = get_access(user)
     if report == DASHBOARD:
         return set(access.forbund_roles)
-    officer_of = {f for f, role in access.forbund_roles.items() if role == FORBUND}
-    return officer_of | access.admin_team_forbunds
+    return set(access.forbund_roles) | access.admin_team_forbunds
 
 
 def report_scopes(user, report: str) -> list[Scope]:

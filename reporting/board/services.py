@@ -13,7 +13,7 @@ from reporting.scopes import Scope, is_exact
 @transaction.atomic
 def board_note_save(*, scope: Scope, date_from: date, date_to: date, text: str, by) -> BoardNote:
     """Store the text the admin writes for the board beside one report. Only the admin of
-    every team in the report may write it; förbund officers read it."""
+    every team in the report may write it; förbund officers and the steering group read it."""
     if not is_exact(by, scope):
         raise ValidationError(
             "Bara enhetschefen för teamet (alla teamen i rapporten) kan skriva texten till "

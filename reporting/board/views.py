@@ -1,5 +1,6 @@
 """The board report pages and files: for the admin of the team(s) with exact numbers, for
-förbund officers disclosure-controlled. Nothing here reads personal data."""
+förbund officers and the steering group (LSG) disclosure-controlled. Only the admin writes
+the text for the board; the others read it. Nothing here reads personal data."""
 
 from datetime import date
 from urllib.parse import urlencode
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common import conflicts
 from common.responses import attachment, csv_response
 from rehab import freshness
-from rehab.access import ADMIN, FORBUND, role_required
+from rehab.access import ADMIN, FORBUND, STYRGRUPP, role_required
 from reporting.board import exports, services
 from reporting.board.forms import BoardNoteForm, BoardReportForm
 from reporting.board.national import national_cells, national_followup
@@ -107,7 +108,7 @@ def _page(request, form, scopes, *, note_form=None, status=200, note_changes=(),
 
 
 @require_GET
-@role_required(ADMIN, FORBUND)
+@role_required(ADMIN, FORBUND, STYRGRUPP)
 def board_report(request):
     form, scopes = _report_form(request, request.GET or None)
     if not scopes:
@@ -116,7 +117,7 @@ def board_report(request):
 
 
 @require_GET
-@role_required(ADMIN, FORBUND)
+@role_required(ADMIN, FORBUND, STYRGRUPP)
 def board_report_export(request, fmt):
     if fmt not in FORMATS:
         raise Http404

@@ -40,8 +40,8 @@ def as_user(client, user):
 # --- Who may ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["handledare_a", "handledare_b", "styrgrupp"])
-def test_handledare_and_steering_group_get_403_everywhere(client, personas, example, persona):
+@pytest.mark.parametrize("persona", ["handledare_a", "handledare_b"])
+def test_handledare_get_403_everywhere(client, personas, example, persona):
     as_user(client, personas[persona])
     assert client.get(BOARD, h1(example)).status_code == 403
     for fmt in FORMATS:
@@ -77,6 +77,62 @@ def test_forbund_sees_suppressed_numbers_and_no_note_form(client, forbund_user, 
     assert "Spara texten" not in content
     rows = {r.key: r.cells for r in response.context["view"].rows}
     assert rows["aktiva_under_perioden"]["M"] == "<5"
+
+
+def test_steering_group_sees_suppressed_numbers_and_no_note_form(client, styrgrupp_user, example):
+    response = as_user(client, styrgrupp_user).get(BOARD, h1(example))
+    assert response.status_code == 200
+    assert response.context["exact"] is False
+    assert response.context["note_form"] is None
+    content = response.content.decode()
+    assert "&lt;5" in content
+    assert "342,3" not in content
+    assert "Spara texten" not in content
+    assert 'name="text"' not in content
+    rows = {r.key: r.cells for r in response.context["view"].rows}
+    assert rows["aktiva_under_perioden"] == {"K": 5, "M": "<5", "X": "<5", "total": "–"}
+    assert rows["genomstromningstid_dagar_snitt"]["total"] == "–"
+
+
+def test_steering_group_sees_the_same_report_as_the_forbund_officer(
+    client, forbund_user, styrgrupp_user, example
+):
+    as_user(client, forbund_user)
+    officer = client.get(BOARD, h1(example)).context["view"]
+    as_user(client, styrgrupp_user)
+    assert client.get(BOARD, h1(example)).context["view"] == officer
+
+
+def test_steering_group_is_offered_its_forbunds_teams_only(client, styrgrupp_user, example):
+    elsewhere = TeamFactory(name="Annat team")
+    as_user(client, styrgrupp_user)
+    labels = [label for _k, label in client.get(BOARD).context["form"].fields["scope"].choices]
+    assert labels == ["Alla team i Västerbergslagens samordningsförbund", "EVI", "Rehabteamet"]
+    response = client.get(BOARD, {**h1(example), "scope": f"team-{elsewhere.pk}"})
+    assert response.status_code == 400
+    assert "view" not in response.context
+    for fmt in FORMATS:
+        other = client.get(export_url(fmt), {**h1(example), "scope": f"team-{elsewhere.pk}"})
+        assert other.status_code == 400
+        assert "Content-Disposition" not in other
+
+
+def test_steering_group_of_another_forbund_cannot_choose_the_team(client, example):
+    other = UserFactory(username="sune")
+    elsewhere = TeamFactory(name="Annat team")
+    ForbundMembership.objects.create(user=other, forbund=elsewhere.forbund, role="styrgrupp")
+    as_user(client, other)
+    labels = [label for _k, label in client.get(BOARD).context["form"].fields["scope"].choices]
+    assert labels == ["Annat team"]
+    assert client.get(BOARD, h1(example)).status_code == 400
+    assert client.get(export_url("xlsx"), h1(example)).status_code == 400
+
+
+def test_steering_group_has_the_board_report_in_its_menu_and_start_page(client, styrgrupp_user):
+    start = as_user(client, styrgrupp_user).get(reverse("start"))
+    assert start.status_code == 200
+    assert BOARD in [url for _label, url in start.context["nav_items"]]
+    assert f'href="{BOARD}"' in start.content.decode()
 
 
 def test_forbund_of_another_forbund_cannot_choose_the_team(client, example):
@@ -227,11 +283,32 @@ def test_forbund_files_are_suppressed_too(client, forbund_user, example):
     assert 4 not in values and 1 not in values
 
 
-def test_no_name_or_personnummer_on_the_page(client, admin_user, forbund_user, example):
+def test_steering_group_files_are_suppressed(client, styrgrupp_user, example):
+    as_user(client, styrgrupp_user)
+    for fmt in FORMATS:
+        response = client.get(export_url(fmt), h1(example))
+        assert response.status_code == 200, fmt
+        assert response["Content-Disposition"].startswith("attachment;"), fmt
+    text = client.get(export_url("csv"), h1(example)).content.decode()
+    assert "aktiva_under_perioden,5,<5,<5,–" in text
+    assert "342.3" not in text
+    national = client.get(export_url("nationell"), h1(example)).content.decode()
+    assert "deltagare,aktiva,Aktiva deltagare under perioden,5,<5,<5,–" in national
+    book = openpyxl.load_workbook(io.BytesIO(client.get(export_url("xlsx"), h1(example)).content))
+    values = [c.value for row in book["Tabell"].iter_rows() for c in row]
+    assert 4 not in values and 1 not in values
+    assert "<5" in values
+    pdf = client.get(export_url("pdf"), h1(example))
+    assert pdf.content.startswith(b"%PDF-")
+
+
+def test_no_name_or_personnummer_on_the_page(
+    client, admin_user, forbund_user, styrgrupp_user, example
+):
     from rehab.models import Participant
 
     people = list(Participant.objects.values_list("first_name", "last_name", "personnummer"))
-    for user in (admin_user, forbund_user):
+    for user in (admin_user, forbund_user, styrgrupp_user):
         content = as_user(client, user).get(BOARD, h1(example)).content.decode()
         for first, last, pnr in people:
             assert f"{first} {last}" not in content
@@ -271,6 +348,20 @@ def test_admin_writes_the_text_and_forbund_reads_it(client, admin_user, forbund_
     assert "Ny text." in content
     assert client.post(NOTE, {**h1(example), "text": "Förbundets text"}).status_code == 403
     assert BoardNote.objects.get().text == "Ny text."
+
+
+def test_steering_group_reads_the_text_but_cannot_write_it(
+    client, admin_user, styrgrupp_user, example
+):
+    as_user(client, admin_user).post(NOTE, {**h1(example), "text": "Fler nya än väntat."})
+    as_user(client, styrgrupp_user)
+    content = client.get(BOARD, h1(example)).content.decode()
+    assert "Fler nya än väntat." in content
+    # Who wrote it is the unit manager's business, not the steering group's.
+    assert "Senast ändrad" not in content
+    assert admin_user.username not in content
+    assert client.post(NOTE, {**h1(example), "text": "Styrgruppens text"}).status_code == 403
+    assert BoardNote.objects.get().text == "Fler nya än väntat."
 
 
 def test_the_note_belongs_to_its_period(client, admin_user, example):
