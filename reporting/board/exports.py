@@ -1,4 +1,6 @@
-"""The board report as files: CSV (SPEC §12), Excel, PDF, and the national follow-up CSV.
+"""The board report as files: the table as CSV with Swedish headings, the same table with the
+keys of SPEC §12, Excel, PDF, the half-year table in the board's format (CSV and Excel), and
+the national follow-up CSV.
 
 Every writer takes an already disclosure-controlled `BoardView` (see presentation.py), so a
 file never shows more than the page would to the same user.
@@ -21,10 +23,34 @@ from common.cells import cell_text, escape_text, format_kronor, format_percent
 from common.responses import csv_text
 from reporting.board.national import HEADER as NATIONAL_HEADER
 from reporting.board.presentation import BREAKDOWN_COLUMNS, COLUMN_HEADINGS, BoardView, Cell
-from reporting.board.tables import COLUMNS
+from reporting.board.tables import COLUMNS, TOTAL
 from reporting.budget.followup import SUPPRESSED_NOTE, BudgetView
 
 CSV_HEADER = ["key", "K", "M", "X", "total"]
+# The table for people: the columns in words (the genders as rehab.models.Gender names them).
+TABLE_CSV_HEADER = ["Mått", "Kvinnor", "Män", "Annat / ej angivet", "Totalt"]
+
+# The half-year table in the board's format: one row per team, the twelve count measures of
+# SPEC §9 in their order (totals), with the period in each heading. The mean time without
+# work before start is not one of them.
+HALF_YEAR_TITLE = "Halvårstabell (styrelsens format)"
+HALF_YEAR_COLUMNS = [
+    ("aktiva_under_perioden", "Antal aktiva under {period}"),
+    ("aktiva_vid_periodens_start", "Antal aktiva vid ingången {start}"),
+    ("nya_under_perioden", "Antal nya under {period}"),
+    ("avslut_totalt", "Antal avslut totalt under {period}"),
+    ("tidigt_avhopp", "Varav tidiga avhopp under {period}"),
+    ("arbete", "Antal i arbete under {period}"),
+    ("studier", "Antal i studier under {period}"),
+    ("annan_arbetslivsinriktad_rehab", "Antal till annan arbetslivsinriktad rehab under {period}"),
+    ("medicinsk_rehab", "Antal till medicinsk rehab under {period}"),
+    (
+        "aktivitets_eller_sjukersattning",
+        "Antal till aktivitets- eller sjukersättning under {period}",
+    ),
+    ("annat", "Antal till annat, t.ex. social praktik, under {period}"),
+    ("genomstromningstid_dagar_snitt", "Genomströmningstid i snitt (dagar) under {period}"),
+]
 
 
 @dataclass(frozen=True)
@@ -76,6 +102,49 @@ def board_csv(view: BoardView) -> str:
     ends, as in the worked example and the deadlines command; no byte-order mark."""
     rows = [[row.key, *(_csv_cell(row.cells[c]) for c in COLUMNS)] for row in view.rows]
     return csv_text([CSV_HEADER, *rows])
+
+
+def table_rows(view: BoardView) -> list[list[str]]:
+    """The page's table as CSV rows for a spreadsheet: Swedish headings and measures (with
+    their unit where it is not a count), and for aggregate users the legend of "<5" and "–"
+    after a blank row. Escaped for spreadsheets; decimals with a point, as in every CSV file
+    of the application."""
+    rows = [TABLE_CSV_HEADER]
+    for row in view.rows:
+        label = row.heading if row.unit == "antal" else f"{row.heading} ({row.unit})"
+        rows.append([escape_text(label), *(_csv_cell(row.cells[c]) for c in COLUMNS)])
+    if view.legend:
+        rows += [[], [view.legend]]
+    return rows
+
+
+def half_year_headings(date_from: date, date_to: date) -> list[str]:
+    """The twelve headings of the half-year table, e.g. "Antal aktiva under
+    2024-01-01–2024-06-30"."""
+    period = f"{date_from:%Y-%m-%d}–{date_to:%Y-%m-%d}"
+    start = f"{date_from:%Y-%m-%d}"
+    return [text.format(period=period, start=start) for _key, text in HALF_YEAR_COLUMNS]
+
+
+def half_year_cells(view: BoardView) -> list[Cell]:
+    """One team's row of the half-year table: the total column of the twelve measures."""
+    totals = {row.key: row.cells[TOTAL] for row in view.rows}
+    return [totals[key] for key, _text in HALF_YEAR_COLUMNS]
+
+
+def half_year_rows(
+    teams: list[tuple[str, BoardView]], date_from: date, date_to: date
+) -> list[list[str]]:
+    """The half-year table as CSV rows: "Team" and the twelve headings, then one row per
+    team from that team's own board view (so each row says what the team's page says).
+    There is no row of sums over the teams: it would tie the teams' rows together, and a
+    hidden count of one team could then be worked out from the others."""
+    rows = [["Team", *half_year_headings(date_from, date_to)]]
+    rows += [[escape_text(name), *map(_csv_cell, half_year_cells(v))] for name, v in teams]
+    legend = next((v.legend for _name, v in teams if v.legend), "")
+    if legend:
+        rows += [[], [legend]]
+    return rows
 
 
 def national_rows(rows: list[list]) -> list[list[str]]:
@@ -250,6 +319,33 @@ def board_xlsx(view: BoardView, heading: ReportHeading, budget: BudgetView | Non
         budget_sheet(book, budget, heading)
 
     book.properties.title = f"Styrelserapport {heading.scope_label} {heading.period_label}"
+    book.properties.creator = "Finsam ärendehantering"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def half_year_xlsx(teams: list[tuple[str, BoardView]], heading: ReportHeading) -> bytes:
+    """Excel: the half-year table in the board's format, numbers as numbers, one row per
+    team (see `half_year_rows`)."""
+    book = Workbook()
+    sheet = _Sheet(book.active, heading, HALF_YEAR_TITLE)
+    sheet.sheet.title = "Halvårstabell"
+    freeze = sheet.row + 1
+    header_row = sheet.row
+    sheet.header(["Team", *half_year_headings(heading.date_from, heading.date_to)])
+    for name, view in teams:
+        sheet.values(name, half_year_cells(view))
+    legend = next((v.legend for _name, v in teams if v.legend), "")
+    if legend:
+        sheet.row += 1
+        sheet.put(1, legend)
+    sheet.finish(freeze)
+    # The headings are long (the period is in each): wrapped in narrow columns.
+    for column in range(2, len(HALF_YEAR_COLUMNS) + 2):
+        sheet.sheet.column_dimensions[get_column_letter(column)].width = 16
+        sheet.sheet.cell(row=header_row, column=column).alignment = WRAP
+    book.properties.title = f"{HALF_YEAR_TITLE} {heading.scope_label} {heading.period_label}"
     book.properties.creator = "Finsam ärendehantering"
     out = io.BytesIO()
     book.save(out)

@@ -26,7 +26,17 @@ from reporting.board.tables import board_table
 from reporting.budget.followup import board_budget
 from reporting.scopes import BOARD, is_exact, report_scopes
 
-FORMATS = ("csv", "xlsx", "pdf", "nationell")
+# "csv" is the table for people (Swedish headings, byte-order mark); "nycklar" the same table
+# with the keys of SPEC §12, byte for byte what `manage.py board_report` prints.
+FORMATS = (
+    "csv",
+    "nycklar",
+    "xlsx",
+    "pdf",
+    "halvarstabell-csv",
+    "halvarstabell-xlsx",
+    "nationell",
+)
 
 
 def _report_form(request, data, *, defaults=True):
@@ -49,15 +59,16 @@ def _query(scope, date_from, date_to):
     )
 
 
-def _board_view(scope, date_from, date_to, exact):
-    """The presented board table, cached per teams, period and exactness until the next write
-    (rehab/freshness.py): the whole förbund's report takes over a second at national scale."""
-    parts = (tuple(t.pk for t in scope.teams), date_from, date_to, exact)
+def _board_view(teams, date_from, date_to, exact):
+    """The presented board table of `teams`, cached per teams, period and exactness until the
+    next write (rehab/freshness.py): the whole förbund's report takes over a second at
+    national scale."""
+    parts = (tuple(t.pk for t in teams), date_from, date_to, exact)
     return freshness.cached(
         "board",
         parts,
         lambda: present(
-            board_table(teams=scope.teams, date_from=date_from, date_to=date_to), exact=exact
+            board_table(teams=teams, date_from=date_from, date_to=date_to), exact=exact
         ),
     )
 
@@ -95,7 +106,7 @@ def _page(request, form, scopes, *, note_form=None, status=200, note_changes=(),
             date_from=date_from,
             date_to=date_to,
             period_name=exports.period_name(date_from, date_to),
-            view=_board_view(scope, date_from, date_to, exact),
+            view=_board_view(scope.teams, date_from, date_to, exact),
             exact=exact,
             note=note,
             note_form=note_form or (BoardNoteForm(instance=note) if exact else None),
@@ -137,12 +148,35 @@ def board_report_export(request, fmt):
             scope.slug_name, date_from, date_to, "csv", prefix="uppfoljning_finsam"
         )
         return csv_response(exports.national_rows(national_cells(report, exact=exact)), name)
-    view = _board_view(scope, date_from, date_to, exact)
+    if fmt.startswith("halvarstabell"):
+        # Each team's row is that team's own table, as exact as the scope's page.
+        teams = [(t.name, _board_view([t], date_from, date_to, exact)) for t in scope.teams]
+        extension = fmt.removeprefix("halvarstabell-")
+        name = exports.filename(
+            scope.slug_name, date_from, date_to, extension, prefix="halvarstabell"
+        )
+        if extension == "csv":
+            return csv_response(exports.half_year_rows(teams, date_from, date_to), name)
+        heading = _heading(scope, date_from, date_to, note=None)
+        return attachment(exports.half_year_xlsx(teams, heading), extension, name)
+    view = _board_view(scope.teams, date_from, date_to, exact)
+    if fmt == "nycklar":
+        name = exports.filename(
+            scope.slug_name, date_from, date_to, "csv", prefix="styrelserapport_nycklar"
+        )
+        return attachment(exports.board_csv(view).encode("utf-8"), "csv", name)
     name = exports.filename(scope.slug_name, date_from, date_to, fmt)
     if fmt == "csv":
-        return attachment(exports.board_csv(view).encode("utf-8"), fmt, name)
-    note = board_note(scope, date_from, date_to)
-    heading = exports.ReportHeading(
+        return csv_response(exports.table_rows(view), name)
+    heading = _heading(scope, date_from, date_to, note=board_note(scope, date_from, date_to))
+    budget = board_budget(scope.team, date_to, exact=exact)
+    if fmt == "xlsx":
+        return attachment(exports.board_xlsx(view, heading, budget), fmt, name)
+    return attachment(exports.board_pdf(view, heading, budget), fmt, name)
+
+
+def _heading(scope, date_from, date_to, *, note) -> exports.ReportHeading:
+    return exports.ReportHeading(
         scope_label=scope.label,
         team_names=[t.name for t in scope.teams],
         date_from=date_from,
@@ -150,10 +184,6 @@ def board_report_export(request, fmt):
         made=timezone.localdate(),
         note=note.text if note else "",
     )
-    budget = board_budget(scope.team, date_to, exact=exact)
-    if fmt == "xlsx":
-        return attachment(exports.board_xlsx(view, heading, budget), fmt, name)
-    return attachment(exports.board_pdf(view, heading, budget), fmt, name)
 
 
 @require_POST

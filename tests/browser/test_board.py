@@ -50,7 +50,7 @@ def test_admin_reads_the_half_year_table_and_downloads_excel(
     assert_accessible(page)
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Excel").click()
+        page.get_by_role("link", name="Excel", exact=True).click()
     download = download_info.value
     assert download.suggested_filename == "styrelserapport_rehabteamet_2024-01-01_2024-06-30.xlsx"
     target = tmp_path / download.suggested_filename

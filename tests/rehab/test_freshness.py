@@ -319,7 +319,7 @@ def test_the_board_report_is_cached_per_period_and_exactness(
     assert warm_queries < cold_queries
     year, _ = _get(client, BOARD, {**params, "till": "2024-12-31"})
     assert _table(year) != _table(cold)
-    csv_file = client.get(reverse("board_report_export", args=["csv"]), params)
+    csv_file = client.get(reverse("board_report_export", args=["nycklar"]), params)
     assert "genomstromningstid_dagar_snitt,342.3," in csv_file.content.decode()
     client.force_login(forbund_user)
     suppressed, _ = _get(client, BOARD, params)

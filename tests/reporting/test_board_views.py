@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rehab.models import AuditEvent, Forbund, ForbundMembership, Membership
+from reporting.board import views
 from reporting.models import BoardNote
 from tests.data import EXPECTED_BOARD
 from tests.factories import TeamFactory, UserFactory
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 BOARD = reverse("board_report")
 NOTE = reverse("board_note_save")
-FORMATS = ["csv", "xlsx", "pdf", "nationell"]
+FORMATS = list(views.FORMATS)
 
 
 def export_url(fmt):
@@ -255,8 +256,15 @@ def test_admin_downloads_every_file(client, admin_user, example):
         'filename="styrelserapport_rehabteamet_2024-01-01_2024-06-30.csv"'
         in csv_response["Content-Disposition"]
     )
-    expected = EXPECTED_BOARD.read_bytes()
-    assert csv_response.content == expected
+    assert csv_response.content.startswith("\ufeffMått,Kvinnor,".encode())
+
+    keys = client.get(export_url("nycklar"), h1(example))
+    assert keys["Content-Type"] == "text/csv; charset=utf-8"
+    assert (
+        'filename="styrelserapport_nycklar_rehabteamet_2024-01-01_2024-06-30.csv"'
+        in keys["Content-Disposition"]
+    )
+    assert keys.content == EXPECTED_BOARD.read_bytes()
 
     xlsx = client.get(export_url("xlsx"), h1(example))
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
@@ -274,8 +282,10 @@ def test_admin_downloads_every_file(client, admin_user, example):
 
 def test_forbund_files_are_suppressed_too(client, forbund_user, example):
     as_user(client, forbund_user)
-    text = client.get(export_url("csv"), h1(example)).content.decode()
+    text = client.get(export_url("nycklar"), h1(example)).content.decode()
     assert "aktiva_under_perioden,5,<5,<5,–" in text
+    table = client.get(export_url("csv"), h1(example)).content.decode("utf-8-sig")
+    assert "Antal aktiva under perioden,5,<5,<5,–" in table
     national = client.get(export_url("nationell"), h1(example)).content.decode()
     assert "deltagare,aktiva,Aktiva deltagare under perioden,5,<5,<5,–" in national
     book = openpyxl.load_workbook(io.BytesIO(client.get(export_url("xlsx"), h1(example)).content))
@@ -289,9 +299,12 @@ def test_steering_group_files_are_suppressed(client, styrgrupp_user, example):
         response = client.get(export_url(fmt), h1(example))
         assert response.status_code == 200, fmt
         assert response["Content-Disposition"].startswith("attachment;"), fmt
-    text = client.get(export_url("csv"), h1(example)).content.decode()
+    text = client.get(export_url("nycklar"), h1(example)).content.decode()
     assert "aktiva_under_perioden,5,<5,<5,–" in text
     assert "342.3" not in text
+    table = client.get(export_url("csv"), h1(example)).content.decode("utf-8-sig")
+    assert "Antal aktiva under perioden,5,<5,<5,–" in table
+    assert "342.3" not in table
     national = client.get(export_url("nationell"), h1(example)).content.decode()
     assert "deltagare,aktiva,Aktiva deltagare under perioden,5,<5,<5,–" in national
     book = openpyxl.load_workbook(io.BytesIO(client.get(export_url("xlsx"), h1(example)).content))
