@@ -70,15 +70,32 @@ class BoardReportForm(forms.Form):
         return self.scopes[self.cleaned_data["scope"]]
 
 
+NOTE_WARNING_ID = "board-note-warning"
+
+
 class BoardNoteForm(forms.ModelForm):
+    """The unit manager's text for the board. Förbund and steering-group users read it as it
+    is written, beside a table with small counts hidden, so the page warns against figures
+    (WARNING, shown above the field and read out with it)."""
+
+    WARNING_ID = NOTE_WARNING_ID
+    WARNING = (
+        "Förbundets och styrgruppens användare ser texten precis som den är skriven. "
+        "Skriv inga siffror eller andelar som tabellen döljer."
+    )
+
     class Meta:
         model = BoardNote
         fields = ["text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "text": forms.Textarea(
+                attrs={"rows": 5, "aria-describedby": f"{NOTE_WARNING_ID} id_text_helptext"}
+            )
+        }
         error_messages = {
             "text": {"max_length": "Texten får vara högst 3 000 tecken (nu %(show_value)d)."}
         }
         help_texts = {
-            "text": "Kort text som visas för förbundet och skrivs ut på PDF-rapporten. "
-            "Inga personuppgifter."
+            "text": "Kort text som visas för förbundet och styrgruppen och skrivs ut på "
+            "PDF-rapporten. Inga personuppgifter."
         }

@@ -377,6 +377,22 @@ def test_steering_group_reads_the_text_but_cannot_write_it(
     assert BoardNote.objects.get().text == "Fler nya än väntat."
 
 
+def test_the_text_form_warns_that_aggregate_users_read_it_as_written(
+    client, admin_user, forbund_user, example
+):
+    warning = (
+        "Förbundets och styrgruppens användare ser texten precis som den är skriven. "
+        "Skriv inga siffror eller andelar som tabellen döljer."
+    )
+    page = as_user(client, admin_user).get(BOARD, h1(example)).content.decode()
+    assert warning in page
+    # Read out with the field, before its help text.
+    assert 'id="board-note-warning"' in page
+    assert 'aria-describedby="board-note-warning id_text_helptext"' in page
+    # Those who only read the text are not shown the writer's warning.
+    assert warning not in as_user(client, forbund_user).get(BOARD, h1(example)).content.decode()
+
+
 def test_the_note_belongs_to_its_period(client, admin_user, example):
     as_user(client, admin_user)
     client.post(NOTE, {**h1(example), "text": "Halvår."})
