@@ -1,5 +1,6 @@
 """The unit manager opens the board report, picks the first half-year, reads the table and
-downloads the Excel file; the förbund officer sees the same report with small counts hidden."""
+downloads the Excel file; the förbund officer sees the same report with small counts hidden;
+the steering group reaches it from its start page and downloads the half-year table."""
 
 import openpyxl
 import pytest
@@ -68,3 +69,44 @@ def test_forbund_officer_sees_small_counts_hidden(page, live_server, example_dem
     assert active.inner_text().split()[-4:] == ["5", "<5", "<5", "–"]
     assert page.get_by_role("button", name="Spara texten").count() == 0
     assert_accessible(page)
+
+
+def test_steering_group_reads_the_report_and_downloads_the_half_year_table(
+    page, live_server, example_demo, tmp_path
+):
+    login(page, live_server, "styrgrupp", PASSWORD)
+    page.get_by_role("link", name="Öppna styrelserapporten").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Styrelserapport", exact=True).is_visible()
+    assert_accessible(page)
+    page.get_by_label("Rapport för").select_option(label="Rehabteamet")
+    page.get_by_label("År", exact=True).fill("2024")
+    page.get_by_role("button", name="Första halvåret").click()
+    page.wait_for_load_state()
+    table = page.get_by_role("table", name="Mått enligt styrelsens tabell")
+    active = table.get_by_role("row", name="Antal aktiva under perioden")
+    assert active.inner_text().split()[-4:] == ["5", "<5", "<5", "–"]
+    assert "342,3" not in table.inner_text()
+    assert page.get_by_role("button", name="Spara texten").count() == 0
+    assert page.get_by_label("Text till styrelsen").count() == 0
+    assert_accessible(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Halvårstabell (styrelsens format), CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == "halvarstabell_rehabteamet_2024-01-01_2024-06-30.csv"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    body = target.read_bytes()
+    assert body.startswith("\ufeff".encode())
+    header, row = body.decode("utf-8-sig").splitlines()[:2]
+    assert header.startswith("Team,Antal aktiva under 2024-01-01–2024-06-30,")
+    assert row.startswith("Rehabteamet,")
+    assert "252.5" not in row and "<5" in row
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Halvårstabell (styrelsens format), Excel").click()
+    target = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(target)
+    rows = list(openpyxl.load_workbook(target)["Halvårstabell"].iter_rows(values_only=True))
+    assert any(r[0] == "Rehabteamet" and "<5" in r for r in rows)
