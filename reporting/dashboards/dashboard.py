@@ -7,14 +7,17 @@ participants: the board table of reporting/board/tables.py (reused for outcomes 
 two grouped queries for the starts and exits per month (the active participants at 24 month
 ends and the monthly inflow and exits are both read from them), one for the modules'
 occupancy and waiting lists, one for referrals per source and four for the median
-waiting times (window functions), plus the budget follow-up of each team.
+waiting times (window functions), plus the budget follow-up of all the teams together. The
+key figures' comparison with the same days last year runs the board table, the module load
+and the budget follow-up once more for that period (reporting/dashboards/glance.py lays the
+cards out).
 
 Disclosure control (SPEC §11) is applied once, here, over every count of the page as one linked
 system (see reporting/disclosure.py): the board's own sums, the months adding up to the
 period's totals, K + M + X = total, and the balance between the active counts of two month ends
-and the month's new ones and exits. The page, the chart data and the CSV files all render the
-same disclosure-controlled `Figure`s (laid out in reporting/dashboards/figures.py), so none
-shows more than another.
+and the month's new ones and exits; last year's key figures are counts of the same system.
+The page, the chart data and the CSV files all render the same disclosure-controlled
+`Figure`s (laid out in reporting/dashboards/figures.py), so none shows more than another.
 """
 
 from __future__ import annotations

@@ -78,6 +78,13 @@ class KeyFigure:
         return self.missing if self.value is None else cell_text(self.value, self.kind)
 
     @property
+    def value_note(self) -> str:
+        """A word beside a value withheld for another's sake ("–"): "<5" says itself."""
+        if is_withheld(self.value) and not self.value.startswith("<"):
+            return "dolt"
+        return ""
+
+    @property
     def last_year_text(self) -> str:
         if self.last_year is None:
             return self.missing_last_year
