@@ -197,6 +197,14 @@ PAGES = [
         lambda w: reverse("board_report") + f"?fran={YEAR}-01-01&till={YEAR}-12-31",
     ),
     ("import upload", "admin_user", lambda w: reverse("import_upload")),
+    # This year's figures and last year's for the key figures (issue #16).
+    ("dashboard (steering group)", "styrgrupp_user", lambda w: reverse("dashboard")),
+    ("dashboard (förbund)", "forbund_user", lambda w: reverse("dashboard")),
+    (
+        "dashboard (unit manager)",
+        "admin_user",
+        lambda w: reverse("dashboard") + f"?scope=team-{w['team'].pk}&ar={YEAR}",
+    ),
 ]
 
 

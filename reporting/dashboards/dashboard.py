@@ -7,23 +7,26 @@ participants: the board table of reporting/board/tables.py (reused for outcomes 
 two grouped queries for the starts and exits per month (the active participants at 24 month
 ends and the monthly inflow and exits are both read from them), one for the modules'
 occupancy and waiting lists, one for referrals per source and four for the median
-waiting times (window functions), plus the budget follow-up of each team.
+waiting times (window functions), plus the budget follow-up of all the teams together. The
+key figures' comparison with the same days last year runs the board table, the module load
+and the budget follow-up once more for that period (reporting/dashboards/glance.py lays the
+cards out).
 
 Disclosure control (SPEC §11) is applied once, here, over every count of the page as one linked
 system (see reporting/disclosure.py): the board's own sums, the months adding up to the
 period's totals, K + M + X = total, and the balance between the active counts of two month ends
-and the month's new ones and exits. The page, the chart data and the CSV files all render the
-same disclosure-controlled `Figure`s (laid out in reporting/dashboards/figures.py), so none
-shows more than another.
+and the month's new ones and exits; last year's key figures are counts of the same system.
+The page, the chart data and the CSV files all render the same disclosure-controlled
+`Figure`s (laid out in reporting/dashboards/figures.py), so none shows more than another.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Count,
@@ -45,7 +48,7 @@ from referrals.models import Referral
 from rehab.models import Enrolment, Referrer, Team, valid_q
 from reporting.board.presentation import linked_counts, present
 from reporting.board.tables import COLUMNS, GENDERS, TOTAL, board_table, mean
-from reporting.budget.followup import budget_followups
+from reporting.budget.followup import budget_followups, share_used
 from reporting.dashboards.figures import (
     FIGURE_KEYS,
     LEGEND,
@@ -62,7 +65,14 @@ from reporting.dashboards.figures import (
     target_figure,
     waiting_figure,
 )
-from reporting.disclosure import BALANCE, COMPLEMENT, HIDDEN, SMALL, TOTAL_FIRST, suppress_linked
+from reporting.dashboards.glance import (
+    KeyFigure,
+    budget_card,
+    count_card,
+    is_withheld,
+    target_card,
+)
+from reporting.disclosure import BALANCE, COMPLEMENT, HIDDEN, TOTAL_FIRST, suppress_linked
 from reporting.scopes import Scope
 
 __all__ = ["FIGURE_KEYS", "Dashboard", "dashboard"]
@@ -80,6 +90,9 @@ class Dashboard:
     active_now: Cell
     figures: list[Figure]
     notes: list[str] = field(default_factory=list)
+    key_figures: list[KeyFigure] = field(default_factory=list)
+    last_year_from: date | None = None
+    last_year_to: date | None = None
 
     @property
     def legend(self) -> str:
@@ -298,6 +311,16 @@ def period(year: int, today: date) -> tuple[date, date]:
     return date(year, 1, 1), min(today, date(year, 12, 31))
 
 
+def same_period_last_year(date_from: date, as_of: date) -> tuple[date, date]:
+    """The same days one year earlier: January 1 to the same day and month (February 29 →
+    February 28)."""
+    try:
+        to = as_of.replace(year=as_of.year - 1)
+    except ValueError:
+        to = as_of.replace(year=as_of.year - 1, day=28)
+    return date_from.replace(year=date_from.year - 1), to
+
+
 def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard:
     teams = list(scope.teams)
     date_from, as_of = period(year, today)
@@ -309,37 +332,52 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
     flows = monthly_flows(by_month, date_from, as_of)
     modules = module_load(teams, as_of)
     referrals = referral_stats(teams, date_from, as_of)
+    # The same inputs for the same days last year (the key figures' comparison): the board
+    # table and the modules' waiting lists again, in as many queries as for this year.
+    ly_from, ly_as_of = same_period_last_year(date_from, as_of)
+    ly_table = board_table(teams=teams, date_from=ly_from, date_to=ly_as_of)
+    ly_modules = module_load(teams, ly_as_of)
 
     counts, equations = linked_counts(table)
     _link_active(counts, equations, active)
     _link_flows(counts, equations, flows, months)
-    for module in modules:
-        counts[("occ", module.pk)] = module.occupied
-        counts[("wait", module.pk)] = module.waiting_count
+    _link_modules(counts, equations, modules)
     _link_referrals(counts, equations, referrals["rows"])
+    ly_keys = _link_last_year(counts, equations, ly_table, ly_modules, points)
     if exact:
         shown = dict(counts)
     else:
-        shown = {
-            k: v if v in (SMALL, HIDDEN) else int(v)
-            for k, v in suppress_linked(counts, equations).items()
-        }
+        shown = {k: _shown(v) for k, v in suppress_linked(counts, equations).items()}
 
     several = len(teams) > 1
-    view = present(table, exact=exact)
+    exits = {c: shown[("t", "avslut_totalt", c)] for c in COLUMNS}
+    targets = targets_on_page(present(table, exact=exact).targets, exits)
+    ly_exits = {TOTAL: shown[ly_keys["avslut"]]}
+    ly_targets = targets_on_page(present(ly_table, exact=exact).targets, ly_exits)
     figures = [
         active_figure(shown, points, as_of, today),
         flow_figure(shown, flows),
         occupancy_figure(shown, modules, several),
         waiting_figure(shown, modules, several),
         outcome_figure(shown),
-        target_figure(view),
+        target_figure(targets),
         referral_figure(shown, referrals, exact),
     ]
     notes: list[str] = []
-    burn = budget_figure(_budget_followups(teams, year, as_of, notes), year, as_of)
+    followups = _budget_followups(teams, year, as_of, notes)
+    burn = budget_figure(followups, year, as_of)
     if burn is not None:
         figures.append(burn)
+    ly_followups = [
+        f for f in budget_followups(teams, year - 1, as_of=ly_as_of).values() if f is not None
+    ]
+    key_figures = [
+        *_count_cards(shown, ly_keys, points, flows, as_of, today),
+        *_target_cards(targets, ly_targets),
+    ]
+    if modules:
+        key_figures.append(_waiting_card(shown, ly_keys, as_of, today))
+    key_figures.append(_budget_card(followups, ly_followups, year, as_of))
     return Dashboard(
         scope=scope,
         year=year,
@@ -349,7 +387,131 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
         active_now=shown[("a", len(points) - 1, TOTAL)],
         figures=figures,
         notes=notes,
+        key_figures=key_figures,
+        last_year_from=ly_from,
+        last_year_to=ly_as_of,
     )
+
+
+def _shown(value) -> Cell:
+    """A disclosure-controlled value as a cell: a shown count as an int, any label of a
+    withheld one ("<5", "–", or another threshold's "<7") as the text it is."""
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    return int(text) if text.isdigit() else text
+
+
+# --- The key figures ------------------------------------------------------------------------
+
+EXIT_BASED_TARGETS = ("stegforflyttning", "arbete_eller_studier")
+
+
+def targets_on_page(targets, exits: dict[str, Cell]):
+    """The board's targets as this page may show them: a share whose base (the period's
+    exits, for step movement and work or studies) is withheld on the page is withheld too
+    (SPEC §11.4), and then the total's share as well, as in the board's own view. `exits`
+    holds the columns of the exits that the page shows."""
+    result = []
+    for target in targets:
+        cells = dict(target.cells)
+        if target.key in EXIT_BASED_TARGETS:
+            for c, base in exits.items():
+                if is_withheld(base) and cells[c] is not None:
+                    cells[c] = HIDDEN
+            if any(cells.get(g) == HIDDEN for g in GENDERS) and cells[TOTAL] is not None:
+                cells[TOTAL] = HIDDEN
+        result.append(replace(target, cells=cells))
+    return result
+
+
+def _on(as_of: date, today: date) -> str:
+    return "i dag" if as_of == today else as_of.isoformat()
+
+
+def _count_cards(shown, ly_keys, points, flows, as_of, today):
+    last = len(points) - 1
+    return [
+        count_card(
+            "aktiva",
+            f"Aktiva {_on(as_of, today)}",
+            shown[("a", last, TOTAL)],
+            shown[ly_keys["aktiva"]],
+            "aktiva",
+            compared_to="samma dag i fjol",
+            spark=[shown[("a", i, TOTAL)] for i in range(len(points))],
+            spark_label="Aktiva vid varje månads slut, 24 månader",
+        ),
+        count_card(
+            "nya",
+            "Nya under perioden",
+            shown[("t", "nya_under_perioden", TOTAL)],
+            shown[ly_keys["nya"]],
+            "inflode-och-avslut",
+            spark=[shown[("n", f["month"], TOTAL)] for f in flows],
+            spark_label="Nya per månad",
+        ),
+        count_card(
+            "avslut",
+            "Avslut under perioden",
+            shown[("t", "avslut_totalt", TOTAL)],
+            shown[ly_keys["avslut"]],
+            "inflode-och-avslut",
+            spark=[shown[("x", f["month"], TOTAL)] for f in flows],
+            spark_label="Avslut per månad",
+        ),
+    ]
+
+
+def _waiting_card(shown, ly_keys, as_of, today):
+    return count_card(
+        "vantelista",
+        f"På väntelista {_on(as_of, today)}",
+        shown[("wait", TOTAL)],
+        shown[ly_keys["wait"]],
+        "vantelista",
+        compared_to="samma dag i fjol",
+    )
+
+
+CARD_TITLES = {
+    "arbete_eller_studier": "Avslut till arbete eller studier",
+    "stegforflyttning": "Stegförflyttning",
+    "okat_valmaende": "Ökat välmående",
+}
+
+
+def _target_cards(targets, ly_targets):
+    by_key = {t.key: t for t in targets}
+    ly_by_key = {t.key: t for t in ly_targets}
+    return [
+        target_card(
+            key,
+            CARD_TITLES[key],
+            by_key[key].cells[TOTAL],
+            ly_by_key[key].cells[TOTAL],
+            by_key[key].target_pct,
+        )
+        for key in CARD_TITLES
+        if key in by_key
+    ]
+
+
+def _budget_card(followups, ly_followups, year, as_of):
+    """Summed over the teams with a budget, like the budget figure."""
+    ly_share = None
+    if ly_followups:
+        ly_share = share_used(
+            sum((f.total.actual for f in ly_followups), Decimal(0)),
+            sum((f.total.budget for f in ly_followups), Decimal(0)),
+        )
+    if not followups:
+        return budget_card(year, None, None, None, as_of.month, ly_share)
+    budget = sum((f.total.budget for f in followups), Decimal(0))
+    actual = sum((f.total.actual for f in followups), Decimal(0))
+    months = as_of.month
+    straight = (budget * months / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return budget_card(year, budget, actual, straight, months, ly_share)
 
 
 def _link_active(counts, equations, active):
@@ -381,6 +543,51 @@ def _link_flows(counts, equations, flows, months):
         equations.append(
             (("t", "avslut_totalt", c), [("x", f["month"], c) for f in flows], COMPLEMENT)
         )
+
+
+def _link_modules(counts, equations, modules):
+    """Places taken and waiting lists per module, and the waiting list of all of them (a key
+    figure): the modules add up to it."""
+    for module in modules:
+        counts[("occ", module.pk)] = module.occupied
+        counts[("wait", module.pk)] = module.waiting_count
+    if modules:
+        counts[("wait", TOTAL)] = sum(m.waiting_count for m in modules)
+        equations.append((("wait", TOTAL), [("wait", m.pk) for m in modules], COMPLEMENT))
+
+
+def _link_last_year(counts, equations, ly_table, ly_modules, points):
+    """The key figures' counts for the same period last year, in the page's one linked
+    system, and their keys: active at the period's end, new, exits, and the waiting list.
+
+    Active at the end of the last day = active during the period − its exits (those who
+    left earlier are in neither). Where that day is one of the 24 month ends the page shows,
+    it is that month end's count. Where the day before the period (December 31) is one of
+    them too, the balance "active at the start + new = active at the end + exits" is an
+    equation of the page."""
+    values = {row.key: row.values for row in ly_table.rows}
+    start_day = ly_table.date_from - timedelta(days=1)
+    end_day = ly_table.date_to
+    keys = {
+        "nya": ("ly", "nya_under_perioden", TOTAL),
+        "avslut": ("ly", "avslut_totalt", TOTAL),
+    }
+    counts[keys["nya"]] = values["nya_under_perioden"][TOTAL]
+    counts[keys["avslut"]] = values["avslut_totalt"][TOTAL]
+    if end_day in points:
+        keys["aktiva"] = ("a", points.index(end_day), TOTAL)
+    else:
+        keys["aktiva"] = ("ly", "aktiva", TOTAL)
+        counts[keys["aktiva"]] = (
+            values["aktiva_under_perioden"][TOTAL] - values["avslut_totalt"][TOTAL]
+        )
+    if start_day in points:
+        start = ("a", points.index(start_day), TOTAL)
+        terms = [keys["aktiva"], keys["avslut"], start, keys["nya"]]
+        equations.append((None, terms, BALANCE))
+    keys["wait"] = ("ly", "wait", TOTAL)
+    counts[keys["wait"]] = sum(m.waiting_count for m in ly_modules)
+    return keys
 
 
 def _link_referrals(counts, equations, rows):

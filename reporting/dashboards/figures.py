@@ -251,6 +251,8 @@ def occupancy_figure(shown, modules, several) -> Figure:
 
 def waiting_figure(shown, modules, several) -> Figure:
     rows = [(_module_label(module, several), [shown[("wait", module.pk)]]) for module in modules]
+    if rows:
+        rows.append(("Totalt", [shown[("wait", TOTAL)]]))
     return Figure(
         key="vantelista",
         title="Väntelista per modul",
@@ -278,9 +280,11 @@ def outcome_figure(shown) -> Figure:
     )
 
 
-def target_figure(view) -> Figure:
+def target_figure(targets) -> Figure:
+    """The board's targets (`reporting.board.presentation.ViewTarget`s) as the page shows
+    them."""
     rows = []
-    for target in view.targets:
+    for target in targets:
         rows.append(
             (
                 target.heading,

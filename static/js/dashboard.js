@@ -1,7 +1,8 @@
 /* Draws the dashboard's charts with the vendored Chart.js. The data comes from the page's
    json_script blocks, already disclosure-controlled on the server: a withheld count is null
    (its label "<5" or "–" is in `text`), never its true value. Every chart has a table
-   beside it carrying the same figures, so the charts are never the only carrier. */
+   beside it carrying the same figures (inside "Visa tabell"), so the charts are never the
+   only carrier. */
 (function () {
   "use strict";
 
@@ -94,5 +95,25 @@
     });
   }
 
-  document.querySelectorAll("canvas[data-chart]").forEach(draw);
+  var charts = [];
+  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+    var chart = draw(canvas);
+    if (chart) { charts.push(chart); }
+  });
+
+  // Printing: every table is opened (and closed again afterwards, as the reader left it),
+  // and each chart is redrawn for the printed page's width.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.dash-table:not([open])").forEach(function (details) {
+      details.open = true;
+      opened.push(details);
+    });
+    charts.forEach(function (chart) { chart.resize(); });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (details) { details.open = false; });
+    opened = [];
+    charts.forEach(function (chart) { chart.resize(); });
+  });
 })();

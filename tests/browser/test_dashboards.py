@@ -39,7 +39,11 @@ def test_steering_group_reads_the_dashboard(page, live_server, example_demo):
         ".map(c => !!window.Chart.getChart(c) && c.width > 0)"
     )
     assert drawn and all(drawn)
+    # The tables are behind "Visa tabell", one per chart.
+    assert not page.get_by_role("table", name="Aktiva deltagare").is_visible()
+    page.get_by_text("Visa tabell: Aktiva deltagare").click()
     assert page.get_by_role("table", name="Aktiva deltagare").is_visible()
+    page.get_by_text("Visa tabell: Inflöde och avslut per månad").click()
     flows = page.get_by_role("table", name="Inflöde och avslut per månad")
     assert "<5" in flows.inner_text()
     assert page.get_by_role("link", name="Ladda ner ”Aktiva deltagare” som CSV").is_visible()

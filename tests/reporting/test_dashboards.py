@@ -149,6 +149,7 @@ def test_occupancy_and_waiting_list_per_module(rehab_team):
         "Portalen": [1],
         "Kompassen": [0],
         "Passagen": [0],
+        "Totalt": [1],
     }
     # On an earlier day the closed placement still held its place and both were waiting.
     earlier = board(rehab_team, today=D(2024, 3, 15), year=2024)
