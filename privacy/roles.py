@@ -105,7 +105,7 @@ def setup_statements(database: str, roles: Roles, *, owner_createdb: bool = Fals
         ),
         (
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {roles.owner} IN SCHEMA public "
-            f"GRANT USAGE, SELECT ON SEQUENCES TO {roles.app}, {roles.purge}",
+            f"GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {roles.app}, {roles.purge}",
             None,
         ),
     ]
@@ -119,7 +119,8 @@ def grant_statements(roles: Roles):
     return [
         (f"GRANT USAGE ON SCHEMA public TO {users}", None),
         (f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {users}", None),
-        (f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {users}", None),
+        # UPDATE on sequences: setval() after bulk loads (the national demo, sequence resets).
+        (f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {users}", None),
         # The schema's history is the owner's: the app reads it (migrate --check) only.
         _if_table(
             "django_migrations",

@@ -29,7 +29,21 @@ class Writer:
         for model, columns in models:
             start = model.objects.aggregate(m=Max("pk"))["m"] or 0
             self.tables[model] = _Table(model, columns, start, self.postgres)
-        self.foreign_keys = self._drop_foreign_keys() if self.postgres else []
+        self.foreign_keys = self._drop_foreign_keys() if self._owns_tables() else []
+
+    def _owns_tables(self) -> bool:
+        """Only the tables' owner may drop and add their constraints. As the application role
+        (README, "PostgreSQL") the rows are written with the foreign keys in place: slower,
+        the same rows."""
+        if not self.postgres:
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT bool_and(pg_has_role(current_user, relowner, 'USAGE')) FROM pg_class "
+                "WHERE oid = ANY(%s::regclass[])",
+                [[m._meta.db_table for m in self.tables]],
+            )
+            return bool(cursor.fetchone()[0])
 
     def _drop_foreign_keys(self):
         """PostgreSQL checks a deferred foreign key row by row at commit, which costs more
