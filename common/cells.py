@@ -22,8 +22,15 @@ MONEY = "money"
 KRONOR = "kronor"
 SHARE = "share"
 
+Cell = int | Decimal | str | None
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ORE = Decimal("0.01")
+
+
+def is_withheld(cell: Cell) -> bool:
+    """A cell that disclosure control withholds: its label ("<5", "–", "<7" …) is a str."""
+    return isinstance(cell, str)
 
 
 def escape_text(value: str) -> str:

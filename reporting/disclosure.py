@@ -98,6 +98,12 @@ def _complement(counts, total, parts, hidden):
     return visible[0] if visible else None
 
 
+def as_cell(text: str) -> int | str:
+    """A value of `suppress_linked` as a cell: an int where it is shown, its label ("<5",
+    "–") where it is withheld."""
+    return int(text) if text.isdigit() else text
+
+
 def ratio_disclosed(numerator: int, denominator: int) -> bool:
     """A share may be shown to aggregate users when neither the count it is based on, nor
     its numerator, nor the rest is from 1 to 4."""

@@ -1,6 +1,6 @@
 import io
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import pytest
 from django.conf import settings
@@ -48,7 +48,7 @@ def django_db_setup(
     separated = owner and connections["default"].vendor == "postgresql"
     aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
     verbosity = request.config.option.verbose
-    with django_db_blocker.unblock(), _as_owner(owner) if separated else _nothing():
+    with django_db_blocker.unblock(), _as_owner(owner) if separated else nullcontext():
         db_cfg = setup_databases(
             verbosity=verbosity,
             interactive=False,
@@ -60,13 +60,8 @@ def django_db_setup(
             call_command("db_roles", "--grants-only", stdout=io.StringIO())
     yield
     if not django_db_keepdb:
-        with django_db_blocker.unblock(), _as_owner(owner) if separated else _nothing():
+        with django_db_blocker.unblock(), _as_owner(owner) if separated else nullcontext():
             teardown_databases(db_cfg, verbosity=verbosity)
-
-
-@contextmanager
-def _nothing():
-    yield
 
 
 @pytest.fixture(autouse=True)

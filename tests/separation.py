@@ -26,7 +26,13 @@ purge_db = pytest.mark.django_db(
 )
 
 # CI sets REQUIRE_DB_ROLES on its PostgreSQL run: there these tests must run, never be skipped.
+REQUIRED = bool(os.environ.get("REQUIRE_DB_ROLES"))
 only_with_separated_roles = pytest.mark.skipif(
-    not ROLES_SEPARATED and not os.environ.get("REQUIRE_DB_ROLES"),
+    not ROLES_SEPARATED and not REQUIRED,
     reason="needs PostgreSQL with separated roles (README, PostgreSQL; .ci/run sets them up)",
+)
+# Runs on SQLite and with separated roles; only a PostgreSQL superuser's run leaves it out.
+not_as_a_postgres_superuser = pytest.mark.skipif(
+    connection.vendor == "postgresql" and not ROLES_SEPARATED and not REQUIRED,
+    reason="as a PostgreSQL superuser db_roles would change the cluster's roles",
 )

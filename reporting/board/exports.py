@@ -19,10 +19,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from common.cells import cell_text, escape_text, format_kronor, format_percent
+from common.cells import Cell, cell_text, escape_text, format_kronor, format_percent
 from common.responses import csv_text
 from reporting.board.national import HEADER as NATIONAL_HEADER
-from reporting.board.presentation import BREAKDOWN_COLUMNS, COLUMN_HEADINGS, BoardView, Cell
+from reporting.board.presentation import BREAKDOWN_COLUMNS, COLUMN_HEADINGS, BoardView
 from reporting.board.tables import COLUMNS, TOTAL
 from reporting.budget.followup import SUPPRESSED_NOTE, BudgetView
 
@@ -132,6 +132,11 @@ def half_year_cells(view: BoardView) -> list[Cell]:
     return [totals[key] for key, _text in HALF_YEAR_COLUMNS]
 
 
+def _legend(teams: list[tuple[str, BoardView]]) -> str:
+    """The legend of "<5" and "–" where any team's row is disclosure-controlled."""
+    return next((v.legend for _name, v in teams if v.legend), "")
+
+
 def half_year_rows(
     teams: list[tuple[str, BoardView]], date_from: date, date_to: date
 ) -> list[list[str]]:
@@ -141,7 +146,7 @@ def half_year_rows(
     hidden count of one team could then be worked out from the others."""
     rows = [["Team", *half_year_headings(date_from, date_to)]]
     rows += [[escape_text(name), *map(_csv_cell, half_year_cells(v))] for name, v in teams]
-    legend = next((v.legend for _name, v in teams if v.legend), "")
+    legend = _legend(teams)
     if legend:
         rows += [[], [legend]]
     return rows
@@ -336,7 +341,7 @@ def half_year_xlsx(teams: list[tuple[str, BoardView]], heading: ReportHeading) -
     sheet.header(["Team", *half_year_headings(heading.date_from, heading.date_to)])
     for name, view in teams:
         sheet.values(name, half_year_cells(view))
-    legend = next((v.legend for _name, v in teams if v.legend), "")
+    legend = _legend(teams)
     if legend:
         sheet.row += 1
         sheet.put(1, legend)

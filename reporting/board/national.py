@@ -18,7 +18,7 @@ from reporting.board.tables import (
     income_categories,
     occupation_categories,
 )
-from reporting.disclosure import COMPLEMENT, HIDDEN, SMALL, TOTAL_FIRST, suppress_linked
+from reporting.disclosure import COMPLEMENT, TOTAL_FIRST, as_cell, suppress_linked
 
 HEADER = ["avsnitt", "kod", "rubrik", "K", "M", "X", "total"]
 
@@ -129,11 +129,7 @@ def national_cells(report: NationalFollowUp, *, exact: bool) -> list[list]:
             )
     shown = suppress_linked(counts, equations)
 
-    def cell(key):
-        text = shown[key]
-        return text if text in (SMALL, HIDDEN) else int(text)
-
     return [
-        [r.section, r.code, r.heading, *(cell((r.section, r.code, c)) for c in COLUMNS)]
+        [r.section, r.code, r.heading, *(as_cell(shown[(r.section, r.code, c)]) for c in COLUMNS)]
         for r in report.rows
     ]

@@ -12,17 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from common.cells import Cell
 from reporting.board.tables import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, BoardTable
 from reporting.disclosure import (
     COMPLEMENT,
     HIDDEN,
-    SMALL,
     TOTAL_FIRST,
+    as_cell,
     ratio_disclosed,
     suppress_linked,
 )
-
-Cell = int | Decimal | str | None
 
 BREAKDOWN_COLUMNS = [
     ("K", "Aktiva K"),
@@ -103,7 +102,7 @@ def present(table: BoardTable, *, exact: bool) -> BoardView:
     shown = (
         dict(counts)
         if exact
-        else {k: _as_cell(v) for k, v in suppress_linked(counts, equations).items()}
+        else {k: as_cell(v) for k, v in suppress_linked(counts, equations).items()}
     )
     rows = []
     for row in table.rows:
@@ -141,10 +140,6 @@ def present(table: BoardTable, *, exact: bool) -> BoardView:
             )
         )
     return BoardView(exact, rows, targets, breakdowns, matrices)
-
-
-def _as_cell(text: str) -> Cell:
-    return text if text in (SMALL, HIDDEN) else int(text)
 
 
 def linked_counts(table: BoardTable):

@@ -26,7 +26,7 @@ import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import (
     Count,
@@ -42,7 +42,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 
-from common.cells import COUNT, cell_text
+from common.cells import COUNT, Cell, cell_text, is_withheld
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
 from rehab.models import Enrolment, Referrer, Team, valid_q
@@ -53,7 +53,6 @@ from reporting.dashboards.figures import (
     FIGURE_KEYS,
     LEGEND,
     REFERRAL_MEASURES,
-    Cell,
     Figure,
     active_figure,
     as_days,
@@ -62,6 +61,7 @@ from reporting.dashboards.figures import (
     occupancy_figure,
     outcome_figure,
     referral_figure,
+    straight_line,
     target_figure,
     waiting_figure,
 )
@@ -69,10 +69,16 @@ from reporting.dashboards.glance import (
     KeyFigure,
     budget_card,
     count_card,
-    is_withheld,
     target_card,
 )
-from reporting.disclosure import BALANCE, COMPLEMENT, HIDDEN, TOTAL_FIRST, suppress_linked
+from reporting.disclosure import (
+    BALANCE,
+    COMPLEMENT,
+    HIDDEN,
+    TOTAL_FIRST,
+    as_cell,
+    suppress_linked,
+)
 from reporting.scopes import Scope
 
 __all__ = ["FIGURE_KEYS", "Dashboard", "dashboard"]
@@ -347,7 +353,7 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
     if exact:
         shown = dict(counts)
     else:
-        shown = {k: _shown(v) for k, v in suppress_linked(counts, equations).items()}
+        shown = {k: as_cell(v) for k, v in suppress_linked(counts, equations).items()}
 
     several = len(teams) > 1
     exits = {c: shown[("t", "avslut_totalt", c)] for c in COLUMNS}
@@ -391,15 +397,6 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
         last_year_from=ly_from,
         last_year_to=ly_as_of,
     )
-
-
-def _shown(value) -> Cell:
-    """A disclosure-controlled value as a cell: a shown count as an int, any label of a
-    withheld one ("<5", "–", or another threshold's "<7") as the text it is."""
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return int(text) if text.isdigit() else text
 
 
 # --- The key figures ------------------------------------------------------------------------
@@ -510,8 +507,7 @@ def _budget_card(followups, ly_followups, year, as_of):
     budget = sum((f.total.budget for f in followups), Decimal(0))
     actual = sum((f.total.actual for f in followups), Decimal(0))
     months = as_of.month
-    straight = (budget * months / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return budget_card(year, budget, actual, straight, months, ly_share)
+    return budget_card(year, budget, actual, straight_line(budget, months), months, ly_share)
 
 
 def _link_active(counts, equations, active):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from common.cells import COUNT, MEAN, MONEY, PERCENT, cell_text
+from common.cells import COUNT, MEAN, MONEY, PERCENT, Cell, cell_text
 from rehab.models import ExitOutcome, Referrer
 from reporting.board.presentation import MIN_BASE
 from reporting.board.tables import COLUMNS, GENDERS, TOTAL, mean, percent
@@ -26,8 +26,6 @@ LEGEND = (
     "annars skulle kunna räknas fram. Medelvärden, medianer och andelar visas bara när de "
     "bygger på minst 5 personer."
 )
-
-Cell = int | Decimal | str | None
 
 
 FIGURE_KEYS = [
@@ -398,6 +396,11 @@ def referral_figure(shown, referrals, exact) -> Figure:
     )
 
 
+def straight_line(budget: Decimal, months: int) -> Decimal:
+    """The year's budget spread evenly: what `months` months of it are, to the öre."""
+    return (budget * months / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def budget_figure(followups, year: int, as_of: date) -> Figure | None:
     """Cumulative actual per month against a straight line for the year's budget, summed
     over the teams' follow-ups (money, not people: nothing to suppress)."""
@@ -412,7 +415,7 @@ def budget_figure(followups, year: int, as_of: date) -> Figure | None:
     rows = []
     cumulative = Decimal(0)
     for number in range(1, 13):
-        straight = (budget * number / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        straight = straight_line(budget, number)
         if number <= as_of.month:
             cumulative += by_month.get(number, Decimal(0))
             actual_cell: Cell = cumulative

@@ -13,10 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from common.cells import COUNT, MEAN, MONEY, PERCENT, cell_text
+from common.cells import COUNT, MEAN, MONEY, PERCENT, Cell, cell_text, is_withheld
 from reporting.budget.followup import share_used
-
-Cell = int | Decimal | str | None
 
 UP, DOWN, SAME = "up", "down", "same"
 ARROWS = {UP: "↑", DOWN: "↓", SAME: "→"}
@@ -29,10 +27,6 @@ SPARK_MIN_POINTS = 3
 
 def is_number(cell: Cell) -> bool:
     return isinstance(cell, int | Decimal) and not isinstance(cell, bool)
-
-
-def is_withheld(cell: Cell) -> bool:
-    return isinstance(cell, str)
 
 
 @dataclass(frozen=True)
