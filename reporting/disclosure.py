@@ -4,24 +4,36 @@ A count from 1 to 4 is shown as "<5". A total is suppressed as well when any of 
 is, because the total minus the shown cells would reveal the suppressed one.
 """
 
+DEFAULT_THRESHOLD = 5
+MIN_THRESHOLD = 3
+MAX_THRESHOLD = 10
 SMALL = "<5"
 HIDDEN = "–"
 
 
-def suppress(count: int) -> str:
-    if 1 <= count <= 4:
-        return SMALL
+def small_label(threshold: int = DEFAULT_THRESHOLD) -> str:
+    """The label of a count from 1 to T − 1: "<5" at the default threshold."""
+    return f"<{threshold}"
+
+
+def is_small(count: int, threshold: int = DEFAULT_THRESHOLD) -> bool:
+    return 1 <= count < threshold
+
+
+def suppress(count: int, threshold: int = DEFAULT_THRESHOLD) -> str:
+    if is_small(count, threshold):
+        return small_label(threshold)
     return str(count)
 
 
-def suppress_table(counts: list[int]) -> tuple[list[str], str]:
+def suppress_table(counts: list[int], threshold: int = DEFAULT_THRESHOLD) -> tuple[list[str], str]:
     """Cells with small counts suppressed, and the total, suppressed where it would let a
     reader derive a suppressed cell."""
-    cells = [suppress(c) for c in counts]
+    cells = [suppress(c, threshold) for c in counts]
     total = sum(counts)
-    if any(c == SMALL for c in cells):
-        return cells, HIDDEN if total > 4 else suppress(total)
-    return cells, suppress(total)
+    if any(is_small(c, threshold) for c in counts):
+        return cells, HIDDEN if total >= threshold else suppress(total, threshold)
+    return cells, suppress(total, threshold)
 
 
 # --- Linked tables --------------------------------------------------------------------------
