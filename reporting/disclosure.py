@@ -37,77 +37,218 @@ def suppress_table(counts: list[int], threshold: int = DEFAULT_THRESHOLD) -> tup
 
 
 # --- Linked tables --------------------------------------------------------------------------
-# A board table's cells are tied together: a row's total is the sum of its K, M and X cells,
+# A page's counts are tied together: a row's total is the sum of its K, M and X cells,
 # "aktiva under perioden" is "aktiva vid periodens ingång" plus "nya", the outcomes add up to
-# the exits, and each breakdown's column adds up to the table's total. A suppressed cell must
-# not be derivable through any of these sums.
+# the exits, each breakdown's column adds up to the table's total, and on a dashboard each
+# month balances. A hidden cell must not be derivable through any of these equations.
+#
+# Equations are written (total_key, [part_keys], mode), meaning total = sum(parts), or
+# (None, [a, b, c, d], BALANCE), meaning the first half of the terms adds up to the second
+# half (a stock at a month's end plus the month's exits equals the stock at the previous
+# month's end plus the month's new ones). TOTAL_FIRST and COMPLEMENT are both plain sums;
+# the names say how the page reads them.
 
 TOTAL_FIRST = "total_first"
 COMPLEMENT = "complement"
-# A balance has no total: its terms add up to zero with signs (a stock at a month's end plus
-# the month's exits equals the stock at the previous month's end plus the month's new ones),
-# so no single term may be the only one hidden. Written as (None, [terms], BALANCE).
 BALANCE = "balance"
+# (total, [parts], AT_LEAST): the parts add up to at least the total. Income sources may be
+# several at once, so a before → after matrix of them is tied by inequalities only: a cell
+# is at most its row's and its column's total, and a row adds up to at least its total.
+AT_LEAST = "at_least"
+
+# The cost of withholding more: fewest cells first, then parts before totals, then the
+# smallest; a small count relabelled from "<T" to "–" (it may then be 0 or T or more) costs
+# less than any cell hidden. A headline is hidden only where nothing else protects a small
+# count (the headlines alone pin it), at a cost above any other choice.
+_CELL_COST = 10_000
+_TOTAL_COST = 1_000
+_RELABEL_COST = 500
+_HEADLINE_COST = 10_000_000
+_RADII = (2, 3, 5)
 
 
-def suppress_linked(counts: dict, equations: list[tuple]) -> dict:
-    """Display values for linked counts: {key: "<5" | "–" | "n"}.
+def suppress_linked(
+    counts: dict,
+    equations: list[tuple],
+    threshold: int = DEFAULT_THRESHOLD,
+    headlines: frozenset = frozenset(),
+) -> dict:
+    """Display values for linked counts (SPEC §11): {key: "<T" | "–" | "n"}.
 
-    `equations` are (total_key, [part_keys], mode), meaning total = sum(parts). Counts from 1
-    to 4 are shown as "<5"; then, until nothing changes, each sum that would reveal a hidden
-    cell gets a further cell hidden ("–"):
-
-    - TOTAL_FIRST (a row's K, M, X → total, as `suppress_table`): the total is hidden as soon
-      as any part is (and a part, should the total be the only one hidden).
-    - COMPLEMENT (a column of categories): where exactly one cell of the sum is hidden, the
-      smallest non-zero part still shown is hidden too (the total only when no part is left),
-      so that the headline totals stay visible where they can.
-    - BALANCE (terms adding up to zero with signs, no total): where exactly one term is
-      hidden, the smallest non-zero term still shown is hidden too.
+    1. Primary: a count from 1 to T − 1 is shown as "<T".
+    2. Secondary: each small count gets a *protection*, a change of withheld cells by ±1
+       that keeps every equation true and every withheld cell within what its label says
+       ("<T": 1 to T − 1; "–": 0 or more). The true counts and the true counts plus the
+       change are two tables that agree with everything shown and differ in every cell the
+       change moves, so none of those cells can be derived. Where no change through the
+       withheld cells exists, the cheapest shown cells that allow one are hidden ("–"),
+       found as a small integer programme over the cells near the small count. Withholding
+       more never undoes a protection, so each small count is protected once, in page
+       order, and every cell a change moves is protected with it.
+    3. `headlines` stay shown when they are T or more, except where they alone would pin a
+       small count.
     """
-    shown = {key: suppress(value) for key, value in counts.items()}
-    hidden = {key for key, text in shown.items() if text == SMALL}
-    changed = True
-    while changed:
-        changed = False
+    system = _System(counts, equations, threshold, headlines)
+    labels = {key: suppress(value, threshold) for key, value in counts.items()}
+    protected: set = set()
+    for key in counts:
+        if labels[key] != small_label(threshold) or key in protected:
+            continue
+        moved, relabelled = system.protection(key, labels)
+        protected.update(moved)
+        for cell in moved | relabelled:
+            if cell in relabelled or labels[cell].isdigit():
+                labels[cell] = HIDDEN
+    return labels
+
+
+class _System:
+    """The page's relations as rows of coefficients (sum of a·x = 0, or ≥ 0 for AT_LEAST),
+    and which rows each cell is in."""
+
+    def __init__(self, counts, equations, threshold, headlines):
+        self.counts = counts
+        self.threshold = threshold
+        self.headlines = headlines
+        self.rows: list[tuple[dict, bool]] = []
+        self.of: dict = {key: [] for key in counts}
+        self.totals: set = set()
         for total, parts, mode in equations:
-            hidden_parts = [p for p in parts if p in hidden]
             if mode == BALANCE:
-                if len(hidden_parts) != 1:
-                    continue
-                candidate = _smallest_visible(counts, parts, hidden)
-            elif mode == TOTAL_FIRST and hidden_parts:
-                if total in hidden:
-                    continue
-                candidate = total
+                half = len(parts) // 2
+                terms = [(t, 1) for t in parts[:half]] + [(t, -1) for t in parts[half:]]
             else:
-                if len(hidden_parts) + (total in hidden) != 1:
-                    continue
-                candidate = _complement(counts, total, parts, hidden)
-            if candidate is None:
+                terms = [(total, -1)] + [(p, 1) for p in parts]
+                self.totals.add(total)
+            row = {}
+            for key, a in terms:
+                row[key] = row.get(key, 0) + a
+            row = {k: a for k, a in row.items() if a}
+            if row:
+                for key in row:
+                    self.of[key].append(len(self.rows))
+                self.rows.append((row, mode == AT_LEAST))
+
+    def near(self, key, radius: int | None) -> list:
+        """The cells within `radius` relations of `key` (every linked cell for None)."""
+        seen = {key: None}
+        frontier = [key]
+        step = 0
+        while frontier and (radius is None or step < radius):
+            step += 1
+            found = []
+            for cell in frontier:
+                for index in self.of[cell]:
+                    for other in self.rows[index][0]:
+                        if other not in seen:
+                            seen[other] = None
+                            found.append(other)
+            frontier = found
+        return list(seen)
+
+    def protection(self, key, labels) -> tuple[set, set]:
+        """The cells a cheapest protecting change of `key` moves, and the small counts it
+        relabels "–". Near cells first: a change within two relations of `key` is taken
+        where it withholds nothing more, else the cheaper of those within two and three,
+        else the nearest that exists."""
+        linked = len(self.near(key, None))
+        for allow_headlines in (False, True):
+            best = None
+            for radius in (*_RADII, None):
+                cells = self.near(key, radius)
+                found = self._cheapest(key, cells, labels, allow_headlines)
+                if found is not None and (best is None or found[0] < best[0]):
+                    best = found
+                if best is not None and (best[0] == 0 or radius != _RADII[0]):
+                    break
+                if len(cells) == linked:
+                    break
+            if best is not None:
+                return best[1], best[2]
+        # Not reached (with every cell free a +1 climbs to the top of the sums); withhold
+        # everything linked rather than risk a derivation.
+        cells = set(self.near(key, None))
+        return cells, cells
+
+    def _cheapest(self, key, cells, labels, allow_headlines):
+        import numpy as np
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        small = small_label(self.threshold)
+        n = len(cells)
+        position = {cell: i for i, cell in enumerate(cells)}
+        # Variables: a +1, a −1 and a relabelling for each cell.
+        up, down, relabel = np.zeros(n), np.zeros(n), np.zeros(n)
+        cost_move, cost_relabel = np.zeros(n), np.zeros(n)
+        for i, cell in enumerate(cells):
+            value = self.counts[cell]
+            label = labels[cell]
+            if label == small:
+                up[i] = 1 if value + 1 < self.threshold else 0
+                down[i] = 1 if value > 1 else 0
+                relabel[i] = 1
+                cost_relabel[i] = _RELABEL_COST
                 continue
-            hidden.add(candidate)
-            shown[candidate] = HIDDEN
-            changed = True
-    return shown
+            if label == HIDDEN:
+                up[i] = 1
+                down[i] = 1 if value else 0
+                continue
+            headline = cell in self.headlines
+            if headline and not allow_headlines:
+                continue
+            up[i] = 1
+            down[i] = 1 if value else 0
+            if headline:
+                cost_move[i] = _HEADLINE_COST
+            else:
+                total = _TOTAL_COST if cell in self.totals else 0
+                cost_move[i] = _CELL_COST + total + min(value, 999)
+        lines, lower, upper = [], [], []
 
+        def add(coefficients, low, high):
+            line = np.zeros(3 * n)
+            for i, a in coefficients:
+                line[i] += a
+            lines.append(line)
+            lower.append(low)
+            upper.append(high)
 
-def _smallest_visible(counts, terms, hidden):
-    visible = [t for t in terms if t not in hidden]
-    nonzero = sorted((t for t in visible if counts[t]), key=lambda t: counts[t])
-    if nonzero:
-        return nonzero[0]
-    return visible[0] if visible else None
-
-
-def _complement(counts, total, parts, hidden):
-    visible = [p for p in parts if p not in hidden]
-    nonzero = sorted((p for p in visible if counts[p]), key=lambda p: counts[p])
-    if nonzero:
-        return nonzero[0]
-    if total not in hidden:
-        return total
-    return visible[0] if visible else None
+        for index in sorted({index for cell in cells for index in self.of[cell]}):
+            row, at_least = self.rows[index]
+            coefficients = []
+            for cell, a in row.items():
+                i = position.get(cell)
+                if i is not None:
+                    coefficients += [(i, a), (n + i, -a)]
+            if at_least:
+                # The changed counts must still add up to at least the total.
+                slack = sum(a * self.counts[cell] for cell, a in row.items())
+                add(coefficients, -slack, np.inf)
+            else:
+                add(coefficients, 0, 0)
+        for i in range(n):
+            add([(i, 1), (n + i, 1)], 0, 1)  # one direction at most
+            if relabel[i]:  # a blocked direction only where relabelled
+                add([(i, 1), (2 * n + i, -1)], -np.inf, up[i])
+                add([(n + i, 1), (2 * n + i, -1)], -np.inf, down[i])
+        k = position[key]
+        add([(k, 1), (n + k, 1)], 1, 1)
+        blocked_up, blocked_down = np.maximum(up, relabel), np.maximum(down, relabel)
+        result = milp(
+            c=np.concatenate([cost_move, cost_move, cost_relabel]),
+            constraints=LinearConstraint(np.array(lines), lower, upper),
+            integrality=np.ones(3 * n),
+            bounds=Bounds(
+                np.zeros(3 * n),
+                np.concatenate([blocked_up, blocked_down, relabel]),
+            ),
+        )
+        if result.status != 0 or result.x is None:
+            return None
+        x = np.rint(result.x)
+        moved = {cells[i] for i in range(n) if x[i] or x[n + i]}
+        relabelled_cells = {cells[i] for i in range(n) if x[2 * n + i]}
+        return float(result.fun), moved, relabelled_cells
 
 
 def as_cell(text: str) -> int | str:
@@ -116,7 +257,12 @@ def as_cell(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-def ratio_disclosed(numerator: int, denominator: int) -> bool:
-    """A share may be shown to aggregate users when neither the count it is based on, nor
-    its numerator, nor the rest is from 1 to 4."""
-    return all(suppress(n) != SMALL for n in (numerator, denominator, denominator - numerator))
+def ratio_disclosed(
+    numerator: int, denominator: int, threshold: int = DEFAULT_THRESHOLD, *, hidden: bool = False
+) -> bool:
+    """A share may be shown to aggregate users when the count it is based on is T or more
+    and shown on the page (`hidden` says it is not), and neither its numerator nor the rest
+    is from 1 to T − 1 (the share and its base would give them away)."""
+    if hidden or denominator < threshold:
+        return False
+    return not is_small(numerator, threshold) and not is_small(denominator - numerator, threshold)

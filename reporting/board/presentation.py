@@ -15,6 +15,7 @@ from decimal import Decimal
 from common.cells import Cell
 from reporting.board.tables import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, BoardTable
 from reporting.disclosure import (
+    AT_LEAST,
     COMPLEMENT,
     HIDDEN,
     TOTAL_FIRST,
@@ -194,15 +195,32 @@ def linked_counts(table: BoardTable):
             counts[("m", m.key, "col", i)] = m.col_totals[i]
             for j in range(size):
                 counts[("m", m.key, i, j)] = m.cells[i][j]
-        # Income sources may be several at once, so there the sums below are not exact: they
-        # still protect, since a margin with a single non-zero cell would reveal that cell.
+        rows = [("m", m.key, "row", i) for i in range(size)]
+        cols = [("m", m.key, "col", j) for j in range(size)]
+        if m.additive:
+            for i in range(size):
+                row_cells = [("m", m.key, i, j) for j in range(size)]
+                col_cells = [("m", m.key, j, i) for j in range(size)]
+                equations.append((rows[i], row_cells, COMPLEMENT))
+                equations.append((cols[i], col_cells, COMPLEMENT))
+            equations.append((grand, rows, COMPLEMENT))
+            equations.append((grand, cols, COMPLEMENT))
+            continue
+        # Income sources may be several at once (every exit has at least one, "saknas"
+        # included): a cell is at most its row's and its column's total, a row or column of
+        # cells adds up to at least its total, and the totals to at least the exits.
         for i in range(size):
             row_cells = [("m", m.key, i, j) for j in range(size)]
             col_cells = [("m", m.key, j, i) for j in range(size)]
-            equations.append((("m", m.key, "row", i), row_cells, COMPLEMENT))
-            equations.append((("m", m.key, "col", i), col_cells, COMPLEMENT))
-        equations.append((grand, [("m", m.key, "row", i) for i in range(size)], COMPLEMENT))
-        equations.append((grand, [("m", m.key, "col", i) for i in range(size)], COMPLEMENT))
+            equations.append((rows[i], row_cells, AT_LEAST))
+            equations.append((cols[i], col_cells, AT_LEAST))
+            equations.append((rows[i], [grand], AT_LEAST))
+            equations.append((cols[i], [grand], AT_LEAST))
+            for j in range(size):
+                equations.append((("m", m.key, i, j), [rows[i]], AT_LEAST))
+                equations.append((("m", m.key, i, j), [cols[j]], AT_LEAST))
+        equations.append((grand, rows, AT_LEAST))
+        equations.append((grand, cols, AT_LEAST))
     return counts, equations
 
 
