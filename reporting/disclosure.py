@@ -1,8 +1,13 @@
-"""Disclosure control for aggregate-only users (förbund, steering group).
+"""Disclosure control for aggregate-only users (förbund, steering group), SPEC §11.
 
-A count from 1 to 4 is shown as "<5". A total is suppressed as well when any of its cells
-is, because the total minus the shown cells would reveal the suppressed one.
+A count from 1 to T − 1 is shown as "<T" (T is the förbund's threshold, 5 by default); on a
+page of linked counts (`suppress_linked`) further cells are hidden ("–") so that no hidden
+count can be derived through the page's equations, while the headline totals stay.
 """
+
+import hashlib
+
+from django.core.cache import caches
 
 DEFAULT_THRESHOLD = 5
 MIN_THRESHOLD = 3
@@ -65,6 +70,9 @@ _TOTAL_COST = 1_000
 _RELABEL_COST = 500
 _HEADLINE_COST = 10_000_000
 _RADII = (2, 3, 5)
+# The same counts give the same page: a result is kept a day (the key is a hash of the
+# counts, the equations, the threshold and the headlines).
+CACHE_SECONDS = 24 * 3600
 
 
 def suppress_linked(
@@ -88,6 +96,23 @@ def suppress_linked(
     3. `headlines` stay shown when they are T or more, except where they alone would pin a
        small count.
     """
+    cache_key = (
+        "disclosure:"
+        + hashlib.sha256(
+            repr(
+                (threshold, sorted(map(repr, headlines)), list(counts.items()), equations)
+            ).encode()
+        ).hexdigest()
+    )
+    cached = caches["default"].get(cache_key)
+    if cached is not None:
+        return dict(cached)
+    labels = _suppress_linked(counts, equations, threshold, headlines)
+    caches["default"].set(cache_key, labels, CACHE_SECONDS)
+    return labels
+
+
+def _suppress_linked(counts, equations, threshold, headlines) -> dict:
     system = _System(counts, equations, threshold, headlines)
     labels = {key: suppress(value, threshold) for key, value in counts.items()}
     protected: set = set()
@@ -173,6 +198,7 @@ class _System:
     def _cheapest(self, key, cells, labels, allow_headlines):
         import numpy as np
         from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import coo_array
 
         small = small_label(self.threshold)
         n = len(cells)
@@ -203,13 +229,13 @@ class _System:
             else:
                 total = _TOTAL_COST if cell in self.totals else 0
                 cost_move[i] = _CELL_COST + total + min(value, 999)
-        lines, lower, upper = [], [], []
+        entries: list[tuple[int, int, float]] = []
+        lower: list[float] = []
+        upper: list[float] = []
 
         def add(coefficients, low, high):
-            line = np.zeros(3 * n)
-            for i, a in coefficients:
-                line[i] += a
-            lines.append(line)
+            line = len(lower)
+            entries.extend((line, i, a) for i, a in coefficients)
             lower.append(low)
             upper.append(high)
 
@@ -218,30 +244,30 @@ class _System:
             coefficients = []
             for cell, a in row.items():
                 i = position.get(cell)
-                if i is not None:
+                if i is not None and (up[i] or down[i] or relabel[i]):
                     coefficients += [(i, a), (n + i, -a)]
             if at_least:
                 # The changed counts must still add up to at least the total.
                 slack = sum(a * self.counts[cell] for cell, a in row.items())
                 add(coefficients, -slack, np.inf)
-            else:
+            elif coefficients:
                 add(coefficients, 0, 0)
         for i in range(n):
-            add([(i, 1), (n + i, 1)], 0, 1)  # one direction at most
+            if up[i] or down[i] or relabel[i]:
+                add([(i, 1), (n + i, 1)], 0, 1)  # one direction at most
             if relabel[i]:  # a blocked direction only where relabelled
                 add([(i, 1), (2 * n + i, -1)], -np.inf, up[i])
                 add([(n + i, 1), (2 * n + i, -1)], -np.inf, down[i])
         k = position[key]
         add([(k, 1), (n + k, 1)], 1, 1)
+        lines, columns, values = zip(*entries, strict=True)
+        matrix = coo_array((values, (lines, columns)), shape=(len(lower), 3 * n))
         blocked_up, blocked_down = np.maximum(up, relabel), np.maximum(down, relabel)
         result = milp(
             c=np.concatenate([cost_move, cost_move, cost_relabel]),
-            constraints=LinearConstraint(np.array(lines), lower, upper),
+            constraints=LinearConstraint(matrix.tocsr(), lower, upper),
             integrality=np.ones(3 * n),
-            bounds=Bounds(
-                np.zeros(3 * n),
-                np.concatenate([blocked_up, blocked_down, relabel]),
-            ),
+            bounds=Bounds(np.zeros(3 * n), np.concatenate([blocked_up, blocked_down, relabel])),
         )
         if result.status != 0 or result.x is None:
             return None

@@ -127,7 +127,10 @@ def national_cells(report: NationalFollowUp, *, exact: bool) -> list[list]:
             equations.append(
                 (("deltagare", group, c), [(section, code, c) for code in codes], COMPLEMENT)
             )
-    shown = suppress_linked(counts, equations)
+    headlines = frozenset(
+        ("deltagare", code, TOTAL) for code in ("aktiva", "startade", "avslutade")
+    )
+    shown = suppress_linked(counts, equations, headlines=headlines)
 
     return [
         [r.section, r.code, r.heading, *(as_cell(shown[(r.section, r.code, c)]) for c in COLUMNS)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from common.cells import Cell
+from common.cells import Cell, is_withheld
 from reporting.board.tables import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, BoardTable
 from reporting.disclosure import (
     AT_LEAST,
@@ -20,7 +20,6 @@ from reporting.disclosure import (
     HIDDEN,
     TOTAL_FIRST,
     as_cell,
-    ratio_disclosed,
     suppress_linked,
 )
 
@@ -98,21 +97,48 @@ class BoardView:
         return "" if self.exact else LEGEND
 
 
+# The board table's headline totals (SPEC §11.2): never hidden when they are T or more.
+HEADLINES = frozenset(
+    ("t", key, TOTAL)
+    for key in (
+        "aktiva_under_perioden",
+        "aktiva_vid_periodens_start",
+        "nya_under_perioden",
+        "avslut_totalt",
+    )
+)
+# The base of each mean in the table, where the page shows it.
+MEAN_BASES = {"genomstromningstid_dagar_snitt": "avslut_totalt"}
+
+
 def present(table: BoardTable, *, exact: bool) -> BoardView:
     counts, equations = linked_counts(table)
     shown = (
         dict(counts)
         if exact
-        else {k: as_cell(v) for k, v in suppress_linked(counts, equations).items()}
+        else {
+            k: as_cell(v)
+            for k, v in suppress_linked(counts, equations, headlines=HEADLINES).items()
+        }
     )
+    return view_of(table, shown, exact=exact)
+
+
+def view_of(table: BoardTable, shown: dict, *, exact: bool) -> BoardView:
+    """The table as shown, from `shown`: the cells of `linked_counts` as the page shows
+    them (suppressed with whatever else the page holds)."""
     rows = []
     for row in table.rows:
         if row.is_mean:
-            cells = _means(row.values, row.bases, exact)
+            base = MEAN_BASES.get(row.key)
+            hidden_base = {
+                c: base is not None and is_withheld(shown[("t", base, c)]) for c in COLUMNS
+            }
+            cells = _means(row.values, row.bases, exact, hidden_base)
         else:
             cells = {c: shown[("t", row.key, c)] for c in COLUMNS}
         rows.append(ViewRow(row.key, row.heading, row.unit, cells))
-    targets = [_target(target, exact) for target in table.targets]
+    targets = [_target(target, exact, shown) for target in table.targets]
     breakdowns = [
         ViewBreakdown(
             b.key,
@@ -187,6 +213,7 @@ def linked_counts(table: BoardTable):
         for c, _heading in BREAKDOWN_COLUMNS:
             equations.append((totals_of[c], [("b", b.key, r.key, c) for r in b.rows], COMPLEMENT))
 
+    _link_targets(table, counts, equations)
     grand = ("t", "avslut_totalt", TOTAL)
     for m in table.matrices:
         size = len(m.labels)
@@ -224,34 +251,105 @@ def linked_counts(table: BoardTable):
     return counts, equations
 
 
-def _means(values, bases, exact) -> dict[str, Cell]:
-    """Means for aggregate users only where based on at least 5 enrolments; the total mean is
-    withheld too when a gender's is, since the total and the other means would reveal it."""
-    if exact:
-        return dict(values)
-    cells: dict[str, Cell] = {}
-    for g in GENDERS:
-        cells[g] = values[g] if bases[g] >= MIN_BASE or not bases[g] else HIDDEN
-    withheld = any(cells[g] == HIDDEN for g in GENDERS)
-    if not bases[TOTAL]:
-        cells[TOTAL] = None
-    else:
-        cells[TOTAL] = HIDDEN if withheld or bases[TOTAL] < MIN_BASE else values[TOTAL]
+# A target's share gives away its numerator and the rest of its base wherever the base is
+# shown, so both are counts of the page: ("s", target, "num" | "rest" | "den", column).
+# Step movement and work or studies are shares of the period's exits; work or studies'
+# numerator is the exits to work plus those to studies.
+EXIT_BASED = ("stegforflyttning", "arbete_eller_studier")
+NUMERATOR_PARTS = {"arbete_eller_studier": ("arbete", "studier")}
+
+
+def target_base(key: str, column: str) -> tuple:
+    return ("t", "avslut_totalt", column) if key in EXIT_BASED else ("s", key, "den", column)
+
+
+def _link_targets(table, counts, equations):
+    for target in table.targets:
+        for c in COLUMNS:
+            counts[("s", target.key, "num", c)] = target.numerators[c]
+            counts[("s", target.key, "rest", c)] = target.denominators[c] - target.numerators[c]
+            if target.key not in EXIT_BASED:
+                counts[("s", target.key, "den", c)] = target.denominators[c]
+            equations.append(
+                (
+                    target_base(target.key, c),
+                    [("s", target.key, "num", c), ("s", target.key, "rest", c)],
+                    COMPLEMENT,
+                )
+            )
+            parts = NUMERATOR_PARTS.get(target.key)
+            if parts:
+                equations.append(
+                    (("s", target.key, "num", c), [("t", p, c) for p in parts], COMPLEMENT)
+                )
+        for part in ("num", "rest", *(() if target.key in EXIT_BASED else ("den",))):
+            equations.append(
+                (
+                    ("s", target.key, part, TOTAL),
+                    [("s", target.key, part, g) for g in GENDERS],
+                    TOTAL_FIRST,
+                )
+            )
+
+
+def share_shown(shown: dict, key: str, column: str, denominator: int, threshold: int) -> bool:
+    """SPEC §11.4: a share is shown where its base is T or more and shown, and neither its
+    numerator nor the rest is withheld on the page."""
+    return denominator >= threshold and not any(
+        is_withheld(shown[cell])
+        for cell in (
+            target_base(key, column),
+            ("s", key, "num", column),
+            ("s", key, "rest", column),
+        )
+    )
+
+
+def give_way(cells: dict[str, Cell], bases: dict[str, int]) -> dict[str, Cell]:
+    """Where a single gender's value (a mean) is withheld, the total and the others would
+    give it away: the smallest other gender shown gives way (is withheld too), so that the
+    total stays (SPEC §11.2)."""
+    withheld = [g for g in GENDERS if cells[g] == HIDDEN]
+    others = [
+        g for g in GENDERS if bases.get(g) and not is_withheld(cells[g]) and cells[g] is not None
+    ]
+    if (
+        len(withheld) == 1
+        and others
+        and cells[TOTAL] is not None
+        and not is_withheld(cells[TOTAL])
+    ):
+        smallest = min(others, key=lambda g: bases[g])
+        cells = {**cells, smallest: HIDDEN}
     return cells
 
 
-def _target(target, exact) -> ViewTarget:
+def _means(values, bases, exact, hidden_base) -> dict[str, Cell]:
+    """Means for aggregate users only where based on at least T enrolments and on a base
+    the page shows (SPEC §11.4); where one gender's is withheld, another's gives way."""
+    if exact:
+        return dict(values)
     cells: dict[str, Cell] = {}
     for c in COLUMNS:
-        num, den = target.numerators[c], target.denominators[c]
+        if not bases[c]:
+            cells[c] = None
+        elif bases[c] < MIN_BASE or hidden_base[c]:
+            cells[c] = HIDDEN
+        else:
+            cells[c] = values[c]
+    return give_way(cells, bases)
+
+
+def _target(target, exact, shown) -> ViewTarget:
+    cells: dict[str, Cell] = {}
+    for c in COLUMNS:
+        den = target.denominators[c]
         if not den:
             cells[c] = None
-        elif exact or ratio_disclosed(num, den):
+        elif exact or share_shown(shown, target.key, c, den, MIN_BASE):
             cells[c] = target.pct(c)
         else:
             cells[c] = HIDDEN
-    if not exact and any(cells[g] == HIDDEN for g in GENDERS) and cells[TOTAL] is not None:
-        cells[TOTAL] = HIDDEN
     detail = None
     if exact:
         detail = f"{target.numerators[TOTAL]} av {target.denominators[TOTAL]}"

@@ -46,7 +46,7 @@ from common.cells import COUNT, Cell, cell_text, is_withheld
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
 from rehab.models import Enrolment, Referrer, Team, valid_q
-from reporting.board.presentation import linked_counts, present
+from reporting.board.presentation import HEADLINES, linked_counts, present, view_of
 from reporting.board.tables import COLUMNS, GENDERS, TOTAL, board_table, mean
 from reporting.budget.followup import budget_followups, share_used
 from reporting.dashboards.figures import (
@@ -353,11 +353,13 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
     if exact:
         shown = dict(counts)
     else:
-        shown = {k: as_cell(v) for k, v in suppress_linked(counts, equations).items()}
+        # SPEC §11.2: on a dashboard the headlines are the board's and active at each month's end.
+        headlines = HEADLINES | {("a", i, TOTAL) for i in range(len(points))}
+        suppressed = suppress_linked(counts, equations, headlines=headlines)
+        shown = {k: as_cell(v) for k, v in suppressed.items()}
 
     several = len(teams) > 1
-    exits = {c: shown[("t", "avslut_totalt", c)] for c in COLUMNS}
-    targets = targets_on_page(present(table, exact=exact).targets, exits)
+    targets = view_of(table, shown, exact=exact).targets
     ly_exits = {TOTAL: shown[ly_keys["avslut"]]}
     ly_targets = targets_on_page(present(ly_table, exact=exact).targets, ly_exits)
     figures = [

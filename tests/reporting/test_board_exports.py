@@ -63,7 +63,7 @@ def test_board_csv_is_the_section_12_format(example):
 def test_suppressed_csv_for_forbund_keeps_the_format(example):
     rows = list(csv.reader(io.StringIO(exports.board_csv(view_for(example, exact=False)))))
     assert rows[0] == ["key", "K", "M", "X", "total"]
-    assert rows[1] == ["aktiva_under_perioden", "5", "<5", "<5", "–"]
+    assert rows[1] == ["aktiva_under_perioden", "5", "<5", "<5", "10"]
     assert len(rows) == 14
     for row in rows[1:]:
         assert not any(cell in {"1", "2", "3", "4"} for cell in row[1:]), row
@@ -97,7 +97,7 @@ def test_excel_has_swedish_headings_numbers_and_escaped_text(example):
 def test_excel_for_forbund_shows_the_suppressed_cells_as_text(example):
     body = exports.board_xlsx(view_for(example, exact=False), heading(example))
     rows = list(openpyxl.load_workbook(io.BytesIO(body))["Tabell"].iter_rows(values_only=True))
-    assert ("Antal aktiva under perioden", "antal", 5, "<5", "<5", "–") in rows
+    assert ("Antal aktiva under perioden", "antal", 5, "<5", "<5", 10) in rows
 
 
 def test_pdf_is_a_tagged_pdf_with_the_report_heading(example):
@@ -209,5 +209,5 @@ def test_national_csv_has_its_header_and_suppresses_for_forbund(example):
         "10",
     ]
     suppressed = national_cells(report, exact=False)
-    assert suppressed[0][3:] == [5, "<5", "<5", "–"]
+    assert suppressed[0][3:] == [5, "<5", "<5", 10]
     assert all(not (isinstance(v, int) and 1 <= v <= 4) for row in suppressed for v in row[3:])

@@ -91,8 +91,8 @@ def test_steering_group_sees_suppressed_numbers_and_no_note_form(client, styrgru
     assert "Spara texten" not in content
     assert 'name="text"' not in content
     rows = {r.key: r.cells for r in response.context["view"].rows}
-    assert rows["aktiva_under_perioden"] == {"K": 5, "M": "<5", "X": "<5", "total": "–"}
-    assert rows["genomstromningstid_dagar_snitt"]["total"] == "–"
+    assert rows["aktiva_under_perioden"] == {"K": 5, "M": "<5", "X": "<5", "total": 10}
+    assert rows["genomstromningstid_dagar_snitt"]["K"] == "–"
 
 
 def test_steering_group_sees_the_same_report_as_the_forbund_officer(
@@ -283,11 +283,11 @@ def test_admin_downloads_every_file(client, admin_user, example):
 def test_forbund_files_are_suppressed_too(client, forbund_user, example):
     as_user(client, forbund_user)
     text = client.get(export_url("nycklar"), h1(example)).content.decode()
-    assert "aktiva_under_perioden,5,<5,<5,–" in text
+    assert "aktiva_under_perioden,5,<5,<5,10" in text
     table = client.get(export_url("csv"), h1(example)).content.decode("utf-8-sig")
-    assert "Antal aktiva under perioden,5,<5,<5,–" in table
+    assert "Antal aktiva under perioden,5,<5,<5,10" in table
     national = client.get(export_url("nationell"), h1(example)).content.decode()
-    assert "deltagare,aktiva,Aktiva deltagare under perioden,5,<5,<5,–" in national
+    assert "deltagare,aktiva,Aktiva deltagare under perioden,5,<5,<5,10" in national
     book = openpyxl.load_workbook(io.BytesIO(client.get(export_url("xlsx"), h1(example)).content))
     values = [c.value for row in book["Tabell"].iter_rows() for c in row]
     assert 4 not in values and 1 not in values
@@ -300,13 +300,13 @@ def test_steering_group_files_are_suppressed(client, styrgrupp_user, example):
         assert response.status_code == 200, fmt
         assert response["Content-Disposition"].startswith("attachment;"), fmt
     text = client.get(export_url("nycklar"), h1(example)).content.decode()
-    assert "aktiva_under_perioden,5,<5,<5,–" in text
+    assert "aktiva_under_perioden,5,<5,<5,10" in text
     assert "342.3" not in text
     table = client.get(export_url("csv"), h1(example)).content.decode("utf-8-sig")
-    assert "Antal aktiva under perioden,5,<5,<5,–" in table
+    assert "Antal aktiva under perioden,5,<5,<5,10" in table
     assert "342.3" not in table
     national = client.get(export_url("nationell"), h1(example)).content.decode()
-    assert "deltagare,aktiva,Aktiva deltagare under perioden,5,<5,<5,–" in national
+    assert "deltagare,aktiva,Aktiva deltagare under perioden,5,<5,<5,10" in national
     book = openpyxl.load_workbook(io.BytesIO(client.get(export_url("xlsx"), h1(example)).content))
     values = [c.value for row in book["Tabell"].iter_rows() for c in row]
     assert 4 not in values and 1 not in values

@@ -333,7 +333,9 @@ def test_the_waiting_total_cannot_reveal_a_withheld_module(rehab_team):
     result, kf = cards(rehab_team, exact=False)
     waiting = rows(result.figure("vantelista"))
     assert waiting["Portalen"] == [SMALL]
-    assert waiting["Kompassen"] == [HIDDEN] or waiting["Totalt"][0] in (SMALL, HIDDEN)
+    # Another module's list (the cheapest: one of the empty ones) or the total is withheld.
+    others = [v[0] for name, v in waiting.items() if name not in ("Portalen", "Totalt")]
+    assert HIDDEN in others or waiting["Totalt"][0] in (SMALL, HIDDEN)
     assert kf["vantelista"].value == waiting["Totalt"][0]
 
 
@@ -342,8 +344,8 @@ def test_any_withheld_label_is_taken_as_withheld(rehab_team, monkeypatch):
     shows the label as it is and never takes it for a number."""
     original = dashboard_module.suppress_linked
 
-    def threshold_seven(counts, equations):
-        shown = original(counts, equations)
+    def threshold_seven(counts, equations, **options):
+        shown = original(counts, equations, **options)
         return {k: "<7" if 1 <= counts[k] <= 6 else v for k, v in shown.items()}
 
     monkeypatch.setattr(dashboard_module, "suppress_linked", threshold_seven)
