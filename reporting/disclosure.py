@@ -50,7 +50,9 @@ COMPLEMENT = "complement"
 BALANCE = "balance"
 
 
-def suppress_linked(counts: dict, equations: list[tuple]) -> dict:
+def suppress_linked(
+    counts: dict, equations: list[tuple], threshold: int = DEFAULT_THRESHOLD
+) -> dict:
     """Display values for linked counts: {key: "<5" | "–" | "n"}.
 
     `equations` are (total_key, [part_keys], mode), meaning total = sum(parts). Counts from 1
@@ -65,8 +67,8 @@ def suppress_linked(counts: dict, equations: list[tuple]) -> dict:
     - BALANCE (terms adding up to zero with signs, no total): where exactly one term is
       hidden, the smallest non-zero term still shown is hidden too.
     """
-    shown = {key: suppress(value) for key, value in counts.items()}
-    hidden = {key for key, text in shown.items() if text == SMALL}
+    shown = {key: suppress(value, threshold) for key, value in counts.items()}
+    hidden = {key for key, text in shown.items() if text == small_label(threshold)}
     changed = True
     while changed:
         changed = False
@@ -116,7 +118,9 @@ def as_cell(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-def ratio_disclosed(numerator: int, denominator: int) -> bool:
+def ratio_disclosed(numerator: int, denominator: int, threshold: int = DEFAULT_THRESHOLD) -> bool:
     """A share may be shown to aggregate users when neither the count it is based on, nor
     its numerator, nor the rest is from 1 to 4."""
-    return all(suppress(n) != SMALL for n in (numerator, denominator, denominator - numerator))
+    return not any(
+        is_small(n, threshold) for n in (numerator, denominator, denominator - numerator)
+    )
