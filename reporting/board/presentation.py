@@ -16,10 +16,12 @@ from common.cells import Cell
 from reporting.board.tables import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, BoardTable
 from reporting.disclosure import (
     COMPLEMENT,
+    DEFAULT_THRESHOLD,
     HIDDEN,
     TOTAL_FIRST,
     as_cell,
     ratio_disclosed,
+    small_label,
     suppress_linked,
 )
 
@@ -32,13 +34,15 @@ BREAKDOWN_COLUMNS = [
     ("exits", "Avslut"),
 ]
 COLUMN_HEADINGS = {"K": "K", "M": "M", "X": "X", TOTAL: "Totalt"}
-MIN_BASE = 5
 
-LEGEND = (
-    "Antal från 1 till 4 visas som ”<5”. ”–” betyder att värdet döljs eftersom ett dolt "
-    "antal annars skulle kunna räknas fram. Medelvärden och andelar visas bara när de bygger "
-    "på minst 5 inskrivningar."
-)
+
+def legend(threshold: int = DEFAULT_THRESHOLD) -> str:
+    return (
+        f"Antal från 1 till {threshold - 1} visas som ”{small_label(threshold)}”. ”–” betyder "
+        "att värdet döljs eftersom ett dolt antal annars skulle kunna räknas fram. "
+        "Medelvärden och andelar visas bara när de bygger på minst "
+        f"{threshold} inskrivningar."
+    )
 
 
 @dataclass(frozen=True)
@@ -91,27 +95,31 @@ class BoardView:
     targets: list[ViewTarget]
     breakdowns: list[ViewBreakdown]
     matrices: list[ViewMatrix]
+    threshold: int = DEFAULT_THRESHOLD
 
     @property
     def legend(self) -> str:
-        return "" if self.exact else LEGEND
+        return "" if self.exact else legend(self.threshold)
 
 
-def present(table: BoardTable, *, exact: bool) -> BoardView:
+def present(table: BoardTable, *, exact: bool, threshold: int = DEFAULT_THRESHOLD) -> BoardView:
     counts, equations = linked_counts(table)
     shown = (
         dict(counts)
         if exact
-        else {k: as_cell(v) for k, v in suppress_linked(counts, equations).items()}
+        else {
+            k: as_cell(v)
+            for k, v in suppress_linked(counts, equations, threshold=threshold).items()
+        }
     )
     rows = []
     for row in table.rows:
         if row.is_mean:
-            cells = _means(row.values, row.bases, exact)
+            cells = _means(row.values, row.bases, exact, threshold=threshold)
         else:
             cells = {c: shown[("t", row.key, c)] for c in COLUMNS}
         rows.append(ViewRow(row.key, row.heading, row.unit, cells))
-    targets = [_target(target, exact) for target in table.targets]
+    targets = [_target(target, exact, threshold=threshold) for target in table.targets]
     breakdowns = [
         ViewBreakdown(
             b.key,
@@ -139,7 +147,7 @@ def present(table: BoardTable, *, exact: bool) -> BoardView:
                 additive=m.additive,
             )
         )
-    return BoardView(exact, rows, targets, breakdowns, matrices)
+    return BoardView(exact, rows, targets, breakdowns, matrices, threshold)
 
 
 def linked_counts(table: BoardTable):
@@ -206,29 +214,30 @@ def linked_counts(table: BoardTable):
     return counts, equations
 
 
-def _means(values, bases, exact) -> dict[str, Cell]:
-    """Means for aggregate users only where based on at least 5 enrolments; the total mean is
-    withheld too when a gender's is, since the total and the other means would reveal it."""
+def _means(values, bases, exact, *, threshold=DEFAULT_THRESHOLD) -> dict[str, Cell]:
+    """Means for aggregate users only where based on at least `threshold` enrolments; the
+    total mean is withheld too when a gender's is, since the total and the other means would
+    reveal it."""
     if exact:
         return dict(values)
     cells: dict[str, Cell] = {}
     for g in GENDERS:
-        cells[g] = values[g] if bases[g] >= MIN_BASE or not bases[g] else HIDDEN
+        cells[g] = values[g] if bases[g] >= threshold or not bases[g] else HIDDEN
     withheld = any(cells[g] == HIDDEN for g in GENDERS)
     if not bases[TOTAL]:
         cells[TOTAL] = None
     else:
-        cells[TOTAL] = HIDDEN if withheld or bases[TOTAL] < MIN_BASE else values[TOTAL]
+        cells[TOTAL] = HIDDEN if withheld or bases[TOTAL] < threshold else values[TOTAL]
     return cells
 
 
-def _target(target, exact) -> ViewTarget:
+def _target(target, exact, *, threshold=DEFAULT_THRESHOLD) -> ViewTarget:
     cells: dict[str, Cell] = {}
     for c in COLUMNS:
         num, den = target.numerators[c], target.denominators[c]
         if not den:
             cells[c] = None
-        elif exact or ratio_disclosed(num, den):
+        elif exact or ratio_disclosed(num, den, threshold=threshold):
             cells[c] = target.pct(c)
         else:
             cells[c] = HIDDEN
