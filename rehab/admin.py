@@ -78,8 +78,16 @@ class MembershipAdmin(TeamScopedAdmin):
 
 @admin.register(Forbund)
 class ForbundAdmin(admin.ModelAdmin):
-    list_display = ["name"]
+    list_display = ["name", "disclosure_threshold"]
     search_fields = ["name"]
+    fields = ["name", "disclosure_threshold"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The threshold decides what aggregate users can work out about few people: only a
+        # superuser may move it.
+        if request.user.is_superuser:
+            return ()
+        return ("disclosure_threshold",)
 
 
 @admin.register(ForbundMembership)

@@ -45,14 +45,22 @@ def _overview_context(access):
     sections = []
     for forbund in forbunds:
         teams = list(selectors.team_summaries(forbund.teams.filter(is_active=True).values("pk")))
-        cells, total = suppress_table([t.active_count for t in teams])
+        cells, total = suppress_table(
+            [t.active_count for t in teams], threshold=forbund.disclosure_threshold
+        )
         sections.append(
-            {"forbund": forbund, "rows": list(zip(teams, cells, strict=True)), "total": total}
+            {
+                "forbund": forbund,
+                "rows": list(zip(teams, cells, strict=True)),
+                "total": total,
+                "threshold": forbund.disclosure_threshold,
+            }
         )
     return {"sections": sections}
 
 
 @role_required(ADMIN, FORBUND, STYRGRUPP)
 def overview(request):
-    """Aggregates per team of the user's förbund: counts only, small ones suppressed."""
+    """Aggregates per team of the user's förbund: counts only, small ones suppressed, each
+    förbund's table at that förbund's own threshold."""
     return render(request, "rehab/overview.html", _overview_context(get_access(request.user)))

@@ -10,6 +10,9 @@ scope) sees small counts suppressed (SPEC §11).
   the förbund funding them. Handledare have no board report.
 - Dashboards: förbund officers and steering-group members see every active team of their
   förbund; an admin sees the teams they manage (and all of those together).
+
+The suppressed view uses the disclosure threshold of the teams' förbund; where a page shows
+teams of several förbund, the strictest (highest) of their thresholds.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.db.models import Q
 
 from rehab.access import ADMIN, get_access
 from rehab.models import Forbund, Team
+from reporting.disclosure import DEFAULT_THRESHOLD
 
 BOARD = "board"
 DASHBOARD = "dashboard"
@@ -41,6 +45,10 @@ class Scope:
     @property
     def slug_name(self) -> str:
         return self.team.name if self.team else f"alla-team-{self.forbund.name}"
+
+    @property
+    def threshold(self) -> int:
+        return threshold_for(self.teams)
 
 
 def report_forbund_ids(user, report: str = BOARD) -> set[int]:
@@ -97,3 +105,10 @@ def is_exact(user, teams: Scope | Iterable[Team]) -> bool:
     teams = list(teams.teams if isinstance(teams, Scope) else teams)
     access = get_access(user)
     return bool(teams) and all(access.is_admin_of(team.pk) for team in teams)
+
+
+def threshold_for(teams: Iterable[Team]) -> int:
+    """The disclosure threshold of a page showing `teams` together: the strictest (highest)
+    threshold among their förbund, so that no förbund's small counts are shown below its own
+    threshold; the default for no teams. Reads `team.forbund` (select_related it)."""
+    return max((t.forbund.disclosure_threshold for t in teams), default=DEFAULT_THRESHOLD)

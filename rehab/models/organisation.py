@@ -1,8 +1,15 @@
 """The organisation: kommuner, förbund, teams, quotas and the two kinds of membership."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+# The disclosure threshold T of SPEC §11. reporting/disclosure.py, a layer above, keeps the
+# same three numbers (a test holds them equal): rehab may not import reporting.
+DEFAULT_THRESHOLD = 5
+MIN_THRESHOLD = 3
+MAX_THRESHOLD = 10
 
 
 class Kommun(models.Model):
@@ -26,11 +33,27 @@ class Forbund(models.Model):
     """A samordningsförbund: funds teams, sees aggregates only."""
 
     name = models.CharField("namn", max_length=200, unique=True)
+    disclosure_threshold = models.PositiveSmallIntegerField(
+        "gräns för små antal",
+        default=DEFAULT_THRESHOLD,
+        validators=[MinValueValidator(MIN_THRESHOLD), MaxValueValidator(MAX_THRESHOLD)],
+        help_text=(
+            "Antal från 1 till gränsen minus ett visas som ”<gränsen” för förbund och "
+            "styrgrupp (3–10)."
+        ),
+    )
 
     class Meta:
         verbose_name = "samordningsförbund"
         verbose_name_plural = "samordningsförbund"
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(disclosure_threshold__range=(MIN_THRESHOLD, MAX_THRESHOLD)),
+                name="forbund_disclosure_threshold_3_to_10",
+                violation_error_message="Gränsen för små antal ska vara från 3 till 10.",
+            ),
+        ]
 
     def __str__(self):
         return self.name

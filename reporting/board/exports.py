@@ -24,7 +24,7 @@ from common.responses import csv_text
 from reporting.board.national import HEADER as NATIONAL_HEADER
 from reporting.board.presentation import BREAKDOWN_COLUMNS, COLUMN_HEADINGS, BoardView
 from reporting.board.tables import COLUMNS, TOTAL
-from reporting.budget.followup import SUPPRESSED_NOTE, BudgetView
+from reporting.budget.followup import BudgetView
 
 CSV_HEADER = ["key", "K", "M", "X", "total"]
 # The table for people: the columns in words (the genders as rehab.models.Gender names them).
@@ -367,7 +367,7 @@ def board_pdf(view: BoardView, heading: ReportHeading, budget: BudgetView | None
 
     html = render_to_string(
         "reporting/board_pdf.html",
-        {"view": view, "heading": heading, "budget": budget, "suppressed_note": SUPPRESSED_NOTE},
+        {"view": view, "heading": heading, "budget": budget},
     )
     css = render_to_string("reporting/board_pdf.css")
     return HTML(string=html).write_pdf(stylesheets=[CSS(string=css)], pdf_variant="pdf/ua-1")
@@ -426,7 +426,7 @@ def budget_sheet(book, budget: BudgetView, heading: ReportHeading) -> None:
             sheet.put(3, item.cost or "")
         sheet.row += 1
     if not budget.exact:
-        sheet.put(1, SUPPRESSED_NOTE).alignment = WRAP
+        sheet.put(1, budget.suppressed_note).alignment = WRAP
         sheet.row += 1
     sheet.row += 1
     sheet.header(["Månad", "Utfall (kr)", "Ackumulerat (kr)"])

@@ -18,7 +18,13 @@ from reporting.board.tables import (
     income_categories,
     occupation_categories,
 )
-from reporting.disclosure import COMPLEMENT, TOTAL_FIRST, as_cell, suppress_linked
+from reporting.disclosure import (
+    COMPLEMENT,
+    DEFAULT_THRESHOLD,
+    TOTAL_FIRST,
+    as_cell,
+    suppress_linked,
+)
 
 HEADER = ["avsnitt", "kod", "rubrik", "K", "M", "X", "total"]
 
@@ -104,9 +110,12 @@ def national_followup(*, teams, date_from: date, date_to: date) -> NationalFollo
     return NationalFollowUp(date_from=date_from, date_to=date_to, rows=rows)
 
 
-def national_cells(report: NationalFollowUp, *, exact: bool) -> list[list]:
+def national_cells(
+    report: NationalFollowUp, *, exact: bool, threshold: int = DEFAULT_THRESHOLD
+) -> list[list]:
     """The export's rows with disclosure control for aggregate users: each row's total, and
-    each occupation section's categories against the group they add up to."""
+    each occupation section's categories against the group they add up to. `threshold` is
+    that of the teams' förbund (the highest, should they belong to several)."""
     if exact:
         return [
             [r.section, r.code, r.heading, *(r.values[c] for c in COLUMNS)] for r in report.rows
@@ -130,7 +139,7 @@ def national_cells(report: NationalFollowUp, *, exact: bool) -> list[list]:
     headlines = frozenset(
         ("deltagare", code, TOTAL) for code in ("aktiva", "startade", "avslutade")
     )
-    shown = suppress_linked(counts, equations, headlines=headlines)
+    shown = suppress_linked(counts, equations, threshold=threshold, headlines=headlines)
 
     return [
         [r.section, r.code, r.heading, *(as_cell(shown[(r.section, r.code, c)]) for c in COLUMNS)]

@@ -17,9 +17,11 @@ from reporting.board.tables import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, BoardT
 from reporting.disclosure import (
     AT_LEAST,
     COMPLEMENT,
+    DEFAULT_THRESHOLD,
     HIDDEN,
     TOTAL_FIRST,
     as_cell,
+    small_label,
     suppress_linked,
 )
 
@@ -32,13 +34,15 @@ BREAKDOWN_COLUMNS = [
     ("exits", "Avslut"),
 ]
 COLUMN_HEADINGS = {"K": "K", "M": "M", "X": "X", TOTAL: "Totalt"}
-MIN_BASE = 5
 
-LEGEND = (
-    "Antal från 1 till 4 visas som ”<5”. ”–” betyder att värdet döljs eftersom ett dolt "
-    "antal annars skulle kunna räknas fram. Medelvärden och andelar visas bara när de bygger "
-    "på minst 5 inskrivningar."
-)
+
+def legend(threshold: int = DEFAULT_THRESHOLD) -> str:
+    return (
+        f"Antal från 1 till {threshold - 1} visas som ”{small_label(threshold)}”. ”–” betyder "
+        "att värdet döljs eftersom ett dolt antal annars skulle kunna räknas fram. "
+        "Medelvärden och andelar visas bara när de bygger på minst "
+        f"{threshold} inskrivningar."
+    )
 
 
 @dataclass(frozen=True)
@@ -91,10 +95,11 @@ class BoardView:
     targets: list[ViewTarget]
     breakdowns: list[ViewBreakdown]
     matrices: list[ViewMatrix]
+    threshold: int = DEFAULT_THRESHOLD
 
     @property
     def legend(self) -> str:
-        return "" if self.exact else LEGEND
+        return "" if self.exact else legend(self.threshold)
 
 
 # The board table's headline totals (SPEC §11.2): never hidden when they are T or more.
@@ -111,20 +116,24 @@ HEADLINES = frozenset(
 MEAN_BASES = {"genomstromningstid_dagar_snitt": "avslut_totalt"}
 
 
-def present(table: BoardTable, *, exact: bool) -> BoardView:
+def present(table: BoardTable, *, exact: bool, threshold: int = DEFAULT_THRESHOLD) -> BoardView:
     counts, equations = linked_counts(table)
     shown = (
         dict(counts)
         if exact
         else {
             k: as_cell(v)
-            for k, v in suppress_linked(counts, equations, headlines=HEADLINES).items()
+            for k, v in suppress_linked(
+                counts, equations, threshold=threshold, headlines=HEADLINES
+            ).items()
         }
     )
-    return view_of(table, shown, exact=exact)
+    return view_of(table, shown, exact=exact, threshold=threshold)
 
 
-def view_of(table: BoardTable, shown: dict, *, exact: bool) -> BoardView:
+def view_of(
+    table: BoardTable, shown: dict, *, exact: bool, threshold: int = DEFAULT_THRESHOLD
+) -> BoardView:
     """The table as shown, from `shown`: the cells of `linked_counts` as the page shows
     them (suppressed with whatever else the page holds)."""
     rows = []
@@ -134,11 +143,11 @@ def view_of(table: BoardTable, shown: dict, *, exact: bool) -> BoardView:
             hidden_base = {
                 c: base is not None and is_withheld(shown[("t", base, c)]) for c in COLUMNS
             }
-            cells = _means(row.values, row.bases, exact, hidden_base)
+            cells = _means(row.values, row.bases, exact, hidden_base, threshold=threshold)
         else:
             cells = {c: shown[("t", row.key, c)] for c in COLUMNS}
         rows.append(ViewRow(row.key, row.heading, row.unit, cells))
-    targets = [_target(target, exact, shown) for target in table.targets]
+    targets = [_target(target, exact, shown, threshold=threshold) for target in table.targets]
     breakdowns = [
         ViewBreakdown(
             b.key,
@@ -166,7 +175,7 @@ def view_of(table: BoardTable, shown: dict, *, exact: bool) -> BoardView:
                 additive=m.additive,
             )
         )
-    return BoardView(exact, rows, targets, breakdowns, matrices)
+    return BoardView(exact, rows, targets, breakdowns, matrices, threshold)
 
 
 def linked_counts(table: BoardTable):
@@ -324,7 +333,7 @@ def give_way(cells: dict[str, Cell], bases: dict[str, int]) -> dict[str, Cell]:
     return cells
 
 
-def _means(values, bases, exact, hidden_base) -> dict[str, Cell]:
+def _means(values, bases, exact, hidden_base, *, threshold=DEFAULT_THRESHOLD) -> dict[str, Cell]:
     """Means for aggregate users only where based on at least T enrolments and on a base
     the page shows (SPEC §11.4); where one gender's is withheld, another's gives way."""
     if exact:
@@ -333,20 +342,20 @@ def _means(values, bases, exact, hidden_base) -> dict[str, Cell]:
     for c in COLUMNS:
         if not bases[c]:
             cells[c] = None
-        elif bases[c] < MIN_BASE or hidden_base[c]:
+        elif bases[c] < threshold or hidden_base[c]:
             cells[c] = HIDDEN
         else:
             cells[c] = values[c]
     return give_way(cells, bases)
 
 
-def _target(target, exact, shown) -> ViewTarget:
+def _target(target, exact, shown, *, threshold=DEFAULT_THRESHOLD) -> ViewTarget:
     cells: dict[str, Cell] = {}
     for c in COLUMNS:
         den = target.denominators[c]
         if not den:
             cells[c] = None
-        elif exact or share_shown(shown, target.key, c, den, MIN_BASE):
+        elif exact or share_shown(shown, target.key, c, den, threshold):
             cells[c] = target.pct(c)
         else:
             cells[c] = HIDDEN

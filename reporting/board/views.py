@@ -24,7 +24,7 @@ from reporting.board.presentation import present
 from reporting.board.selectors import board_note, board_note_locked
 from reporting.board.tables import board_table
 from reporting.budget.followup import board_budget
-from reporting.scopes import BOARD, is_exact, report_scopes
+from reporting.scopes import BOARD, is_exact, report_scopes, threshold_for
 
 # "csv" is the table for people (Swedish headings, byte-order mark); "nycklar" the same table
 # with the keys of SPEC §12, byte for byte what `manage.py board_report` prints.
@@ -60,15 +60,18 @@ def _query(scope, date_from, date_to):
 
 
 def _board_view(teams, date_from, date_to, exact):
-    """The presented board table of `teams`, cached per teams, period and exactness until the
-    next write (rehab/freshness.py): the whole förbund's report takes over a second at
-    national scale."""
-    parts = (tuple(t.pk for t in teams), date_from, date_to, exact)
+    """The presented board table of `teams`, cached per teams, period, exactness and
+    disclosure threshold until the next write (rehab/freshness.py): the whole förbund's
+    report takes over a second at national scale."""
+    threshold = threshold_for(teams)
+    parts = (tuple(t.pk for t in teams), date_from, date_to, exact, threshold)
     return freshness.cached(
         "board",
         parts,
         lambda: present(
-            board_table(teams=teams, date_from=date_from, date_to=date_to), exact=exact
+            board_table(teams=teams, date_from=date_from, date_to=date_to),
+            exact=exact,
+            threshold=threshold,
         ),
     )
 
@@ -147,7 +150,8 @@ def board_report_export(request, fmt):
         name = exports.filename(
             scope.slug_name, date_from, date_to, "csv", prefix="uppfoljning_finsam"
         )
-        return csv_response(exports.national_rows(national_cells(report, exact=exact)), name)
+        cells = national_cells(report, exact=exact, threshold=scope.threshold)
+        return csv_response(exports.national_rows(cells), name)
     if fmt.startswith("halvarstabell"):
         # Each team's row is that team's own table, as exact as the scope's page.
         teams = [(t.name, _board_view([t], date_from, date_to, exact)) for t in scope.teams]
@@ -169,7 +173,7 @@ def board_report_export(request, fmt):
     if fmt == "csv":
         return csv_response(exports.table_rows(view), name)
     heading = _heading(scope, date_from, date_to, note=board_note(scope, date_from, date_to))
-    budget = board_budget(scope.team, date_to, exact=exact)
+    budget = board_budget(scope.team, date_to, exact=exact, threshold=scope.threshold)
     if fmt == "xlsx":
         return attachment(exports.board_xlsx(view, heading, budget), fmt, name)
     return attachment(exports.board_pdf(view, heading, budget), fmt, name)

@@ -34,7 +34,7 @@ from django.utils import timezone
 from common.months import MONTH_NAMES
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, get_access
 from rehab.models import Enrolment, ExitOutcome, Team
-from reporting.disclosure import HIDDEN, SMALL, suppress
+from reporting.disclosure import DEFAULT_THRESHOLD, HIDDEN, is_small, small_label
 from reporting.models import ActualCost, Budget, BudgetLine
 
 ZERO = Decimal("0")
@@ -314,16 +314,19 @@ def visible_budgets(user):
 
 # --- What a viewer sees -----------------------------------------------------------------------
 
-SUPPRESSED_NOTE = (
-    "Kostnad per deltagare döljs (”–”) när den bygger på 1–4 personer, eftersom antalet då "
-    "skulle kunna räknas fram. Antal från 1 till 4 visas som ”<5”."
-)
+
+def suppressed_note(threshold: int = DEFAULT_THRESHOLD) -> str:
+    return (
+        f"Kostnad per deltagare döljs (”–”) när den bygger på 1–{threshold - 1} personer, "
+        "eftersom antalet då skulle kunna räknas fram. Antal från 1 till "
+        f"{threshold - 1} visas som ”{small_label(threshold)}”."
+    )
 
 
 @dataclass(frozen=True)
 class PerPerson:
     label: str
-    count: int | str  # a count, or "<5" for aggregate users
+    count: int | str  # a count, or "<T" for aggregate users
     cost: Decimal | str | None  # None: nobody to divide by; "–": suppressed
 
 
@@ -332,6 +335,11 @@ class BudgetView:
     followup: BudgetFollowUp
     exact: bool
     per_person: list[PerPerson]
+    threshold: int = DEFAULT_THRESHOLD
+
+    @property
+    def suppressed_note(self) -> str:
+        return suppressed_note(self.threshold)
 
     @property
     def any_suppressed(self) -> bool:
@@ -345,11 +353,13 @@ class BudgetView:
         ]
 
 
-def present(followup: BudgetFollowUp, *, exact: bool) -> BudgetView:
+def present(
+    followup: BudgetFollowUp, *, exact: bool, threshold: int = DEFAULT_THRESHOLD
+) -> BudgetView:
     """The follow-up as a viewer sees it. Amounts are not about persons and show as they are;
     for aggregate users the counts behind the per-participant figures are disclosure
-    controlled, and a figure resting on 1–4 persons is withheld, since dividing the actual
-    cost by it would give the count back."""
+    controlled, and a figure resting on 1 to `threshold` − 1 persons is withheld, since
+    dividing the actual cost by it would give the count back."""
     items = [
         (
             "Aktiva deltagare under perioden",
@@ -364,14 +374,16 @@ def present(followup: BudgetFollowUp, *, exact: bool) -> BudgetView:
     ]
     per_person = []
     for label, count, cost in items:
-        if not exact and suppress(count) == SMALL:
-            per_person.append(PerPerson(label, SMALL, HIDDEN))
+        if not exact and is_small(count, threshold):
+            per_person.append(PerPerson(label, small_label(threshold), HIDDEN))
         else:
             per_person.append(PerPerson(label, count, cost))
-    return BudgetView(followup=followup, exact=exact, per_person=per_person)
+    return BudgetView(followup=followup, exact=exact, per_person=per_person, threshold=threshold)
 
 
-def board_budget(team, date_to: date, *, exact: bool) -> BudgetView | None:
+def board_budget(
+    team, date_to: date, *, exact: bool, threshold: int = DEFAULT_THRESHOLD
+) -> BudgetView | None:
     """The budget follow-up for a board report's files: a one-team report gets its team's
     follow-up for the year the period ends in, as of the period's end; None for a förbund-wide
     report (team None) or a team without a budget that year."""
@@ -380,4 +392,4 @@ def board_budget(team, date_to: date, *, exact: bool) -> BudgetView | None:
     followup = budget_followup(team, date_to.year, date_to)
     if followup is None:
         return None
-    return present(followup, exact=exact)
+    return present(followup, exact=exact, threshold=threshold)

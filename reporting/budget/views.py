@@ -19,7 +19,6 @@ from reporting import pending as pending_imports
 from reporting.budget import importing as budget_import
 from reporting.budget.followup import (
     RULES,
-    SUPPRESSED_NOTE,
     budget_editable_teams,
     budget_followup,
     budget_viewable_teams,
@@ -42,7 +41,7 @@ from reporting.budget.services import (
     budget_save,
 )
 from reporting.models import ActualCost, Budget, BudgetLine, PendingImport
-from reporting.scopes import is_exact
+from reporting.scopes import is_exact, threshold_for
 
 SESSION_KEY = "budget_import"
 VIEWERS = (ADMIN, FORBUND, STYRGRUPP)
@@ -73,7 +72,7 @@ def _team_for_user(request, team_id: int, year: int, *, edit: bool = False):
     (403 for a förbund or steering-group user who may read it)."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Http404
-    team = budget_viewable_teams(request.user).filter(pk=team_id).first()
+    team = budget_viewable_teams(request.user).select_related("forbund").filter(pk=team_id).first()
     if team is None:
         raise Http404
     if edit and not get_access(request.user).is_admin_of(team.pk):
@@ -141,9 +140,10 @@ def budget_followup_page(request, team_id, year):
             "team": team,
             "year": year,
             "form": form,
-            "view": present(followup, exact=is_exact(request.user, [team])),
+            "view": present(
+                followup, exact=is_exact(request.user, [team]), threshold=threshold_for([team])
+            ),
             "rules": RULES,
-            "suppressed_note": SUPPRESSED_NOTE,
             "can_edit": can_edit,
         },
         status=status,

@@ -51,13 +51,13 @@ from reporting.board.tables import COLUMNS, GENDERS, TOTAL, board_table, mean
 from reporting.budget.followup import budget_followups, share_used
 from reporting.dashboards.figures import (
     FIGURE_KEYS,
-    LEGEND,
     REFERRAL_MEASURES,
     Figure,
     active_figure,
     as_days,
     budget_figure,
     flow_figure,
+    legend,
     occupancy_figure,
     outcome_figure,
     referral_figure,
@@ -74,6 +74,7 @@ from reporting.dashboards.glance import (
 from reporting.disclosure import (
     BALANCE,
     COMPLEMENT,
+    DEFAULT_THRESHOLD,
     HIDDEN,
     TOTAL_FIRST,
     as_cell,
@@ -99,10 +100,11 @@ class Dashboard:
     key_figures: list[KeyFigure] = field(default_factory=list)
     last_year_from: date | None = None
     last_year_to: date | None = None
+    threshold: int = DEFAULT_THRESHOLD
 
     @property
     def legend(self) -> str:
-        return "" if self.exact else LEGEND
+        return "" if self.exact else legend(self.threshold)
 
     @property
     def active_now_text(self) -> str:
@@ -329,6 +331,7 @@ def same_period_last_year(date_from: date, as_of: date) -> tuple[date, date]:
 
 def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard:
     teams = list(scope.teams)
+    threshold = scope.threshold
     date_from, as_of = period(year, today)
     table = board_table(teams=teams, date_from=date_from, date_to=as_of)
     months = _months_back(as_of, MONTHS_BACK)
@@ -355,13 +358,14 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
     else:
         # SPEC §11.2: on a dashboard the headlines are the board's and active at each month's end.
         headlines = HEADLINES | {("a", i, TOTAL) for i in range(len(points))}
-        suppressed = suppress_linked(counts, equations, headlines=headlines)
+        suppressed = suppress_linked(counts, equations, threshold=threshold, headlines=headlines)
         shown = {k: as_cell(v) for k, v in suppressed.items()}
 
     several = len(teams) > 1
-    targets = view_of(table, shown, exact=exact).targets
+    targets = view_of(table, shown, exact=exact, threshold=threshold).targets
     ly_exits = {TOTAL: shown[ly_keys["avslut"]]}
-    ly_targets = targets_on_page(present(ly_table, exact=exact).targets, ly_exits)
+    ly_view = present(ly_table, exact=exact, threshold=threshold)
+    ly_targets = targets_on_page(ly_view.targets, ly_exits)
     figures = [
         active_figure(shown, points, as_of, today),
         flow_figure(shown, flows),
@@ -369,7 +373,7 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
         waiting_figure(shown, modules, several),
         outcome_figure(shown),
         target_figure(targets),
-        referral_figure(shown, referrals, exact),
+        referral_figure(shown, referrals, exact, threshold=threshold),
     ]
     notes: list[str] = []
     followups = _budget_followups(teams, year, as_of, notes)
@@ -398,6 +402,7 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
         key_figures=key_figures,
         last_year_from=ly_from,
         last_year_to=ly_as_of,
+        threshold=threshold,
     )
 
 

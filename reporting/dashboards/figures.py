@@ -3,7 +3,7 @@
 Each builder takes counts already disclosure-controlled by reporting/dashboards/dashboard.py
 (`shown`: an int where a count is shown, "<5" or "–" where it is withheld) and lays them out as one
 `Figure`: a chart with the table behind it. Derived figures (shares, means, medians) are
-withheld here where they rest on fewer than five people or on a withheld count.
+withheld here where they rest on fewer people than the threshold or on a withheld count.
 """
 
 from __future__ import annotations
@@ -14,18 +14,20 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from common.cells import COUNT, MEAN, MONEY, PERCENT, Cell, cell_text
 from rehab.models import ExitOutcome, Referrer
-from reporting.board.presentation import MIN_BASE
 from reporting.board.tables import COLUMNS, GENDERS, TOTAL, mean, percent
-from reporting.disclosure import HIDDEN
+from reporting.disclosure import DEFAULT_THRESHOLD, HIDDEN, small_label
 
 MONTH_NAMES = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 GENDER_HEADINGS = {"K": "Kvinnor", "M": "Män", "X": "Annat / ej angivet", TOTAL: "Totalt"}
 
-LEGEND = (
-    "Antal från 1 till 4 visas som ”<5”. ”–” betyder att värdet döljs eftersom ett dolt antal "
-    "annars skulle kunna räknas fram. Medelvärden, medianer och andelar visas bara när de "
-    "bygger på minst 5 personer."
-)
+
+def legend(threshold: int = DEFAULT_THRESHOLD) -> str:
+    return (
+        f"Antal från 1 till {threshold - 1} visas som ”{small_label(threshold)}”. ”–” betyder "
+        "att värdet döljs eftersom ett dolt antal annars skulle kunna räknas fram. "
+        f"Medelvärden, medianer och andelar visas bara när de bygger på minst {threshold} "
+        "personer."
+    )
 
 
 FIGURE_KEYS = [
@@ -315,24 +317,24 @@ def target_figure(targets) -> Figure:
     )
 
 
-def _wait_mean(stats_row, measure, base: Cell, exact) -> Cell:
+def _wait_mean(stats_row, measure, base: Cell, exact, threshold) -> Cell:
     n = stats_row.get(measure, 0) if stats_row else 0
     if not n:
         return None
-    if not exact and (not isinstance(base, int) or n < MIN_BASE):
+    if not exact and (not isinstance(base, int) or n < threshold):
         return HIDDEN
     return mean(as_days(stats_row.get(f"{measure}_days")), n)
 
 
-def _wait_median(medians, measure, group, n, base: Cell, exact) -> Cell:
+def _wait_median(medians, measure, group, n, base: Cell, exact, threshold) -> Cell:
     if not n:
         return None
-    if not exact and (not isinstance(base, int) or n < MIN_BASE):
+    if not exact and (not isinstance(base, int) or n < threshold):
         return HIDDEN
     return medians[measure].get(group)
 
 
-def referral_figure(shown, referrals, exact) -> Figure:
+def referral_figure(shown, referrals, exact, *, threshold: int = DEFAULT_THRESHOLD) -> Figure:
     rows_in = referrals["rows"]
     medians = referrals["medians"]
     groups = [(code, label) for code, label in Referrer.choices] + [(TOTAL, "Totalt")]
@@ -351,8 +353,8 @@ def referral_figure(shown, referrals, exact) -> Figure:
         for measure, base in (("decided", cells[1]), ("started", cells[2])):
             n = stats.get(measure, 0)
             means[measure][group] = (
-                _wait_mean(stats, measure, base, exact),
-                _wait_median(medians, measure, group, n, base, exact),
+                _wait_mean(stats, measure, base, exact, threshold),
+                _wait_median(medians, measure, group, n, base, exact, threshold),
             )
         rows.append((label, cells, group))
     # A total mean would give a withheld source's mean away through the shown ones.

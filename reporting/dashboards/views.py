@@ -32,7 +32,8 @@ def _compute(request, form, today):
     the whole-förbund figures take seconds at national scale and change only with a write."""
     scope, year = form.selected_scope, form.cleaned_data["ar"]
     exact = is_exact(request.user, scope)
-    parts = (scope.key, scope.label, tuple(t.pk for t in scope.teams), year, exact, today)
+    teams = tuple(t.pk for t in scope.teams)
+    parts = (scope.key, scope.label, teams, year, exact, scope.threshold, today)
     return freshness.cached(
         "dashboard", parts, lambda: dashboard(scope, year, exact=exact, today=today)
     )
