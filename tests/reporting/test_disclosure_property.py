@@ -486,7 +486,7 @@ def _run(counts, equations, threshold, headlines):
     return suppress_linked(counts, equations, threshold=threshold, headlines=headlines)
 
 
-@PURE
+@hsettings(PURE, max_examples=40)
 @given(small_tables())
 def test_small_tables(page):
     counts, equations, threshold = page
@@ -494,7 +494,7 @@ def test_small_tables(page):
     check_disclosure(counts, equations, shown, threshold, BOARD_HEADLINES)
 
 
-@hsettings(PURE, max_examples=40)
+@hsettings(PURE, max_examples=30)
 @given(month_balances())
 def test_month_balances(page):
     counts, equations, threshold, headlines = page
