@@ -17,6 +17,8 @@ from reporting.board.tables import (
     BoardTable,
     Breakdown,
     BreakdownRow,
+    Consultations,
+    FollowUp,
     Matrix,
     Row,
     Target,
@@ -129,46 +131,70 @@ def board_tables(draw):
         )
         for key, heading, unit in ROWS
     ]
-    # One breakdown splitting the active enrolments into two categories.
+    # One breakdown splitting the active enrolments, new and exits into two categories.
     first = {g: draw(st.integers(0, active[g])) for g in GENDERS}
     second = {g: active[g] - first[g] for g in GENDERS}
-    new_first = draw(st.integers(0, counts["nya_under_perioden"]["total"]))
-    exits_first = draw(st.integers(0, exits["total"]))
+    new_first = {g: draw(st.integers(0, new[g])) for g in GENDERS}
+    new_second = {g: new[g] - new_first[g] for g in GENDERS}
+    exits_first = {g: draw(st.integers(0, exits[g])) for g in GENDERS}
+    exits_second = {g: exits[g] - exits_first[g] for g in GENDERS}
     breakdown = Breakdown(
         "kommun",
         "Per kommun",
         "Kommun",
         [
-            BreakdownRow("a", "A", with_total(first), new_first, exits_first),
             BreakdownRow(
-                "b",
-                "B",
-                with_total(second),
-                counts["nya_under_perioden"]["total"] - new_first,
-                exits["total"] - exits_first,
+                "a", "A", with_total(first), with_total(new_first), with_total(exits_first)
+            ),
+            BreakdownRow(
+                "b", "B", with_total(second), with_total(new_second), with_total(exits_second)
             ),
         ],
     )
-    # A 2×2 occupation matrix over the exits.
-    n = exits["total"]
-    a = draw(st.integers(0, n))
-    b = draw(st.integers(0, n - a))
-    c = draw(st.integers(0, n - a - b))
-    d = n - a - b - c
+    # A 2×2 occupation matrix over the exits, drawn per gender.
+    by_gender = {}
+    for g in GENDERS:
+        n = exits[g]
+        a = draw(st.integers(0, n))
+        b = draw(st.integers(0, n - a))
+        c = draw(st.integers(0, n - a - b))
+        by_gender[g] = [[a, b], [c, n - a - b - c]]
+    cells = [[sum(by_gender[g][i][j] for g in GENDERS) for j in range(2)] for i in range(2)]
     matrix = Matrix(
         "sysselsattning",
         "S",
         ["x", "y"],
         ["X", "Y"],
-        [[a, b], [c, d]],
-        [a + b, c + d],
-        [a + c, b + d],
-        n,
+        cells,
+        [sum(row) for row in cells],
+        [cells[0][j] + cells[1][j] for j in range(2)],
+        exits["total"],
         True,
+        row_totals_by_gender={g: [sum(row) for row in m] for g, m in by_gender.items()},
+        col_totals_by_gender={
+            g: [m[0][j] + m[1][j] for j in range(2)] for g, m in by_gender.items()
+        },
     )
     target = Target("t", "T", "", dict.fromkeys(COLUMNS, 0), dict.fromkeys(COLUMNS, 0), 80)
+    months = [(2024, 1), (2024, 2)]
+    consultations = Consultations(
+        months=months,
+        agencies=[("AF", "Arbetsförmedlingen"), ("FK", "Försäkringskassan")],
+        counts={(a, m): draw(small_counts) for a in ("AF", "FK") for m in months},
+    )
+    followed = {g: draw(st.integers(0, exits[g])) for g in GENDERS}
+    work = {g: draw(st.integers(0, followed[g])) for g in GENDERS}
+    followup = FollowUp(3, "3 månader", with_total(followed), with_total(work))
     return BoardTable(
-        [], date(2024, 1, 1), date(2024, 6, 30), rows, [target], [breakdown], [matrix]
+        [],
+        date(2024, 1, 1),
+        date(2024, 6, 30),
+        rows,
+        [target],
+        [breakdown],
+        [matrix],
+        consultations,
+        [followup],
     )
 
 
@@ -182,6 +208,29 @@ def test_no_suppressed_cell_can_be_derived_through_one_sum(table):
     for row in view.rows:
         for value in row.cells.values():
             assert not (isinstance(value, int) and 1 <= value <= 4)
+    for value in _view_counts(view):
+        assert not (isinstance(value, int) and 1 <= value <= 4)
+    for followup in view.followups:
+        for c, share in followup.share.items():
+            if isinstance(share, Decimal):
+                assert isinstance(followup.work[c], int)
+                assert isinstance(followup.followed[c], int)
+                assert ratio_disclosed(table.followups[0].work[c], table.followups[0].followed[c])
+
+
+def _view_counts(view):
+    """Every count cell of a view's breakdowns, matrices, consultations and follow-ups."""
+    for breakdown in view.breakdowns:
+        for _label, cells in breakdown.rows:
+            yield from cells
+    for matrix in view.matrices:
+        for _label, cells in matrix.margins:
+            yield from cells
+    for _label, cells in [*view.consultations.rows, view.consultations.total]:
+        yield from cells
+    for followup in view.followups:
+        yield from followup.followed.values()
+        yield from followup.work.values()
 
 
 # --- The view of a real table -------------------------------------------------------------
