@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from modules.models import ManagementApproval, Module, Placement, Review
 from modules.rules import TeamRule, add_months, approval_due, frame_end, review_due
-from referrals.models import Consent, Referral, ReferralEvent
+from referrals.models import Consent, Consultation, Referral, ReferralEvent
 from rehab import personnummer
 from rehab.models import (
     INCOME_BITS,
     Deviation,
     Education,
     Enrolment,
+    ExitFollowUp,
     ExitOutcome,
     Goal,
     JournalNote,
@@ -163,6 +164,19 @@ AGENCY_NAMES = {
     Referrer.EVI: "Arbetsförmedlingen",
     Referrer.EGEN: "",
 }
+CONSULTATION_WEIGHTS = [
+    (Referrer.AF, 30),
+    (Referrer.FK, 25),
+    (Referrer.KOMMUN, 25),
+    (Referrer.REGION, 15),
+    (Referrer.EVI, 5),
+]
+CONSULTATION_TOPICS = [
+    "Fråga om lämplig insats för en sjukskriven klient",
+    "Rådgivning inför remiss",
+    "Fråga om arbetsträning och praktikplatser",
+    "Samordning kring en gemensam klient (avidentifierat)",
+]
 BATCH = 5000
 
 
@@ -173,6 +187,7 @@ class Built:
     participants: list = field(default_factory=list)
     enrolments: list = field(default_factory=list)  # (participant index, Enrolment)
     children: dict = field(default_factory=dict)  # model -> list of (enrolment index, obj)
+    consultations: list = field(default_factory=list)
 
 
 def _pick(rng, weighted):
@@ -257,7 +272,51 @@ def build(*, n, seed, teams, handledare, today=None, notes_per_enrolment=8, year
             if exit_date is None or rng.random() < 0.5:
                 break
             start = exit_date + datetime.timedelta(days=rng.randint(60, 500))
+    _add_lasting(built, random.Random(f"{seed}-uppfoljning"), teams, first_day, today)
     return built
+
+
+def _add_lasting(built, rng, teams, first_day, today):
+    """Follow-ups 3, 6 and 12 months after exit (SPEC §8) and consultations (§5), drawn from
+    their own random stream so that the rest of a seed's data stays as it was."""
+    for e_index, (_p, enrolment) in enumerate(built.enrolments):
+        if enrolment.exit_date is None or enrolment.exit_outcome == ExitOutcome.TIDIGT_AVHOPP:
+            continue
+        working = enrolment.exit_outcome in (ExitOutcome.ARBETE, ExitOutcome.STUDIER)
+        for months in ExitFollowUp.After.values:
+            due = add_months(enrolment.exit_date, months)
+            if due > today or rng.random() < 0.3:
+                break
+            # Most who left for work or studies are still there; some of the others get there.
+            working = rng.random() < (0.8 if working else 0.2)
+            occupation = (
+                rng.choice([Occupation.ARBETE, Occupation.ARBETE, Occupation.STUDIER])
+                if working
+                else rng.choice([Occupation.ARBETSSOKANDE, Occupation.OVRIGT])
+            )
+            income = INCOME_BITS["ingen"] if working else enrolment.income_exit
+            followup = ExitFollowUp(
+                months_after=months,
+                date=min(due + datetime.timedelta(days=rng.randint(0, 20)), today),
+                occupation=occupation,
+                income=income or 0,
+            )
+            built.children.setdefault(ExitFollowUp, []).append((e_index, followup))
+    for team in teams:
+        month = first_day
+        while month <= today:
+            for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4])):
+                day = month + datetime.timedelta(days=rng.randint(0, 27))
+                if day <= today:
+                    built.consultations.append(
+                        Consultation(
+                            team=team,
+                            date=day,
+                            agency=_pick(rng, CONSULTATION_WEIGHTS),
+                            topic=rng.choice(CONSULTATION_TOPICS),
+                        )
+                    )
+            month = add_months(month, 1)
 
 
 def _build_enrolment(
@@ -483,7 +542,7 @@ def save(built: Built) -> dict:
         consent.participant_id = enrolments[e_index].participant_id
         consents.append(consent)
     Consent.objects.bulk_create(consents, batch_size=BATCH)
-    for model in (Placement, ManagementApproval, JournalNote, Deviation):
+    for model in (Placement, ManagementApproval, JournalNote, Deviation, ExitFollowUp):
         rows = []
         for e_index, obj in children.get(model, []):
             obj.enrolment = enrolments[e_index]
@@ -518,6 +577,8 @@ def save(built: Built) -> dict:
     Review.objects.bulk_create(reviews, batch_size=BATCH)
     counts["goal"] = len(goals)
     counts["review"] = len(reviews)
+    Consultation.objects.bulk_create(built.consultations, batch_size=BATCH)
+    counts["consultation"] = len(built.consultations)
     return counts
 
 

@@ -22,13 +22,31 @@ from openpyxl.utils import get_column_letter
 from common.cells import Cell, cell_text, escape_text, format_kronor, format_percent
 from common.responses import csv_text
 from reporting.board.national import HEADER as NATIONAL_HEADER
-from reporting.board.presentation import BREAKDOWN_COLUMNS, COLUMN_HEADINGS, BoardView
+from reporting.board.presentation import (
+    BREAKDOWN_COLUMNS,
+    COLUMN_HEADINGS,
+    MARGIN_SIDES,
+    BoardView,
+)
 from reporting.board.tables import COLUMNS, TOTAL
 from reporting.budget.followup import BudgetView
 
 CSV_HEADER = ["key", "K", "M", "X", "total"]
 # The table for people: the columns in words (the genders as rehab.models.Gender names them).
 TABLE_CSV_HEADER = ["Mått", "Kvinnor", "Män", "Annat / ej angivet", "Totalt"]
+GENDER_WORDS = dict(zip(COLUMNS, TABLE_CSV_HEADER[1:], strict=True))
+
+FOLLOWUP_TITLE = "Uppföljning efter avslut"
+FOLLOWUP_NOTE = (
+    "Av periodens avslutade: de som följts upp 3, 6 och 12 månader efter avslutet, och hur "
+    "många av dem som då arbetade (med eller utan stöd) eller studerade."
+)
+FOLLOWUP_PARTS = [
+    ("followed", "Uppföljda"),
+    ("work", "I arbete eller studier"),
+    ("share", "Andel i arbete eller studier (%)"),
+]
+CONSULTATIONS_TITLE = "Konsultationer per myndighet och månad"
 
 # The half-year table in the board's format: one row per team, the twelve count measures of
 # SPEC §9 in their order (totals), with the period in each heading. The mean time without
@@ -106,16 +124,45 @@ def board_csv(view: BoardView) -> str:
 
 def table_rows(view: BoardView) -> list[list[str]]:
     """The page's table as CSV rows for a spreadsheet: Swedish headings and measures (with
-    their unit where it is not a count), and for aggregate users the legend of "<5" and "–"
-    after a blank row. Escaped for spreadsheets; decimals with a point, as in every CSV file
+    their unit where it is not a count), then after a blank row each the follow-ups after exit
+    and the consultations per agency and month, and for aggregate users the legend of "<5" and
+    "–" after a blank row. Escaped for spreadsheets; decimals with a point, as in every CSV file
     of the application."""
     rows = [TABLE_CSV_HEADER]
     for row in view.rows:
         label = row.heading if row.unit == "antal" else f"{row.heading} ({row.unit})"
         rows.append([escape_text(label), *(_csv_cell(row.cells[c]) for c in COLUMNS)])
+    for title, header, body in _extra_tables(view):
+        rows += [[], [title], header]
+        rows += [[escape_text(label), *map(_csv_cell, cells)] for label, cells in body]
     if view.legend:
         rows += [[], [view.legend]]
     return rows
+
+
+def followup_header() -> list[str]:
+    return [
+        "Efter avslut",
+        *(f"{part}, {GENDER_WORDS[c].lower()}" for _k, part in FOLLOWUP_PARTS for c in COLUMNS),
+    ]
+
+
+def followup_rows(view: BoardView) -> list[tuple[str, list[Cell]]]:
+    return [
+        (f.label, [getattr(f, key)[c] for key, _part in FOLLOWUP_PARTS for c in COLUMNS])
+        for f in view.followups
+    ]
+
+
+def _extra_tables(view: BoardView):
+    """The tables after the main one in the CSV: (title, header, [(label, cells)])."""
+    tables = []
+    if view.followups:
+        tables.append((FOLLOWUP_TITLE, followup_header(), followup_rows(view)))
+    if view.consultations is not None:
+        c = view.consultations
+        tables.append((CONSULTATIONS_TITLE, ["Myndighet", *c.headings], [*c.rows, c.total]))
+    return tables
 
 
 def half_year_headings(date_from: date, date_to: date) -> list[str]:
@@ -243,7 +290,9 @@ class _Sheet:
 
 def board_xlsx(view: BoardView, heading: ReportHeading, budget: BudgetView | None = None) -> bytes:
     """Excel: the table with §9's Swedish headings, the targets, one sheet per breakdown and
-    one per matrix, and a "Budget" sheet with the team's budget follow-up where there is one."""
+    one per matrix (with its margins per gender), the follow-ups after exit, the consultations
+    per agency and month, and a "Budget" sheet with the team's budget follow-up where there is
+    one."""
     book = Workbook()
     table = _Sheet(book.active, heading, "Styrelsens tabell")
     table.sheet.title = "Tabell"
@@ -318,6 +367,37 @@ def board_xlsx(view: BoardView, heading: ReportHeading, budget: BudgetView | Non
                 "En deltagare kan ha flera försörjningskällor, så raderna summerar inte "
                 "till antalet avslutade.",
             )
+        sheet.row += 1
+        sheet.put(1, f"{matrix.subject} per kön, vid start och vid avslut", font=BOLD)
+        sheet.row += 1
+        sheet.header(
+            [
+                matrix.subject,
+                *(f"{side} {COLUMN_HEADINGS[c]}" for _s, side in MARGIN_SIDES for c in COLUMNS),
+            ]
+        )
+        for label, cells in matrix.margins:
+            sheet.values(label, cells)
+        sheet.finish(freeze)
+
+    if view.followups:
+        sheet = _Sheet(book.create_sheet("Uppföljning"), heading, FOLLOWUP_TITLE)
+        sheet.put(1, FOLLOWUP_NOTE)
+        sheet.row += 1
+        freeze = sheet.row + 1
+        sheet.header(followup_header())
+        for label, cells in followup_rows(view):
+            sheet.values(label, cells)
+        sheet.finish(freeze)
+
+    if view.consultations is not None:
+        consultations = view.consultations
+        sheet = _Sheet(book.create_sheet("Konsultationer"), heading, CONSULTATIONS_TITLE)
+        freeze = sheet.row + 1
+        sheet.header(["Myndighet", *consultations.headings])
+        for label, cells in consultations.rows:
+            sheet.values(label, cells)
+        sheet.values(*consultations.total, label_font=BOLD)
         sheet.finish(freeze)
 
     if budget is not None:

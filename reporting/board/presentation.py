@@ -9,11 +9,19 @@ values). A cell becomes text with `common.cells.cell_text` (kind PLAIN).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from common.cells import Cell, is_withheld
-from reporting.board.tables import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, BoardTable
+from reporting.board.tables import (
+    COLUMNS,
+    GENDERS,
+    OUTCOME_KEYS,
+    TOTAL,
+    BoardTable,
+    month_label,
+    percent,
+)
 from reporting.disclosure import (
     AT_LEAST,
     COMPLEMENT,
@@ -25,15 +33,20 @@ from reporting.disclosure import (
     suppress_linked,
 )
 
-BREAKDOWN_COLUMNS = [
-    ("K", "Aktiva K"),
-    ("M", "Aktiva M"),
-    ("X", "Aktiva X"),
-    (TOTAL, "Aktiva totalt"),
-    ("new", "Nya"),
-    ("exits", "Avslut"),
-]
 COLUMN_HEADINGS = {"K": "K", "M": "M", "X": "X", TOTAL: "Totalt"}
+# A breakdown's columns: active, new and exits, each per gender and in total. The active
+# columns keep their plain keys ("K" … "total"), new and exits are "new_K" … "exits_total".
+BREAKDOWN_GROUPS = [("active", "Aktiva"), ("new", "Nya"), ("exits", "Avslut")]
+BREAKDOWN_COLUMNS = [
+    (
+        c if measure == "active" else f"{measure}_{c}",
+        f"{heading} {'totalt' if c == TOTAL else c}",
+    )
+    for measure, heading in BREAKDOWN_GROUPS
+    for c in COLUMNS
+]
+# Columns of a matrix's margins per gender: at start (its rows), at exit (its columns).
+MARGIN_SIDES = [("row", "Vid start"), ("col", "Vid avslut")]
 
 
 def legend(threshold: int = DEFAULT_THRESHOLD) -> str:
@@ -82,10 +95,37 @@ class ViewMatrix:
     col_totals: list[Cell]
     total: Cell
     additive: bool
+    # Per category: at start K, M, X, total, then at exit K, M, X, total.
+    margins: list[tuple[str, list[Cell]]] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        """ "Försörjning" of "Försörjning före → efter"."""
+        return self.heading.split(" ")[0]
 
     @property
     def rows(self) -> list[tuple[str, list[Cell], Cell]]:
         return list(zip(self.labels, self.cells, self.row_totals, strict=True))
+
+
+@dataclass(frozen=True)
+class ViewConsultations:
+    """Rows of (agency, cells per month and the agency's total), then the total row."""
+
+    headings: list[str]
+    rows: list[tuple[str, list[Cell]]]
+    total: tuple[str, list[Cell]]
+
+
+@dataclass(frozen=True)
+class ViewFollowUp:
+    """One interval after exit: followed up, in work or studies, and the share (%)."""
+
+    months: int
+    label: str
+    followed: dict[str, Cell]
+    work: dict[str, Cell]
+    share: dict[str, Cell]
 
 
 @dataclass(frozen=True)
@@ -96,6 +136,8 @@ class BoardView:
     breakdowns: list[ViewBreakdown]
     matrices: list[ViewMatrix]
     threshold: int = DEFAULT_THRESHOLD
+    consultations: ViewConsultations | None = None
+    followups: list[ViewFollowUp] = field(default_factory=list)
 
     @property
     def legend(self) -> str:
@@ -173,9 +215,82 @@ def view_of(
                 col_totals=[shown[("m", m.key, "col", j)] for j in range(size)],
                 total=shown[("t", "avslut_totalt", TOTAL)],
                 additive=m.additive,
+                margins=[
+                    (
+                        label,
+                        [
+                            shown[_margin_key(m.key, side, i, c)]
+                            for side, _h in MARGIN_SIDES
+                            for c in COLUMNS
+                        ],
+                    )
+                    for i, label in enumerate(m.labels)
+                ],
             )
         )
-    return BoardView(exact, rows, targets, breakdowns, matrices, threshold)
+    return BoardView(
+        exact,
+        rows,
+        targets,
+        breakdowns,
+        matrices,
+        threshold,
+        consultations=present_consultations(table.consultations, shown),
+        followups=[present_followup(f, shown, exact, threshold) for f in table.followups],
+    )
+
+
+def _margin_key(matrix: str, side: str, i: int, column: str) -> tuple:
+    """The key of a matrix margin's count ("row" at start, "col" at exit) for one gender; the
+    total's is the matrix's own row or column total."""
+    key = ("m", matrix, side, i)
+    return key if column == TOTAL else (*key, column)
+
+
+def _month_key(month: tuple[int, int]) -> str:
+    return f"{month[0]:04d}-{month[1]:02d}"
+
+
+def present_consultations(consultations, shown) -> ViewConsultations:
+    """The consultations per agency and month as the viewer may see them (`shown`: the
+    values of `linked_counts`' keys ("c", agency, month), exact or disclosure-controlled)."""
+    keys = [_month_key(m) for m in consultations.months]
+    return ViewConsultations(
+        headings=[month_label(*m) for m in consultations.months] + ["Totalt"],
+        rows=[
+            (label, [shown[("c", code, k)] for k in [*keys, TOTAL]])
+            for code, label in consultations.agencies
+        ],
+        total=("Totalt", [shown[("c", TOTAL, k)] for k in [*keys, TOTAL]]),
+    )
+
+
+def share_cell(numerator: int, denominator: int, counts: list[Cell], exact, threshold) -> Cell:
+    """A share in percent as the viewer may see it: for aggregate users only where its base
+    is T or more and none of its counts (numerator, base and the rest, all counts of the
+    page) is withheld (SPEC §11.4); None where the base is 0."""
+    if not denominator:
+        return None
+    if not exact and (denominator < threshold or any(is_withheld(c) for c in counts)):
+        return HIDDEN
+    return percent(numerator, denominator)
+
+
+def present_followup(followup, shown, exact, threshold=DEFAULT_THRESHOLD) -> ViewFollowUp:
+    m = followup.months
+    followed = {c: shown[("f", m, "followed", c)] for c in COLUMNS}
+    work = {c: shown[("f", m, "work", c)] for c in COLUMNS}
+    share = {
+        c: share_cell(
+            followup.work[c],
+            followup.followed[c],
+            [work[c], followed[c], shown[("f", m, "other", c)]],
+            exact,
+            threshold,
+        )
+        for c in COLUMNS
+    }
+    return ViewFollowUp(m, followup.label, followed, work, share)
 
 
 def linked_counts(table: BoardTable):
@@ -204,12 +319,16 @@ def linked_counts(table: BoardTable):
 
     totals_of = {
         **{c: ("t", "aktiva_under_perioden", c) for c in COLUMNS},
-        "new": ("t", "nya_under_perioden", TOTAL),
-        "exits": ("t", "avslut_totalt", TOTAL),
+        **{f"new_{c}": ("t", "nya_under_perioden", c) for c in COLUMNS},
+        **{f"exits_{c}": ("t", "avslut_totalt", c) for c in COLUMNS},
     }
     for b in table.breakdowns:
         for r in b.rows:
-            values = {**r.active, "new": r.new, "exits": r.exits}
+            values = {
+                **r.active,
+                **{f"new_{c}": r.new[c] for c in COLUMNS},
+                **{f"exits_{c}": r.exits[c] for c in COLUMNS},
+            }
             for c, _heading in BREAKDOWN_COLUMNS:
                 counts[("b", b.key, r.key, c)] = values[c]
             equations.append(
@@ -219,6 +338,14 @@ def linked_counts(table: BoardTable):
                     TOTAL_FIRST,
                 )
             )
+            for measure in ("new", "exits"):
+                equations.append(
+                    (
+                        ("b", b.key, r.key, f"{measure}_{TOTAL}"),
+                        [("b", b.key, r.key, f"{measure}_{g}") for g in GENDERS],
+                        TOTAL_FIRST,
+                    )
+                )
         for c, _heading in BREAKDOWN_COLUMNS:
             equations.append((totals_of[c], [("b", b.key, r.key, c) for r in b.rows], COMPLEMENT))
 
@@ -241,23 +368,94 @@ def linked_counts(table: BoardTable):
                 equations.append((cols[i], col_cells, COMPLEMENT))
             equations.append((grand, rows, COMPLEMENT))
             equations.append((grand, cols, COMPLEMENT))
-            continue
-        # Income sources may be several at once (every exit has at least one, "saknas"
-        # included): a cell is at most its row's and its column's total, a row or column of
-        # cells adds up to at least its total, and the totals to at least the exits.
-        for i in range(size):
-            row_cells = [("m", m.key, i, j) for j in range(size)]
-            col_cells = [("m", m.key, j, i) for j in range(size)]
-            equations.append((rows[i], row_cells, AT_LEAST))
-            equations.append((cols[i], col_cells, AT_LEAST))
-            equations.append((rows[i], [grand], AT_LEAST))
-            equations.append((cols[i], [grand], AT_LEAST))
-            for j in range(size):
-                equations.append((("m", m.key, i, j), [rows[i]], AT_LEAST))
-                equations.append((("m", m.key, i, j), [cols[j]], AT_LEAST))
-        equations.append((grand, rows, AT_LEAST))
-        equations.append((grand, cols, AT_LEAST))
+        else:
+            _link_income_matrix(m.key, size, rows, cols, grand, equations)
+        # The margins per gender: K + M + X = the margin (each exit has one gender), and each
+        # gender's margins add up to that gender's exits (at least, for income sources).
+        margins = {"row": m.row_totals_by_gender, "col": m.col_totals_by_gender}
+        for side, by_gender in margins.items():
+            for i in range(size):
+                for g in GENDERS:
+                    counts[_margin_key(m.key, side, i, g)] = by_gender[g][i]
+                equations.append(
+                    (
+                        _margin_key(m.key, side, i, TOTAL),
+                        [_margin_key(m.key, side, i, g) for g in GENDERS],
+                        TOTAL_FIRST,
+                    )
+                )
+            for g in GENDERS:
+                margin = [_margin_key(m.key, side, i, g) for i in range(size)]
+                exits = ("t", "avslut_totalt", g)
+                equations.append((exits, margin, COMPLEMENT if m.additive else AT_LEAST))
+                if not m.additive:
+                    equations.extend((key, [exits], AT_LEAST) for key in margin)
+
+    _link_consultations(counts, equations, table.consultations)
+    _link_followups(counts, equations, table.followups)
     return counts, equations
+
+
+def _link_income_matrix(key, size, rows, cols, grand, equations):
+    """Income sources may be several at once (every exit has at least one, "saknas"
+    included): a cell is at most its row's and its column's total, a row or column of cells
+    adds up to at least its total, a total is at most the exits and they add up to at least
+    the exits."""
+    for i in range(size):
+        row_cells = [("m", key, i, j) for j in range(size)]
+        col_cells = [("m", key, j, i) for j in range(size)]
+        equations.append((rows[i], row_cells, AT_LEAST))
+        equations.append((cols[i], col_cells, AT_LEAST))
+        equations.append((rows[i], [grand], AT_LEAST))
+        equations.append((cols[i], [grand], AT_LEAST))
+        for j in range(size):
+            equations.append((("m", key, i, j), [rows[i]], AT_LEAST))
+            equations.append((("m", key, i, j), [cols[j]], AT_LEAST))
+    equations.append((grand, rows, AT_LEAST))
+    equations.append((grand, cols, AT_LEAST))
+
+
+def _link_consultations(counts, equations, consultations):
+    """("c", agency, month), ("c", agency, TOTAL), ("c", TOTAL, month) and ("c", TOTAL,
+    TOTAL): the months add up to each agency's total, the agencies to each month's, and both
+    to the grand total."""
+    months = [_month_key(m) for m in consultations.months]
+    agencies = [code for code, _label in consultations.agencies]
+    for code in agencies:
+        for month, key in zip(consultations.months, months, strict=True):
+            counts[("c", code, key)] = consultations.count(code, month)
+        counts[("c", code, TOTAL)] = consultations.agency_total(code)
+        equations.append((("c", code, TOTAL), [("c", code, k) for k in months], COMPLEMENT))
+    for month, key in zip(consultations.months, months, strict=True):
+        counts[("c", TOTAL, key)] = consultations.month_total(month)
+        equations.append((("c", TOTAL, key), [("c", a, key) for a in agencies], COMPLEMENT))
+    counts[("c", TOTAL, TOTAL)] = consultations.total
+    equations.append((("c", TOTAL, TOTAL), [("c", a, TOTAL) for a in agencies], COMPLEMENT))
+    equations.append((("c", TOTAL, TOTAL), [("c", TOTAL, k) for k in months], COMPLEMENT))
+
+
+def _link_followups(counts, equations, followups):
+    """("f", months, "followed" | "work", column) per interval after exit, K + M + X = total.
+    Those followed up and not in work or studies ("other") are not on the page, but the page
+    tells them (followed − work), so they are a count of the system too: followed = work +
+    other."""
+    for f in followups:
+        m = f.months
+        values = {
+            "followed": f.followed,
+            "work": f.work,
+            "other": {c: f.followed[c] - f.work[c] for c in COLUMNS},
+        }
+        for measure, by_column in values.items():
+            for c in COLUMNS:
+                counts[("f", m, measure, c)] = by_column[c]
+            equations.append(
+                (("f", m, measure, TOTAL), [("f", m, measure, g) for g in GENDERS], TOTAL_FIRST)
+            )
+        for c in COLUMNS:
+            equations.append(
+                (("f", m, "followed", c), [("f", m, "work", c), ("f", m, "other", c)], COMPLEMENT)
+            )
 
 
 # A target's share gives away its numerator and the rest of its base wherever the base is

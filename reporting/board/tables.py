@@ -2,8 +2,9 @@
 
 `board_table` runs a fixed number of queries whatever the number of enrolments: one
 conditional aggregation for the table and the targets, one per breakdown, one for the
-before → after matrices and one for the module names. Every statistic leaves out enrolments
-registered in error.
+before → after matrices, one for the module names, one for the consultations per agency and
+month and one for the follow-ups after exit. Every statistic leaves out enrolments registered
+in error.
 
 The population of every measure is "active during the period": start ≤ to and (no exit or
 exit ≥ from). Exits within the period, new enrolments and those active at the period's start
@@ -31,13 +32,22 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.functions import (
+    Coalesce,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    TruncMonth,
+)
 from django.db.models.lookups import Exact, LessThan
 
+from common.months import MONTH_NAMES
 from modules.models import Module, Placement
+from referrals.models import Consultation
 from rehab.models import (
     INCOME_BITS,
     Enrolment,
+    ExitFollowUp,
     ExitOutcome,
     Gender,
     Goal,
@@ -94,6 +104,12 @@ TARGET_DEFINITIONS = {
 
 AGE_BANDS = ["16–29", "30–49", "50–64", "övrigt"]
 AGE_LIMITS = [(16, 29), (30, 49), (50, 64)]
+# Follow-ups after exit (SPEC §8) that count as "in work or studies": förvärvsarbete and
+# studier. Occupation has no separate code for subsidised employment (lönebidrag,
+# nystartsjobb …): it is förvärvsarbete, as the exit outcome `arbete` is work "subsidised or
+# not". Arbetssökande and övrigt are neither.
+WORK_OR_STUDIES = (Occupation.ARBETE.value, Occupation.STUDIER.value)
+
 NO_MODULE = "Ingen modul"
 MISSING = "saknas"
 MISSING_LABEL = "Uppgift saknas"
@@ -157,11 +173,13 @@ class Target:
 
 @dataclass(frozen=True)
 class BreakdownRow:
+    """Active, new and exits of one category, each per gender and in total."""
+
     key: str
     label: str
     active: dict[str, int]
-    new: int
-    exits: int
+    new: dict[str, int]
+    exits: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -186,6 +204,46 @@ class Matrix:
     col_totals: list[int]
     total: int
     additive: bool
+    # The margins per gender: {"K": [count per category], …}, before (rows) and after (columns).
+    row_totals_by_gender: dict[str, list[int]] = field(default_factory=dict)
+    col_totals_by_gender: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Consultations:
+    """Consultations (SPEC §5: counted, never personal) per agency and calendar month of the
+    period. `months` are (year, month) from the period's first month to its last."""
+
+    months: list[tuple[int, int]]
+    agencies: list[tuple[str, str]]
+    counts: dict[tuple[str, tuple[int, int]], int]
+
+    def count(self, agency: str, month: tuple[int, int]) -> int:
+        return self.counts.get((agency, month), 0)
+
+    def agency_total(self, agency: str) -> int:
+        return sum(self.count(agency, m) for m in self.months)
+
+    def month_total(self, month: tuple[int, int]) -> int:
+        return sum(self.count(a, month) for a, _label in self.agencies)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Of the period's exits, those followed up `months` after exit, and of them those in
+    work or studies then, per gender and in total."""
+
+    months: int
+    label: str
+    followed: dict[str, int]
+    work: dict[str, int]
+
+    def pct(self, column: str = TOTAL) -> Decimal | None:
+        return percent(self.work[column], self.followed[column])
 
 
 @dataclass(frozen=True)
@@ -197,6 +255,8 @@ class BoardTable:
     targets: list[Target]
     breakdowns: list[Breakdown]
     matrices: list[Matrix]
+    consultations: Consultations
+    followups: list[FollowUp]
 
     def row(self, key: str) -> Row:
         return next(r for r in self.rows if r.key == key)
@@ -252,6 +312,7 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
     active = active_enrolments(teams, date_from, date_to)
     filters = _period_filters(date_from, date_to)
     rows, targets = _table_and_targets(active, filters, teams)
+    exits = active.filter(filters["avslut_totalt"])
     return BoardTable(
         teams=teams,
         date_from=date_from,
@@ -259,7 +320,9 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
         rows=rows,
         targets=targets,
         breakdowns=_breakdowns(active, filters, teams, date_from, date_to),
-        matrices=_matrices(active.filter(filters["avslut_totalt"])),
+        matrices=_matrices(exits),
+        consultations=_consultations(teams, date_from, date_to),
+        followups=_followups(exits),
     )
 
 
@@ -348,21 +411,27 @@ def _common_target(teams, attribute) -> int | None:
     return values.pop() if len(values) == 1 else None
 
 
+BREAKDOWN_MEASURES = {
+    "active": "aktiva_under_perioden",
+    "new": "nya_under_perioden",
+    "exits": "avslut_totalt",
+}
+
+
 def _breakdown_aggregates(filters):
-    aggregates = {f"active__{c}": Count("pk", filter=gender_q(c)) for c in COLUMNS}
-    aggregates["new"] = Count("pk", filter=filters["nya_under_perioden"])
-    aggregates["exits"] = Count("pk", filter=filters["avslut_totalt"])
-    return aggregates
+    return {
+        f"{measure}__{c}": Count("pk", filter=filters[key] & gender_q(c))
+        for measure, key in BREAKDOWN_MEASURES.items()
+        for c in COLUMNS
+    }
 
 
 def _breakdown_row(key, label, values) -> BreakdownRow:
-    return BreakdownRow(
-        key=str(key),
-        label=label,
-        active={c: values.get(f"active__{c}", 0) for c in COLUMNS},
-        new=values.get("new", 0),
-        exits=values.get("exits", 0),
-    )
+    by_measure = {
+        measure: {c: values.get(f"{measure}__{c}", 0) for c in COLUMNS}
+        for measure in BREAKDOWN_MEASURES
+    }
+    return BreakdownRow(key=str(key), label=label, **by_measure)
 
 
 def _grouped(queryset, group_field, filters) -> dict:
@@ -497,7 +566,13 @@ def _matrices(exits) -> list[Matrix]:
     # database; each combination then adds its count to the cells it belongs to. A fixed
     # query with one conditional count per cell compiled ~200 expressions for every report.
     combinations = list(
-        exits.values("income_start", "income_exit", "occupation_start", "occupation_exit")
+        exits.values(
+            "income_start",
+            "income_exit",
+            "occupation_start",
+            "occupation_exit",
+            gender=F("participant__gender"),
+        )
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -511,16 +586,23 @@ def _matrices(exits) -> list[Matrix]:
         member_of, start_field, exit_field = members[key]
         cells = [[0] * size for _ in range(size)]
         row_totals, col_totals = [0] * size, [0] * size
+        rows_by_gender = {g: [0] * size for g in GENDERS}
+        cols_by_gender = {g: [0] * size for g in GENDERS}
         for combination in combinations:
             n = combination["n"]
+            # As in the table, a participant's gender is one of K, M, X.
+            row_margin = rows_by_gender.get(combination["gender"], [0] * size)
+            col_margin = cols_by_gender.get(combination["gender"], [0] * size)
             rows = member_of(combination[start_field])
             cols = member_of(combination[exit_field])
             for i in rows:
                 row_totals[i] += n
+                row_margin[i] += n
                 for j in cols:
                     cells[i][j] += n
             for j in cols:
                 col_totals[j] += n
+                col_margin[j] += n
         matrices.append(
             Matrix(
                 key=key,
@@ -532,9 +614,69 @@ def _matrices(exits) -> list[Matrix]:
                 col_totals=col_totals,
                 total=sum(c["n"] for c in combinations),
                 additive=additive,
+                row_totals_by_gender=rows_by_gender,
+                col_totals_by_gender=cols_by_gender,
             )
         )
     return matrices
+
+
+def month_label(year: int, month: int) -> str:
+    """ "jan 2024": a month as a column heading."""
+    return f"{MONTH_NAMES[month - 1][:3]} {year}"
+
+
+def period_months(date_from: date, date_to: date) -> list[tuple[int, int]]:
+    """The calendar months the period touches, (year, month), first to last."""
+    months = []
+    y, m = date_from.year, date_from.month
+    while (y, m) <= (date_to.year, date_to.month):
+        months.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def _consultations(teams, date_from: date, date_to: date) -> Consultations:
+    """Consultations of the teams dated within the period, per agency and month: one query."""
+    grouped = (
+        Consultation.objects.filter(team__in=teams, date__range=(date_from, date_to))
+        .annotate(month=TruncMonth("date"))
+        .values_list("agency", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {(agency, (month.year, month.month)): n for agency, month, n in grouped}
+    return Consultations(
+        months=period_months(date_from, date_to),
+        agencies=list(Referrer.choices),
+        counts=counts,
+    )
+
+
+def _followups(exits) -> list[FollowUp]:
+    """The follow-ups 3, 6 and 12 months after exit of the period's exits (`exits`, the
+    population of `avslut_totalt`), whenever they were registered: one query. So a
+    period's figures grow as its later follow-ups are recorded."""
+    grouped = (
+        ExitFollowUp.objects.filter(enrolment__in=exits.values("pk"))
+        .values_list("months_after", "enrolment__participant__gender")
+        .annotate(
+            followed=Count("pk"),
+            work=Count("pk", filter=Q(occupation__in=WORK_OR_STUDIES)),
+        )
+        .order_by()
+    )
+    by_interval: dict = {}
+    for months, gender, followed, work in grouped:
+        by_interval.setdefault(months, {})[gender] = (followed, work)
+    result = []
+    for months, label in ExitFollowUp.After.choices:
+        found = by_interval.get(months, {})
+        followed = {g: found.get(g, (0, 0))[0] for g in GENDERS}
+        work = {g: found.get(g, (0, 0))[1] for g in GENDERS}
+        followed[TOTAL], work[TOTAL] = sum(followed.values()), sum(work.values())
+        result.append(FollowUp(months=months, label=label, followed=followed, work=work))
+    return result
 
 
 def _income_members(bits: int | None) -> list[int]:

@@ -3,7 +3,8 @@
 `dashboard(scope, year, ...)` computes every figure for one team or all teams a user may
 aggregate, for the year so far (January 1 to today, or to December 31 for a past year). All
 counting runs in the database in a fixed number of queries whatever the number of
-participants: the board table of reporting/board/tables.py (reused for outcomes and targets),
+participants: the board table of reporting/board/tables.py (reused for outcomes, targets, the
+follow-ups after exit and the consultations per agency and month),
 two grouped queries for the starts and exits per month (the active participants at 24 month
 ends and the monthly inflow and exits are both read from them), one for the modules'
 occupancy and waiting lists, one for referrals per source and four for the median
@@ -46,7 +47,14 @@ from common.cells import COUNT, Cell, cell_text, is_withheld
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
 from rehab.models import Enrolment, Referrer, Team, valid_q
-from reporting.board.presentation import HEADLINES, linked_counts, present, view_of
+from reporting.board.presentation import (
+    HEADLINES,
+    linked_counts,
+    present,
+    present_consultations,
+    present_followup,
+    view_of,
+)
 from reporting.board.tables import COLUMNS, GENDERS, TOTAL, board_table, mean
 from reporting.budget.followup import budget_followups, share_used
 from reporting.dashboards.figures import (
@@ -56,7 +64,9 @@ from reporting.dashboards.figures import (
     active_figure,
     as_days,
     budget_figure,
+    consultation_figure,
     flow_figure,
+    followup_figure,
     legend,
     occupancy_figure,
     outcome_figure,
@@ -373,7 +383,11 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
         waiting_figure(shown, modules, several),
         outcome_figure(shown),
         target_figure(targets),
+        # The board table's follow-ups after exit and consultations: their counts are in
+        # `linked_counts(table)` above, so `shown` holds them as this page's system allows.
+        followup_figure([present_followup(f, shown, exact, threshold) for f in table.followups]),
         referral_figure(shown, referrals, exact, threshold=threshold),
+        consultation_figure(present_consultations(table.consultations, shown)),
     ]
     notes: list[str] = []
     followups = _budget_followups(teams, year, as_of, notes)

@@ -37,7 +37,9 @@ FIGURE_KEYS = [
     "vantelista",
     "avslutsorsaker",
     "mal",
+    "uppfoljning-efter-avslut",
     "remisser",
+    "konsultationer",
     "budget",
 ]
 
@@ -314,6 +316,71 @@ def target_figure(targets) -> Figure:
         ],
         rows=rows,
         y_label="Procent",
+    )
+
+
+def followup_figure(followups) -> Figure:
+    """Of the period's exits, those followed up 3, 6 and 12 months after exit and those then
+    in work or studies (`reporting.board.presentation.ViewFollowUp`s, already as the page
+    may show them)."""
+    rows = [
+        (
+            f.label,
+            [
+                f.followed[TOTAL],
+                f.work[TOTAL],
+                f.share[TOTAL],
+                *(f.share[g] for g in GENDERS),
+            ],
+        )
+        for f in followups
+    ]
+    return Figure(
+        key="uppfoljning-efter-avslut",
+        title="Uppföljning efter avslut",
+        intro=(
+            "Av periodens avslutade: de som följts upp 3, 6 och 12 månader efter avslutet, och "
+            "hur många av dem som då arbetade (med eller utan stöd) eller studerade."
+        ),
+        category="Efter avslut",
+        columns=[
+            Column("Uppföljda"),
+            Column("I arbete eller studier"),
+            Column("Andel i arbete eller studier", PERCENT, chart=False),
+            *(
+                Column(f"Andel {GENDER_HEADINGS[g].lower()}", PERCENT, chart=False)
+                for g in GENDERS
+            ),
+        ],
+        rows=rows,
+    )
+
+
+def consultation_figure(consultations) -> Figure:
+    """Consultations per month, stacked by agency (a
+    `reporting.board.presentation.ViewConsultations`, already as the page may show it: rows
+    per agency there, one row per month here)."""
+    labels = consultations.headings[:-1]
+    by_agency = [cells for _label, cells in consultations.rows]
+    totals = consultations.total[1]
+    rows = [
+        (label, [*(cells[j] for cells in by_agency), totals[j]]) for j, label in enumerate(labels)
+    ]
+    rows.append(("Hela perioden", [*(cells[-1] for cells in by_agency), totals[-1]]))
+    return Figure(
+        key="konsultationer",
+        title="Konsultationer per myndighet",
+        intro=(
+            "Konsultationer som teamet gett handläggare under perioden, per månad och "
+            "myndighet. De räknas bara, utan personuppgifter."
+        ),
+        category="Månad",
+        columns=[
+            *(Column(label, stack="myndighet") for label, _cells in consultations.rows),
+            Column("Totalt", chart=False),
+        ],
+        rows=rows,
+        stacked=True,
     )
 
 

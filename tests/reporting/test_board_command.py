@@ -67,6 +67,8 @@ def test_xlsx_opens_in_openpyxl_with_one_sheet_per_breakdown(example, tmp_path):
         "Per åldersgrupp",
         "Försörjning",
         "Sysselsättning",
+        "Uppföljning",
+        "Konsultationer",
     ]
     rows = list(book["Tabell"].iter_rows(values_only=True))
     assert ("Mått", "Enhet", "K", "M", "X", "Totalt") in rows

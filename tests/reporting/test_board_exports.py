@@ -90,8 +90,11 @@ def test_excel_has_swedish_headings_numbers_and_escaped_text(example):
     assert escaped in cells
     assert cells[escaped].data_type == "s"
     assert not any(c.data_type == "f" for ws in book for row in ws.iter_rows() for c in row)
-    matrix = list(book["Sysselsättning"].iter_rows(values_only=True))
+    matrix = [row[:7] for row in book["Sysselsättning"].iter_rows(values_only=True)]
     assert ("Uppgift saknas", 0, 0, 0, 0, 6, 6) in matrix
+    # The margins per gender under the matrix: at start K, M, X, total, then at exit.
+    margins = list(book["Sysselsättning"].iter_rows(values_only=True))
+    assert ("Uppgift saknas", 3, 2, 1, 6, 3, 2, 1, 6) in margins
 
 
 def test_excel_for_forbund_shows_the_suppressed_cells_as_text(example):

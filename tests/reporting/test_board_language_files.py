@@ -79,12 +79,18 @@ def test_the_table_csv_has_swedish_headings_and_a_byte_order_mark(client, admin_
     client.force_login(admin_user)
     rows = csv_rows(client.get(export_url("csv"), h1(example)))
     assert rows[0] == ["Mått", "Kvinnor", "Män", "Annat / ej angivet", "Totalt"]
-    assert [row[0] for row in rows[1:]] == [
+    assert [row[0] for row in rows[1 : len(ROWS) + 1]] == [
         heading if unit == "antal" else f"{heading} ({unit})" for _key, heading, unit in ROWS
+    ]
+    # Then the follow-ups after exit and the consultations, each after a blank row.
+    assert rows[len(ROWS) + 1 : len(ROWS) + 3] == [[], ["Uppföljning efter avslut"]]
+    assert [row[0] for row in rows if len(row) == 1] == [
+        "Uppföljning efter avslut",
+        "Konsultationer per myndighet och månad",
     ]
     assert rows[1] == ["Antal aktiva under perioden", "5", "4", "1", "10"]
     assert rows[12] == ["Genomströmningstid i snitt (dagar)", "342.3", "229.5", "29.0", "252.5"]
-    assert not any("_" in row[0] for row in rows)
+    assert not any("_" in row[0] for row in rows if row)
 
 
 def test_the_table_csv_holds_the_pages_numbers(client, admin_user, forbund_user, example):

@@ -60,15 +60,19 @@ def test_example_breakdowns(example):
     assert by_key["kommun"]["Ludvika"].active["total"] == 7
     assert by_key["kommun"]["Smedjebacken"].active == {"K": 2, "M": 1, "X": 0, "total": 3}
     assert by_key["remittent"]["En väg in"].active["total"] == 3
-    assert by_key["remittent"]["Egen anmälan"].exits == 1
+    assert by_key["remittent"]["Egen anmälan"].exits == {"K": 0, "M": 1, "X": 0, "total": 1}
     modules = {label: r.active["total"] for label, r in by_key["modul"].items()}
     assert modules == {"Portalen": 3, "Kompassen": 2, "Passagen": 3, "Ingen modul": 2}
     bands = {label: r.active["total"] for label, r in by_key["aldersgrupp"].items()}
     assert bands == {"16–29": 3, "30–49": 6, "50–64": 1, "övrigt": 0}
     for breakdown in result.breakdowns:
         assert sum(r.active["total"] for r in breakdown.rows) == 10, breakdown.key
-        assert sum(r.new for r in breakdown.rows) == 4, breakdown.key
-        assert sum(r.exits for r in breakdown.rows) == 6, breakdown.key
+        for c, new, exits in zip(COLUMNS, (2, 1, 1, 4), (3, 2, 1, 6), strict=True):
+            assert sum(r.new[c] for r in breakdown.rows) == new, (breakdown.key, c)
+            assert sum(r.exits[c] for r in breakdown.rows) == exits, (breakdown.key, c)
+            for r in breakdown.rows:
+                assert r.new["total"] == sum(r.new[g] for g in "KMX")
+                assert r.exits["total"] == sum(r.exits[g] for g in "KMX")
 
 
 # --- Period edges -----------------------------------------------------------------------
@@ -221,7 +225,7 @@ def test_enrolments_registered_in_error_leave_every_statistic(rehab_team):
     assert values(result, "tid_utan_arbete_manader_snitt")["total"] == Decimal("2.0")
     for breakdown in result.breakdowns:
         assert sum(r.active["total"] for r in breakdown.rows) == 1
-        assert sum(r.exits for r in breakdown.rows) == 0
+        assert sum(r.exits["total"] for r in breakdown.rows) == 0
     for matrix in result.matrices:
         assert matrix.total == 0
         assert sum(map(sum, matrix.cells)) == 0
@@ -427,7 +431,7 @@ def test_referrer_breakdown_lists_every_referrer(rehab_team):
         "Kommunen (IFO/AME)",
         "Egen anmälan",
     ]
-    assert rows["Försäkringskassan"].new == 1
+    assert rows["Försäkringskassan"].new == {"K": 1, "M": 0, "X": 0, "total": 1}
 
 
 # --- Matrices -----------------------------------------------------------------------------
@@ -478,7 +482,7 @@ def test_occupation_matrix_adds_up_to_the_exits(rehab_team):
 
 # --- Queries ------------------------------------------------------------------------------
 
-QUERIES = 7  # table + targets, four breakdowns, module names, matrices
+QUERIES = 9  # table + targets, four breakdowns, module names, matrices, consultations, follow-ups
 
 
 def _many(team, n):
