@@ -171,25 +171,38 @@ class _System:
             frontier = found
         return list(seen)
 
+    def withheld_near(self, key, labels) -> list:
+        """`key` and the withheld cells linked to it through withheld cells."""
+        seen = {key: None}
+        frontier = [key]
+        while frontier:
+            found = []
+            for cell in frontier:
+                for index in self.of[cell]:
+                    for other in self.rows[index][0]:
+                        if other not in seen and not labels[other].isdigit():
+                            seen[other] = None
+                            found.append(other)
+            frontier = found
+        return list(seen)
+
     def protection(self, key, labels) -> tuple[set, set]:
         """The cells a cheapest protecting change of `key` moves, and the small counts it
-        relabels "–". Near cells first: a change within two relations of `key` is taken
-        where it withholds nothing more, else the cheaper of those within two and three,
-        else the nearest that exists."""
-        linked = len(self.near(key, None))
+        relabels "–". First through the cells already withheld (nothing more is hidden);
+        else the cheapest change within two relations of `key`, then three, five, or all."""
+        found = self._cheapest(key, self.withheld_near(key, labels), labels, False)
+        if found is not None and found[0] == 0:
+            return found[1], found[2]
+        linked = None
         for allow_headlines in (False, True):
-            best = None
             for radius in (*_RADII, None):
                 cells = self.near(key, radius)
                 found = self._cheapest(key, cells, labels, allow_headlines)
-                if found is not None and (best is None or found[0] < best[0]):
-                    best = found
-                if best is not None and (best[0] == 0 or radius != _RADII[0]):
-                    break
+                if found is not None:
+                    return found[1], found[2]
+                linked = linked or len(self.near(key, None))
                 if len(cells) == linked:
                     break
-            if best is not None:
-                return best[1], best[2]
         # Not reached (with every cell free a +1 climbs to the top of the sums); withhold
         # everything linked rather than risk a derivation.
         cells = set(self.near(key, None))
@@ -252,12 +265,10 @@ class _System:
                 add(coefficients, -slack, np.inf)
             elif coefficients:
                 add(coefficients, 0, 0)
-        for i in range(n):
-            if up[i] or down[i] or relabel[i]:
-                add([(i, 1), (n + i, 1)], 0, 1)  # one direction at most
-            if relabel[i]:  # a blocked direction only where relabelled
-                add([(i, 1), (2 * n + i, -1)], -np.inf, up[i])
-                add([(n + i, 1), (2 * n + i, -1)], -np.inf, down[i])
+        # A cell moved both ways is not moved (and never cheaper): no constraint needed.
+        for i in np.flatnonzero(relabel):  # a blocked direction only where relabelled
+            add([(i, 1), (2 * n + i, -1)], -np.inf, up[i])
+            add([(n + i, 1), (2 * n + i, -1)], -np.inf, down[i])
         k = position[key]
         add([(k, 1), (n + k, 1)], 1, 1)
         lines, columns, values = zip(*entries, strict=True)
@@ -272,7 +283,7 @@ class _System:
         if result.status != 0 or result.x is None:
             return None
         x = np.rint(result.x)
-        moved = {cells[i] for i in range(n) if x[i] or x[n + i]}
+        moved = {cells[i] for i in range(n) if x[i] != x[n + i]}
         relabelled_cells = {cells[i] for i in range(n) if x[2 * n + i]}
         return float(result.fun), moved, relabelled_cells
 
