@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, str] = {
     "consent_end_all": "Avslut av samtycken",
     # --- Reporting: board, budget, import, dashboards ---------------------------------------
     "start": "Startsidan",
+    "favicon": "Webbplatsens ikon",
     "overview": "Översikten",
     "board_report": "Styrelserapporten",
     "board_report_export": "Export av styrelserapporten",

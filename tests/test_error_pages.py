@@ -1,4 +1,5 @@
-"""The project's own Swedish error pages, and the demo served without Django's debug pages.
+"""The project's own Swedish error pages, the demo served without Django's debug pages, and
+the favicon.
 
 The suite runs with DEBUG off (tests/settings.py), as `make run` now does."""
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import BadRequest, PermissionDenied
+from django.templatetags.static import static
 from django.test import override_settings
 from django.urls import path
 
@@ -93,3 +95,17 @@ def test_make_run_serves_the_demo_with_debug_off_over_plain_http():
         "REQUIRE_2FA=false",
     ):
         assert setting in demo_env
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_favicon_ico_answers_and_the_pages_link_the_svg_icon(client, handledare_a, logged_in):
+    if logged_in:
+        client.force_login(handledare_a)
+    response = client.get("/favicon.ico")
+    assert response.status_code in (301, 302)
+    assert response["Location"] == static("favicon.svg")
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200
+    assert icon["Content-Type"].startswith("image/svg+xml")
+    body = client.get("/logga-in/" if not logged_in else "/").content.decode()
+    assert f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">' in body
