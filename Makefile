@@ -7,6 +7,14 @@ DEMO_PASSWORD ?= demo-finsam-2026
 # The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
 HOST ?= 127.0.0.1:8000
+# The demo serves as production does, with DEBUG off (the project's Swedish error pages, no
+# debug pages), but over plain HTTP on this machine: a key made for this run (sessions end when
+# the server restarts), ordinary cookies, no HTTPS redirect or HSTS, and no second factor.
+# collectstatic fills staticfiles/ for WhiteNoise.
+DEMO_ENV := DEBUG=false \
+	SECRET_KEY=$(shell $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))") \
+	SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
+	SECURE_HSTS_SECONDS=0 REQUIRE_2FA=false
 # Production-like settings for `check --deploy`: a throwaway key, never used to serve.
 DEPLOY_ENV := DEBUG=false ALLOWED_HOSTS=finsam.example.se \
 	SECRET_KEY=$(shell $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))")
@@ -25,10 +33,11 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(STAMP)
 
 run: install
-	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
+	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Öppna http://$(HOST)/ och logga in med en av användarna ovan."
-	DEBUG=true REQUIRE_2FA=false $(BIN)/python manage.py runserver $(HOST)
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST)
 
 lint: install
 	$(BIN)/ruff check .

@@ -20,7 +20,7 @@ def navigation(request):
         items.append((_("My teams"), reverse("team_list")))
     if access.has_role(ADMIN):
         items.append((_("Import"), reverse("import_upload")))
-        items.append(("Logggranskning", reverse("privacy:log_review")))
+        items.append(("Granskning av loggen", reverse("privacy:log_review")))
     if access.has_role(ADMIN, FORBUND, STYRGRUPP):
         items.append((_("Board report"), reverse("board_report")))
         items.append(("Budget", reverse("budget_index")))

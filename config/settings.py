@@ -267,8 +267,8 @@ LOGGING = {
 }
 
 # --- Privacy ------------------------------------------------------------------------------
-# Access log, retention (gallring) and log masking; see README "Åtkomstlogg och logggranskning"
-# and "Gallring". Months are counted from the exit (the row's time for the access log).
+# Access log, retention (gallring) and log masking; see README "Åtkomstlogg och granskning av
+# loggen" and "Gallring". Months are counted from the exit (the row's time for the access log).
 RETENTION_NOTES_MONTHS = env.int("RETENTION_NOTES_MONTHS", default=60)
 RETENTION_REFERRALS_MONTHS = env.int("RETENTION_REFERRALS_MONTHS", default=60)
 RETENTION_ACCESS_LOG_MONTHS = env.int("RETENTION_ACCESS_LOG_MONTHS", default=60)

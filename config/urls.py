@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts.forms import LoginForm
@@ -9,7 +11,15 @@ admin.site.site_header = "Finsam ärendehantering – administration"
 admin.site.site_title = "Finsam administration"
 admin.site.index_title = "Organisation och inställningar"
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the SVG icon. Not a
+    permanent redirect: the static file's hashed name changes with its content."""
+    return redirect(static("favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("", overview.start, name="start"),
     path(
         "logga-in/",

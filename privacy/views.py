@@ -13,6 +13,7 @@ from django.utils import timezone
 from common.cells import escape_text
 from common.responses import csv_response
 from privacy import selectors
+from privacy.actions import action_label, object_type_label
 from privacy.forms import PersonnummerSearchForm, ReviewFilterForm
 from privacy.models import AccessLog, PurgeRun
 from privacy.recorder import DENIED_PER_MINUTE, note_read
@@ -94,6 +95,8 @@ def log_review(request):
         {
             "entry": e,
             "role": selectors.role_label(e.role),
+            "action": action_label(e.action),
+            "object_type": object_type_label(e.object_type),
             "participant": labels.get(e.participant_id)
             or (f"Deltagare nr {e.participant_id}" if e.participant_id else "–"),
         }
@@ -162,8 +165,8 @@ def _csv_rows(user, batch):
             _csv_text(e.user.username if e.user else ""),
             _csv_text(selectors.role_label(e.role)),
             e.get_kind_display(),
-            _csv_text(e.action),
-            _csv_text(e.object_type),
+            _csv_text(action_label(e.action)),
+            _csv_text(object_type_label(e.object_type)),
             _csv_text(e.object_id),
             e.participant_id or "",
             _csv_text(labels.get(e.participant_id, "")),

@@ -29,6 +29,14 @@ ROLE_LABELS = {
     FORBUND: gettext_noop("Association officer"),
     STYRGRUPP: gettext_noop("Steering group"),
 }
+# The role said of the person, for "Du är inloggad som …" (README "What each role does"): a
+# member of the steering group is no steering group, and a förbund officer no förbund.
+ROLE_AS_PERSON = {
+    ADMIN: "enhetschef",
+    HANDLEDARE: "handledare",
+    FORBUND: "förbundstjänsteperson",
+    STYRGRUPP: "ledamot i styrgruppen",
+}
 
 
 @dataclass

@@ -3,14 +3,13 @@ suppressed (SPEC §11). Case workers' start page lists their teams."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from rehab import selectors
 from rehab.access import (
     ADMIN,
     FORBUND,
     HANDLEDARE,
-    ROLE_LABELS,
+    ROLE_AS_PERSON,
     STYRGRUPP,
     get_access,
     role_required,
@@ -29,13 +28,13 @@ def start(request):
         return render(
             request,
             "rehab/start_team.html",
-            {"role": role, "role_label": _(ROLE_LABELS[role]), "teams": teams},
+            {"role": role, "role_as_person": ROLE_AS_PERSON[role], "teams": teams},
         )
     if role in (FORBUND, STYRGRUPP):
         return render(
             request,
             "rehab/start_forbund.html",
-            {"role_label": _(ROLE_LABELS[role]), **_overview_context(access)},
+            {"role_as_person": ROLE_AS_PERSON[role], **_overview_context(access)},
         )
     return render(request, "rehab/start_norole.html")
 

@@ -56,6 +56,7 @@ TOKEN = "token"  # a secret in the URL is the key: a wrong token is 404 for ever
 RULES = {
     "login": PUBLIC,
     "logout": PUBLIC,
+    "favicon": PUBLIC,  # a redirect to the static icon
     "start": LOGIN,
     "modules:calendar_ics": TOKEN,
     "account_detail": LOGIN,

@@ -95,13 +95,16 @@ def calendar_feed(request):
             if services.calendar_feed_revoke(by=request.user):
                 messages.success(request, "Kalenderlänken är avstängd.")
         else:
+            # Only a replaced link is worth a warning; a first link replaces nothing.
+            replaces = selectors.has_calendar_feed(request.user)
             token = services.calendar_feed_create(by=request.user)
             request.session[FEED_URL_SESSION_KEY] = request.build_absolute_uri(
                 reverse("modules:calendar_ics", args=[token])
             )
-            messages.success(
-                request, "En ny kalenderlänk är skapad. En tidigare länk gäller inte längre."
-            )
+            created = "En ny kalenderlänk är skapad."
+            if replaces:
+                created += " Den tidigare länken gäller inte längre."
+            messages.success(request, created)
         return redirect("modules:calendar_feed")
     return render(
         request,

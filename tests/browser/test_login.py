@@ -20,8 +20,8 @@ def test_login_page_is_accessible(page, live_server, demo):
         ("handledare", "handledare", "Rehabteamet"),
         ("handledare2", "handledare", "EVI"),
         ("admin", "enhetschef", "Administration"),
-        ("forbund", "förbund", "Aktiva deltagare per team"),
-        ("styrgrupp", "styrgrupp", "Aktiva deltagare per team"),
+        ("forbund", "förbundstjänsteperson", "Aktiva deltagare per team"),
+        ("styrgrupp", "ledamot i styrgruppen", "Aktiva deltagare per team"),
     ],
 )
 def test_each_demo_role_reaches_its_start_page(

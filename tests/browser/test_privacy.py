@@ -24,14 +24,15 @@ def test_handledare_read_shows_in_the_log_review(page, live_server, demo):
     login(page, live_server, "handledare", PASSWORD)
     page.goto(f"{live_server.url}/deltagare/{participant.pk}/")
     assert page.get_by_role("heading", name="Lova Granström").is_visible()
-    assert page.get_by_role("link", name="Logggranskning").count() == 0
+    assert page.get_by_role("link", name="Granskning av loggen").count() == 0
     page.context.clear_cookies()
 
     login(page, live_server, "admin", PASSWORD)
-    page.get_by_role("link", name="Logggranskning").click()
-    assert page.get_by_role("heading", name="Logggranskning").is_visible()
+    page.get_by_role("link", name="Granskning av loggen").click()
+    assert page.get_by_role("heading", name="Granskning av loggen").is_visible()
     table = page.locator("table")
-    assert "participant_detail" in table.inner_text()
+    assert "Deltagarens sida" in table.inner_text()
+    assert "participant_detail" not in table.inner_text()
     assert participant.masked_personnummer in table.inner_text()
     assert_accessible(page)
 
@@ -47,7 +48,8 @@ def test_handledare_read_shows_in_the_log_review(page, live_server, demo):
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
     text = Path(download.path()).read_text(encoding="utf-8-sig")
-    assert "handledare" in text and "participant_detail" in text
+    assert "handledare" in text and "Deltagarens sida" in text
+    assert "participant_detail" not in text
 
     # The subject-access export from the participant page.
     page.goto(f"{live_server.url}/deltagare/{participant.pk}/")
@@ -74,7 +76,7 @@ def test_probing_other_teams_ids_shows_in_the_log_review(page, live_server, demo
     page.context.clear_cookies()
 
     login(page, live_server, "admin", PASSWORD)
-    page.get_by_role("link", name="Logggranskning").click()
+    page.get_by_role("link", name="Granskning av loggen").click()
     page.get_by_label("Bara nekade försök").check()
     page.get_by_role("button", name="Filtrera").click()
     main = page.locator("main").inner_text()

@@ -586,6 +586,19 @@ def test_calendar_link_is_shown_once_and_feeds_deadlines_without_names(client, h
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
 
 
+def test_calendar_link_says_an_earlier_link_stopped_only_when_there_was_one(client, handledare_a):
+    client.force_login(handledare_a)
+    url = reverse("modules:calendar_feed")
+    first = client.post(url, {"action": "create"}, follow=True).content.decode()
+    assert "En ny kalenderlänk är skapad." in first
+    assert "tidigare länk" not in first
+    second = client.post(url, {"action": "create"}, follow=True).content.decode()
+    assert "En ny kalenderlänk är skapad. Den tidigare länken gäller inte längre." in second
+    client.post(url, {"action": "revoke"})
+    third = client.post(url, {"action": "create"}, follow=True).content.decode()
+    assert "tidigare länk" not in third
+
+
 def test_calendar_feed_refuses_unknown_revoked_and_former_members(client, handledare_a, case):
     assert client.get(reverse("modules:calendar_ics", args=["fel"])).status_code == 404
     token = services.calendar_feed_create(by=handledare_a)

@@ -68,7 +68,10 @@ def test_log_review_shows_a_handledares_read(client, handledare_a, admin_user, c
     body = response.content.decode()
     assert response.status_code == 200
     assert handledare_a.get_full_name() in body
-    assert "participant_detail" in body
+    # The action and object type in Swedish, never the codes the log stores.
+    assert "Deltagarens sida (deltagare" in body
+    assert "participant_detail" not in body
+    assert "Granskning av loggen" in body and "Logggranskning" not in body
     assert case.participant.masked_personnummer in body
     assert case.participant.personnummer not in body
 
@@ -190,6 +193,8 @@ def test_csv_export_downloads_the_filtered_log_and_is_logged(
     assert len(rows) == 1
     assert rows[0]["anvandare"] == handledare_a.username
     assert rows[0]["ip"] == "10.9.9.9"
+    assert rows[0]["vad"] == "Deltagarens sida"
+    assert rows[0]["objekttyp"] == "deltagare"
     assert rows[0]["tid_utc"].endswith("Z")
     assert case.participant.personnummer not in text
     assert AccessLog.objects.filter(user=admin_user, kind="export").exists()
@@ -290,7 +295,9 @@ def test_participant_page_links_the_export_for_unit_managers_only(
 def test_menu_shows_log_review_to_unit_managers_only(client, handledare_a, admin_user):
     url = reverse("privacy:log_review")
     client.force_login(admin_user)
-    assert url in client.get(reverse("start")).content.decode()
+    menu = client.get(reverse("start")).content.decode()
+    assert url in menu
+    assert "Granskning av loggen" in menu and "Logggranskning" not in menu
     client.force_login(handledare_a)
     assert url not in client.get(reverse("start")).content.decode()
 

@@ -43,9 +43,9 @@ def test_wrong_password_shows_swedish_error(client, handledare_a):
     [
         ("handledare_a", "Du är inloggad som handledare"),
         ("handledare_b", "Du är inloggad som handledare"),
-        ("admin", "Du är inloggad som enhetschef"),
-        ("forbund", "Du är inloggad som förbund"),
-        ("styrgrupp", "Du är inloggad som styrgrupp"),
+        ("admin", "Du är inloggad som enhetschef."),
+        ("forbund", "Du är inloggad som förbundstjänsteperson och ser"),
+        ("styrgrupp", "Du är inloggad som ledamot i styrgruppen och ser"),
     ],
 )
 def test_each_role_reaches_its_start_page(client, personas, persona, expected):
