@@ -99,6 +99,8 @@ def test_caseload_and_consent_fit_the_screen(page, live_server, caseload, viewpo
 
 
 def test_kept_search_names_the_hiding_filter_and_shows_the_exited(page, live_server, caseload):
+    width, height = VIEWPORTS["phone"]
+    page.set_viewport_size({"width": width, "height": height})
     login(page, live_server, "handledare", PASSWORD)
     page.goto(f"{live_server.url}/deltagare/")
     page.get_by_label("Sök på namn eller personnummer").fill("Anna")
@@ -115,6 +117,8 @@ def test_kept_search_names_the_hiding_filter_and_shows_the_exited(page, live_ser
         active.inner_text().replace("×", "").replace(", ta bort", "").split()
     )
     assert "Inga deltagare matchar filtren" in main.inner_text()
+    page.screenshot(path=SCREENSHOT.format("empty", "phone"), full_page=True)
+    _no_sideways_scroll(page)
     assert_accessible(page)
     page.get_by_role("link", name="Visa även avslutade (1 träff)").click()
     assert "Utskrivensson" in page.locator("table").inner_text()
