@@ -1,15 +1,49 @@
 """The caseload: the user's enrolments with the module of each open placement."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, When
 
 from modules.models import Module, Placement
 from rehab.access import enrolments_for, get_access
+from rehab.models import Enrolment
 
-CASELOAD_SORTS = {
-    "name": ["participant__last_name", "participant__first_name", "pk"],
-    "-start": ["-start_date", "pk"],
-    "start": ["start_date", "pk"],
+# Status order: the active ones by how far they have come, then the exited ones.
+_PHASE_RANK = Case(
+    *(When(phase=value, then=Value(rank)) for rank, value in enumerate(Enrolment.Phase.values)),
+    default=Value(len(Enrolment.Phase.values)),
+    output_field=IntegerField(),
+)
+
+# Each sort key ascending; "-key" is the same order reversed. Every order ends with the pk so
+# that a page boundary never moves between requests (rows with equal keys keep their places),
+# and an empty module or review date comes last in both directions.
+_SORT_TERMS = {
+    "name": [F("participant__last_name"), F("participant__first_name")],
+    "team": [F("team__name"), F("participant__last_name"), F("participant__first_name")],
+    "module": [F("current_module"), F("participant__last_name")],
+    "review": [F("next_review_due"), F("participant__last_name")],
+    "start": [F("start_date")],
+    "status": [F("exit_date"), _PHASE_RANK, F("participant__last_name")],
 }
+CASELOAD_SORT_KEYS = tuple(k for key in _SORT_TERMS for k in (key, f"-{key}"))
+
+
+def caseload_ordering(sort: str) -> list:
+    """The ORDER BY of the caseload for a sort key; an unknown key sorts by name."""
+    descending = sort.startswith("-")
+    terms = _SORT_TERMS.get(sort.removeprefix("-"), _SORT_TERMS["name"])
+    if sort.removeprefix("-") not in _SORT_TERMS:
+        descending = False
+    if sort.removeprefix("-") == "status":
+        # Active (no exit date) first: the exit date's nulls lead when ascending.
+        first, *rest = terms
+        head = first.desc(nulls_last=True) if descending else first.asc(nulls_first=True)
+        rest = [t.desc(nulls_last=True) if descending else t.asc(nulls_last=True) for t in rest]
+        terms_sql = [head, *rest]
+    else:
+        terms_sql = [
+            t.desc(nulls_last=True) if descending else t.asc(nulls_last=True) for t in terms
+        ]
+    return [*terms_sql, "-pk" if descending else "pk"]
 
 
 # What rehab/caseload.html shows: name (or "Anonym deltagare #id"), masked personnummer,
@@ -62,7 +96,7 @@ def caseload(*, user, team=None, module_id=None, status="active", mine=False, q=
     if mine:
         qs = qs.filter(responsible=user)
     qs = qs.search(q)
-    return qs.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]))
+    return qs.order_by(*caseload_ordering(sort))
 
 
 def caseload_modules(user):

@@ -51,7 +51,7 @@ def caseload(request):
         query = request.GET.urlencode()
         return redirect(reverse("caseload") + (f"?{query}" if query else ""))
     q = request.session.get(SEARCH_SESSION_KEY, "")
-    filters, results, can_register = _caseload_parts(request.user, request.GET, q)
+    filters, results, can_register, active = _caseload_parts(request.user, request.GET, q)
     return render(
         request,
         "rehab/caseload.html",
@@ -61,41 +61,128 @@ def caseload(request):
             "q": q,
             # EVI (triage) members work with referrals only: no registering from here.
             "can_register": can_register,
+            **active,
         },
     )
 
 
+# The caseload's sortable columns: sort key and header, in table order.
+CASELOAD_SORT_HEADERS = {
+    "name": "Namn",
+    "team": "Team",
+    "module": "Modul",
+    "review": "Nästa utvärdering",
+    "start": "Start",
+    "status": "Status",
+}
+STATUS_LABELS = {
+    "active": "aktiva inskrivningar",
+    "exited": "avslutade inskrivningar",
+    "all": "alla inskrivningar",
+}
+
+
+def _url_without(query, *names, **changes):
+    """The caseload's URL with the query string less `names` and the page, plus `changes`."""
+    rest = query.copy()
+    for name in (*names, "sida"):
+        rest.pop(name, None)
+    for name, value in changes.items():
+        rest[name] = value
+    encoded = rest.urlencode()
+    return reverse("caseload") + (f"?{encoded}" if encoded else "")
+
+
+def _active_filters(query, params, filters, q):
+    """What the list is filtered by, in Swedish, each with the URL of the list without it;
+    the search has none (it is posted and kept in the session, never put in a URL)."""
+    status = params.get("status") or "active"
+    # Without the status filter is every status; "all" is no filter to remove.
+    status_url = _url_without(query, "status", status="all") if status != "all" else None
+    active = [{"label": STATUS_LABELS[status], "url": status_url}]
+    if params.get("team") is not None:
+        active.append({"label": f"team {params['team'].name}", "url": _url_without(query, "team")})
+    if params.get("module"):
+        label = dict(filters.fields["module"].choices).get(params["module"], "")
+        active.append({"label": f"modul {label}", "url": _url_without(query, "module")})
+    if params.get("mine"):
+        active.append({"label": "där jag är ansvarig", "url": _url_without(query, "mine")})
+    if q:
+        active.append({"label": f"sökning ”{q}”", "url": None, "search": True})
+    # Anything other than the default (active enrolments, no search): what "Rensa alla" clears.
+    narrowed = status != "active" or len(active) > 1
+    sort = params.get("sort")
+    clear_url = reverse("caseload") + (f"?sort={sort}" if sort else "")
+    return {"active_filters": active, "filters_narrowed": narrowed, "clear_url": clear_url}
+
+
+def _sort_headers(query, sort):
+    """Each sortable column: its link (the other direction when it is the sorted one) and its
+    aria-sort value."""
+    headers = {}
+    for key, label in CASELOAD_SORT_HEADERS.items():
+        aria = None
+        target = key
+        if sort == key:
+            aria, target = "ascending", f"-{key}"
+        elif sort == f"-{key}":
+            aria = "descending"
+        headers[key] = {
+            "label": label,
+            "aria_sort": aria,
+            "url": _url_without(query, "sort", sort=target),
+        }
+    return headers
+
+
 def _caseload_parts(user, query, q):
-    """The filter form and the result list as HTML, and whether the user may register
-    participants, cached per user, query string, search and data version: a write anywhere
-    makes them stale (rehab/freshness.py). The filters are validated against the user's own
-    teams and modules inside, as without the cache."""
+    """The filter form and the result list as HTML, whether the user may register
+    participants, and the active filters, cached per user, query string, search and data
+    version: a write anywhere makes them stale (rehab/freshness.py). The filters are validated
+    against the user's own teams and modules inside, as without the cache."""
 
     def render_parts():
         filters = forms.CaseloadFilterForm(
             query or None, teams=teams_for(user), modules=selectors.caseload_modules(user)
         )
         params = filters.cleaned_data if filters.is_valid() else {}
-        enrolments = selectors.caseload(
-            user=user,
-            team=params.get("team"),
-            module_id=params.get("module") or None,
-            status=params.get("status") or "active",
-            mine=params.get("mine", False),
-            q=q,
-            sort=params.get("sort") or "name",
-        )
+        status = params.get("status") or "active"
+        sort = params.get("sort") or "name"
+        criteria = {
+            "user": user,
+            "team": params.get("team"),
+            "module_id": params.get("module") or None,
+            "mine": params.get("mine", False),
+            "q": q,
+        }
+        enrolments = selectors.caseload(status=status, sort=sort, **criteria)
         page = Paginator(enrolments, PAGE_SIZE).get_page(query.get("sida"))
         querystring = query.copy()
         querystring.pop("sida", None)
+        active = _active_filters(query, params, filters, q)
+        # An empty list because of the status filter: how many the other statuses hold. Only
+        # counted when the page is empty, so a list with rows costs no extra query.
+        other_statuses = None
+        if not page.object_list and status != "all":
+            other_statuses = selectors.caseload(status="all", **criteria).count()
         # render_to_string gives SafeStrings, and the cache keeps their type.
         return (
             render_to_string("rehab/_caseload_filters.html", {"filters": filters}),
             render_to_string(
                 "rehab/_caseload_results.html",
-                {"page": page, "q": q, "querystring": querystring.urlencode()},
+                {
+                    "page": page,
+                    "q": q,
+                    "querystring": querystring.urlencode(),
+                    "headers": _sort_headers(query, sort),
+                    "status": status,
+                    "other_statuses": other_statuses,
+                    "all_statuses_url": _url_without(query, "status", status="all"),
+                    **active,
+                },
             ),
             case_teams(user).exists(),
+            active,
         )
 
     # The user's roles per team are part of the key: a list computed from roles read before a

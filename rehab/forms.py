@@ -49,10 +49,20 @@ class SearchForm(forms.Form):
 
 class CaseloadFilterForm(forms.Form):
     STATUS_CHOICES = [("active", "Pågående"), ("exited", "Avslutade"), ("all", "Alla")]
+    # The keys of casework.selectors.caseload_ordering; the column headers link to them too.
     SORT_CHOICES = [
-        ("name", "Namn"),
+        ("name", "Namn A–Ö"),
+        ("-name", "Namn Ö–A"),
+        ("team", "Team A–Ö"),
+        ("-team", "Team Ö–A"),
+        ("module", "Modul A–Ö"),
+        ("-module", "Modul Ö–A"),
+        ("review", "Nästa utvärdering, tidigast först"),
+        ("-review", "Nästa utvärdering, senast först"),
         ("-start", "Senast inskrivna först"),
         ("start", "Äldst inskrivna först"),
+        ("status", "Status, pågående först"),
+        ("-status", "Status, avslutade först"),
     ]
     # Lean widgets: this form is rendered on every caseload request (common/widgets.py).
     team = forms.ModelChoiceField(

@@ -138,6 +138,10 @@ PAGES = [
     ("caseload", "handledare_a", lambda w: reverse("caseload")),
     ("caseload, exited", "admin_user", lambda w: reverse("caseload") + "?status=exited"),
     ("caseload, all", "admin_user", lambda w: reverse("caseload") + "?status=all&sort=-start"),
+    # The column headers' sorts read the same one query (issue "Pleasant to work in").
+    ("caseload, module", "admin_user", lambda w: reverse("caseload") + "?status=all&sort=module"),
+    ("caseload, review", "handledare_a", lambda w: reverse("caseload") + "?sort=-review"),
+    ("caseload, status", "admin_user", lambda w: reverse("caseload") + "?status=all&sort=status"),
     (
         "participant page (journal, plan, modules)",
         "handledare_a",
