@@ -31,7 +31,7 @@ from rehab.access import (
     role_required,
     teams_for,
 )
-from rehab.models import Enrolment
+from rehab.models import Enrolment, Kommun
 from rehab.services import ExitData
 from rehab.views import CASE_ROLES, PAGE_SIZE, SEARCH_SESSION_KEY, admin_reason_action, case_teams
 
@@ -105,12 +105,17 @@ def _caseload_parts(user, query, q):
     return freshness.cached("caseload", parts, render_parts)
 
 
+def _home_kommuner(request):
+    """The kommuner the user's case teams serve, listed first where a kommun is chosen."""
+    return Kommun.objects.filter(teams__in=case_teams(request.user)).distinct()
+
+
 @role_required(*CASE_ROLES)
 def participant_create(request):
     if not case_teams(request.user).exists():
         raise PermissionDenied("Du är inte medlem i något team som skriver in deltagare.")
     referral_id = request.GET.get("remiss", "")
-    form = forms.ParticipantForm(request.POST or None)
+    form = forms.ParticipantForm(request.POST or None, home_kommuner=_home_kommuner(request))
     existing = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "personnummer"}
@@ -144,7 +149,9 @@ def participant_create(request):
 def participant_create_anonymous(request):
     if not case_teams(request.user).exists():
         raise PermissionDenied("Du är inte medlem i något team som skriver in deltagare.")
-    form = forms.AnonymousParticipantForm(request.POST or None)
+    form = forms.AnonymousParticipantForm(
+        request.POST or None, home_kommuner=_home_kommuner(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.participant_create_anonymous(
@@ -191,11 +198,15 @@ def participant_update(request, pk):
                 "gender": participant.gender,
                 "kommun": participant.kommun,
             },
+            home_kommuner=_home_kommuner(request),
         )
         form.fields["birth_year"].disabled = True
     else:
         form = forms.ParticipantForm(
-            request.POST or None, instance=participant, with_personnummer=False
+            request.POST or None,
+            instance=participant,
+            with_personnummer=False,
+            home_kommuner=_home_kommuner(request),
         )
     conflicts.protect(form, participant)
     saved, changes = conflicts.save_edit(

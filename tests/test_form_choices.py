@@ -103,3 +103,40 @@ def test_no_required_choice_is_made_for_the_user(persona, request, samples):  # 
                     )
     assert pages > 10
     assert not problems, "Obligatoriska val som redan är gjorda:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("persona", ["handledare_a", "admin_user"])
+def test_no_page_shows_djangos_dashes_for_an_empty_choice(persona, request, samples):  # noqa: F811
+    """Issue "Pleasant to work in": an empty choice reads "Välj …" (common.forms.BLANK_LABEL)
+    or says what it means ("Alla mina team"), never Django's "---------"."""
+    user = request.getfixturevalue(persona)
+    client = Client()
+    client.force_login(user)
+    kwargs_for = sample_kwargs(samples)
+    problems = []
+    pages = 0
+    for route in all_routes():
+        if route.is_admin or not route.named:
+            continue
+        if route.kwargs:
+            if route.name not in kwargs_for:
+                continue
+            url = reverse(route.name, kwargs=kwargs_for[route.name][0])
+        else:
+            url = reverse(route.name)
+        if route.name in SAMPLE_QUERY:
+            url += SAMPLE_QUERY[route.name](samples)
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        pages += 1
+        if "---------" in response.content.decode():
+            fields = [
+                f"{type(form).__name__}.{name}"
+                for form in _forms_in(response.context)
+                for name, field in form.fields.items()
+                if "---------" in str(form[name])
+            ]
+            problems.append(f"{route.name} ({url}): {', '.join(fields) or 'i sidan'}")
+    assert pages > 10
+    assert not problems, "Sidor med ”---------”:\n" + "\n".join(problems)

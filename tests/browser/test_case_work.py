@@ -1,6 +1,7 @@
 """A handledare's main path in the browser: referral → enrolment → note → exit."""
 
 import pytest
+from django.utils import timezone
 
 from rehab.models import Enrolment
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
@@ -36,6 +37,9 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_label("Förnamn").fill("Anna")
     page.get_by_label("Efternamn").fill("Berg")
     page.get_by_label("Kön").select_option("K")
+    # The team's own kommuner first, in their own group.
+    home = page.get_by_label("Kommun").locator('optgroup[label="Teamets kommuner"] option')
+    assert home.all_inner_texts() == ["Ludvika", "Smedjebacken"]
     page.get_by_label("Kommun").select_option(label="Ludvika")
     page.get_by_role("button", name="Spara").click()
     assert "Kontrollsiffran stämmer inte" in page.locator("main").inner_text()
@@ -58,6 +62,7 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     assert_accessible(page)
 
     page.get_by_role("link", name="Ny anteckning").click()
+    assert page.get_by_label("Datum").input_value() == timezone.localdate().isoformat()
     page.get_by_label("Datum").fill("2024-02-05")
     page.get_by_label("Typ").select_option("individual")
     page.get_by_label("Anteckning").fill("Första samtalet om mål och mående.")

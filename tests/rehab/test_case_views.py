@@ -381,3 +381,31 @@ def test_exit_follow_up_through_the_form(client, personas, rehab_team):
     )
     assert ok.status_code == 302
     assert e.exit_followups.get().months_after == 3
+
+
+# --- Issue "Pleasant to work in" ----------------------------------------------------------
+
+
+def test_a_new_journal_note_is_dated_today(client, handledare_a, case):
+    from django.utils import timezone
+
+    client.force_login(handledare_a)
+    response = client.get(reverse("note_create", args=[case[0].pk]))
+    today = timezone.localdate().isoformat()
+    assert f'name="date" value="{today}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["participant_create", "participant_create_anonymous"])
+def test_the_teams_own_kommuner_come_first(client, handledare_a, rehab_team, url_name):
+    own = list(Kommun.objects.filter(name__in=["Ludvika", "Smedjebacken"]))
+    rehab_team.kommuner.set(own)
+    client.force_login(handledare_a)
+    forget_all()
+    html = client.get(reverse(url_name)).content.decode()
+    start = html.index('name="kommun"')
+    select = html[start : html.index("</select>", start)]
+    home = select.index('<optgroup label="Teamets kommuner">')
+    others = select.index('<optgroup label="Övriga kommuner">')
+    assert select.index("Välj …") < home < select.index(">Ludvika<") < others
+    assert others < select.index(">Ale<")
+    assert select.count("Ludvika") == 1
