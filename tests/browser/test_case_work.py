@@ -59,6 +59,7 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_label("Självskattat välmående vid start (1–10)").fill("4")
     page.get_by_role("button", name="Spara").click()
     assert "Anna Berg är inskriven i Rehabteamet" in page.locator("main").inner_text()
+    assert "Arbetsförmedlingen, Försäkringskassan" in page.locator("main").inner_text()
     assert_accessible(page)
 
     page.get_by_role("link", name="Ny anteckning").click()

@@ -409,3 +409,12 @@ def test_the_teams_own_kommuner_come_first(client, handledare_a, rehab_team, url
     assert select.index("Välj …") < home < select.index(">Ludvika<") < others
     assert others < select.index(">Ale<")
     assert select.count("Ludvika") == 1
+
+
+def test_the_involved_agencies_are_shown_by_full_name(client, handledare_a, rehab_team):
+    enrolment = EnrolmentFactory(team=rehab_team, agencies=["FK", "AF"])
+    client.force_login(handledare_a)
+    body = client.get(reverse("participant_detail", args=[enrolment.participant_id]))
+    text = body.content.decode()
+    assert "Arbetsförmedlingen, Försäkringskassan" in text
+    assert ">FK<" not in text and "FK, " not in text
