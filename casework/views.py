@@ -70,6 +70,7 @@ def _caseload_parts(user, query, q):
     participants, cached per user, query string, search and data version: a write anywhere
     makes them stale (rehab/freshness.py). The filters are validated against the user's own
     teams and modules inside, as without the cache."""
+    today = timezone.localdate()
 
     def render_parts():
         filters = forms.CaseloadFilterForm(
@@ -93,7 +94,13 @@ def _caseload_parts(user, query, q):
             render_to_string("rehab/_caseload_filters.html", {"filters": filters}),
             render_to_string(
                 "rehab/_caseload_results.html",
-                {"page": page, "q": q, "querystring": querystring.urlencode()},
+                {
+                    "page": page,
+                    "q": q,
+                    "querystring": querystring.urlencode(),
+                    # The cache key's day: a cached list is never a day behind.
+                    "today": today,
+                },
             ),
             case_teams(user).exists(),
         )
@@ -101,7 +108,7 @@ def _caseload_parts(user, query, q):
     # The user's roles per team are part of the key: a list computed from roles read before a
     # membership changed can never answer a request made after it.
     roles = sorted(get_access(user).team_roles.items())
-    parts = (user.pk, roles, sorted(query.lists()), q, timezone.localdate())
+    parts = (user.pk, roles, sorted(query.lists()), q, today)
     return freshness.cached("caseload", parts, render_parts)
 
 

@@ -1,5 +1,8 @@
 """A handledare's main path in the browser: referral → enrolment → note → exit."""
 
+import datetime
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -113,3 +116,28 @@ def test_group_activity_attendance(page, live_server, demo):
     page.get_by_role("button", name="Spara närvaro").click()
     assert "Närvaron är sparad: 1 närvarande." in page.locator("main").inner_text()
     assert "1 av 1" in page.locator("main").inner_text()
+
+
+def test_the_caseload_marks_an_overdue_review_in_words(page, live_server, demo):
+    from modules.models import Module, Placement
+    from rehab.models import Team
+    from tests.factories import EnrolmentFactory, ParticipantFactory
+
+    team = Team.objects.get(name="Rehabteamet")
+    today = timezone.localdate()
+    for last_name, review in (("Sentlund", -3), ("Itidberg", 10)):
+        enrolment = EnrolmentFactory(
+            team=team, participant=ParticipantFactory(last_name=last_name)
+        )
+        Placement.objects.create(
+            enrolment=enrolment,
+            module=Module.objects.filter(team=team).first(),
+            start_date=enrolment.start_date,
+            next_review_due=today + datetime.timedelta(days=review),
+        )
+    login(page, live_server, "handledare", PASSWORD)
+    page.get_by_role("link", name="Deltagare", exact=True).click()
+    late = page.get_by_role("row", name=re.compile("Sentlund"))
+    assert "Försenad" in late.inner_text()
+    assert "Försenad" not in page.get_by_role("row", name=re.compile("Itidberg")).inner_text()
+    assert_accessible(page)

@@ -418,3 +418,25 @@ def test_the_involved_agencies_are_shown_by_full_name(client, handledare_a, reha
     text = body.content.decode()
     assert "Arbetsförmedlingen, Försäkringskassan" in text
     assert ">FK<" not in text and "FK, " not in text
+
+
+def test_an_overdue_review_is_marked_in_words_in_the_caseload(client, handledare_a, rehab_team):
+    from django.utils import timezone
+
+    from modules.models import Module, Placement
+
+    today = timezone.localdate()
+    module = Module.objects.filter(team=rehab_team).first()
+    late = EnrolmentFactory(team=rehab_team, participant=ParticipantFactory(last_name="Sentlund"))
+    due = EnrolmentFactory(team=rehab_team, participant=ParticipantFactory(last_name="Itidberg"))
+    for enrolment, review in ((late, today - datetime.timedelta(days=1)), (due, today)):
+        Placement.objects.create(
+            enrolment=enrolment, module=module, start_date=D(2024, 1, 15), next_review_due=review
+        )
+    client.force_login(handledare_a)
+    forget_all()
+    rows = client.get(reverse("caseload")).content.decode().split("<tr>")
+    late_row = next(r for r in rows if "Sentlund" in r)
+    due_row = next(r for r in rows if "Itidberg" in r)
+    assert "Försenad" in late_row
+    assert "Försenad" not in due_row
