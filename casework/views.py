@@ -31,7 +31,7 @@ from rehab.access import (
     role_required,
     teams_for,
 )
-from rehab.models import Enrolment
+from rehab.models import Enrolment, Kommun
 from rehab.services import ExitData
 from rehab.views import CASE_ROLES, PAGE_SIZE, SEARCH_SESSION_KEY, admin_reason_action, case_teams
 
@@ -140,6 +140,7 @@ def _caseload_parts(user, query, q):
     participants, and the active filters, cached per user, query string, search and data
     version: a write anywhere makes them stale (rehab/freshness.py). The filters are validated
     against the user's own teams and modules inside, as without the cache."""
+    today = timezone.localdate()
 
     def render_parts():
         filters = forms.CaseloadFilterForm(
@@ -179,6 +180,8 @@ def _caseload_parts(user, query, q):
                     "other_statuses": other_statuses,
                     "all_statuses_url": _url_without(query, "status", status="all"),
                     **active,
+                    # The cache key's day: a cached list is never a day behind.
+                    "today": today,
                 },
             ),
             case_teams(user).exists(),
@@ -188,8 +191,13 @@ def _caseload_parts(user, query, q):
     # The user's roles per team are part of the key: a list computed from roles read before a
     # membership changed can never answer a request made after it.
     roles = sorted(get_access(user).team_roles.items())
-    parts = (user.pk, roles, sorted(query.lists()), q, timezone.localdate())
+    parts = (user.pk, roles, sorted(query.lists()), q, today)
     return freshness.cached("caseload", parts, render_parts)
+
+
+def _home_kommuner(request):
+    """The kommuner the user's case teams serve, listed first where a kommun is chosen."""
+    return Kommun.objects.filter(teams__in=case_teams(request.user)).distinct()
 
 
 @role_required(*CASE_ROLES)
@@ -197,7 +205,7 @@ def participant_create(request):
     if not case_teams(request.user).exists():
         raise PermissionDenied("Du är inte medlem i något team som skriver in deltagare.")
     referral_id = request.GET.get("remiss", "")
-    form = forms.ParticipantForm(request.POST or None)
+    form = forms.ParticipantForm(request.POST or None, home_kommuner=_home_kommuner(request))
     existing = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "personnummer"}
@@ -231,7 +239,9 @@ def participant_create(request):
 def participant_create_anonymous(request):
     if not case_teams(request.user).exists():
         raise PermissionDenied("Du är inte medlem i något team som skriver in deltagare.")
-    form = forms.AnonymousParticipantForm(request.POST or None)
+    form = forms.AnonymousParticipantForm(
+        request.POST or None, home_kommuner=_home_kommuner(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.participant_create_anonymous(
@@ -278,11 +288,15 @@ def participant_update(request, pk):
                 "gender": participant.gender,
                 "kommun": participant.kommun,
             },
+            home_kommuner=_home_kommuner(request),
         )
         form.fields["birth_year"].disabled = True
     else:
         form = forms.ParticipantForm(
-            request.POST or None, instance=participant, with_personnummer=False
+            request.POST or None,
+            instance=participant,
+            with_personnummer=False,
+            home_kommuner=_home_kommuner(request),
         )
     conflicts.protect(form, participant)
     saved, changes = conflicts.save_edit(

@@ -1,5 +1,6 @@
 """Form helpers shared by every app's views."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
@@ -14,11 +15,40 @@ def apply_errors(form, error: ValidationError):
         form.add_error(None, error)
 
 
-def with_blank(choices, label: str = "Välj …") -> list:
+# The empty choice of a list, in Swedish; Django's own is "---------".
+BLANK_LABEL = "Välj …"
+DJANGO_BLANK = "---------"
+
+
+def with_blank(choices, label: str = BLANK_LABEL) -> list:
     """A required choice's options with an empty first one, so that nothing is chosen for the
     user: a form saved without reading it is refused ("Fältet måste fyllas i") instead of
     recording the first option."""
     return [("", label), *choices]
+
+
+def swedish_blanks(form) -> None:
+    """Give each of the form's lists that Django gave the empty choice "---------" the
+    Swedish "Välj …" instead: a ModelChoiceField's empty_label, and the first choice of a
+    list made from a model field's choices. A list whose empty choice says what it means
+    ("Alla mina team") is left as it is."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label == DJANGO_BLANK:
+                field.empty_label = BLANK_LABEL
+        elif isinstance(field, forms.ChoiceField):
+            choices = list(field.choices)
+            if choices and choices[0] == ("", DJANGO_BLANK):
+                field.choices = with_blank(choices[1:])
+
+
+class SwedishBlanks:
+    """Mix into a form (before forms.Form or forms.ModelForm) to apply `swedish_blanks` to
+    it; subclasses' own changes after super().__init__() still win."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        swedish_blanks(self)
 
 
 def limit_lengths(form, limits: dict) -> None:

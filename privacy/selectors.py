@@ -23,6 +23,7 @@ from rehab.models import (
     JournalNote,
     Membership,
     Participant,
+    Referrer,
 )
 
 UNASSIGNED_EXPLANATION = (
@@ -257,7 +258,7 @@ def subject_access(participant, *, by) -> dict:
                 "email": e.case_officer_email,
             },
             "phase": e.get_phase_display(),
-            "agencies": list(e.agencies or []),
+            "agencies": e.agency_labels,
             "income_start": e.income_start_list,
             "occupation_start": e.get_occupation_start_display(),
             "education": e.get_education_display(),
@@ -414,7 +415,11 @@ def subject_access(participant, *, by) -> dict:
         ],
         "consents": [
             {
-                "agencies": c.agencies,
+                "agencies": ", ".join(
+                    dict(Referrer.choices).get(code, code)
+                    for code in c.agencies.split(",")
+                    if code
+                ),
                 "scope": c.scope,
                 "given_date": _iso(c.given_date),
                 "ended_date": _iso(c.ended_date),

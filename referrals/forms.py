@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from common.forms import with_blank
+from common.forms import BLANK_LABEL, SwedishBlanks, with_blank
 from referrals.models import Referral
 from referrals.services import CONSENT_AGENCIES
 from rehab.models import Referrer, Team
@@ -28,11 +28,15 @@ def _not_in_future(value):
 
 
 class TeamChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("empty_label", BLANK_LABEL)
+        super().__init__(**kwargs)
+
     def label_from_instance(self, obj):
         return obj.name
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(SwedishBlanks, forms.Form):
     team = TeamChoiceField(label="Mottagande team", queryset=Team.objects.none())
     source = forms.ChoiceField(label="Remittent", choices=with_blank(Referrer.choices))
     case_officer_name = forms.CharField(label="Handläggarens namn", max_length=200, required=False)
@@ -73,7 +77,7 @@ TRANSITION_LABELS = {
 CONFIRM_FIRST = {Status.DECLINED, Status.REDIRECTED, Status.WITHDRAWN}
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(SwedishBlanks, forms.Form):
     date = _date_field("Datum")
 
     def __init__(self, *args, to_status, redirect_teams=None, **kwargs):
@@ -164,7 +168,7 @@ class ReferralFilterForm(forms.Form):
             field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
 
 
-class ConsultationForm(forms.Form):
+class ConsultationForm(SwedishBlanks, forms.Form):
     team = TeamChoiceField(label="Team", queryset=Team.objects.none())
     date = _date_field("Datum")
     agency = forms.ChoiceField(label="Myndighet som frågar", choices=with_blank(Referrer.choices))

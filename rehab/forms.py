@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from common.forms import limit_lengths, with_blank
+from common.forms import SwedishBlanks, limit_lengths, with_blank
 from common.widgets import LeanCheckboxInput, LeanSelect
 from rehab import policy
 from rehab.models import (
@@ -94,12 +94,42 @@ class CaseloadFilterForm(forms.Form):
             field.widget.attrs["class"] = css
 
 
+class GroupedKommunIterator(forms.models.ModelChoiceIterator):
+    """The kommuner the user's teams serve first, in their own group, then all the others:
+    the 290 are alphabetical, and the few a team works with are the ones it looks for."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        kommuner = list(self.queryset)
+        home = self.field.home_ids
+        if not home:
+            yield from (self.choice(k) for k in kommuner)
+            return
+        yield (KommunChoiceField.HOME, [self.choice(k) for k in kommuner if k.pk in home])
+        yield (KommunChoiceField.OTHERS, [self.choice(k) for k in kommuner if k.pk not in home])
+
+    def __len__(self):
+        return self.queryset.count() + (1 if self.field.empty_label is not None else 0)
+
+
 class KommunChoiceField(forms.ModelChoiceField):
+    HOME = "Teamets kommuner"
+    OTHERS = "Övriga kommuner"
+    iterator = GroupedKommunIterator
+
     def __init__(self, **kwargs):
         super().__init__(queryset=Kommun.objects.order_by("name"), label="Kommun", **kwargs)
+        self.home_ids: set[int] = set()
 
 
-class ParticipantForm(forms.ModelForm):
+def _home_kommuner(form, home_kommuner) -> None:
+    """Put the given kommuner (the user's teams' own) first in the form's kommun list."""
+    if home_kommuner is not None:
+        form.fields["kommun"].home_ids = set(home_kommuner.values_list("pk", flat=True))
+
+
+class ParticipantForm(SwedishBlanks, forms.ModelForm):
     personnummer = forms.CharField(
         label="Personnummer",
         max_length=20,
@@ -118,8 +148,9 @@ class ParticipantForm(forms.ModelForm):
 
     field_order = ["personnummer"]
 
-    def __init__(self, *args, with_personnummer=True, **kwargs):
+    def __init__(self, *args, with_personnummer=True, home_kommuner=None, **kwargs):
         super().__init__(*args, **kwargs)
+        _home_kommuner(self, home_kommuner)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
         limit_lengths(self, {name: limit for name, (_, limit) in PARTICIPANT_TEXT_LIMITS.items()})
@@ -133,13 +164,17 @@ class ParticipantForm(forms.ModelForm):
         return data
 
 
-class AnonymousParticipantForm(forms.Form):
+class AnonymousParticipantForm(SwedishBlanks, forms.Form):
     birth_year = forms.IntegerField(label="Födelseår", min_value=1900, max_value=2100)
     gender = forms.ChoiceField(label="Kön", choices=with_blank(Gender.choices))
     kommun = KommunChoiceField()
 
+    def __init__(self, *args, home_kommuner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _home_kommuner(self, home_kommuner)
 
-class EnrolmentForm(forms.ModelForm):
+
+class EnrolmentForm(SwedishBlanks, forms.ModelForm):
     income_start = forms.MultipleChoiceField(
         label="Försörjning vid start",
         choices=IncomeSource.choices,
@@ -276,7 +311,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class GoalForm(forms.Form):
+class GoalForm(SwedishBlanks, forms.Form):
     text = forms.CharField(label="Mål", max_length=300)
     parent = forms.ModelChoiceField(
         label="Delmål till",
@@ -298,7 +333,7 @@ class PhaseForm(forms.Form):
     phase = forms.ChoiceField(label="Fas", choices=Enrolment.Phase.choices)
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(SwedishBlanks, forms.ModelForm):
     class Meta:
         model = JournalNote
         fields = ["date", "kind", "text"]
@@ -306,11 +341,13 @@ class NoteForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Most notes are written the day they happen (Europe/Stockholm, as the other forms).
+        self.fields["date"].initial = timezone.localdate
         self.fields["date"].validators.append(policy.event_date_validator("Datumet"))
         limit_lengths(self, {"text": policy.NOTE})
 
 
-class DeviationForm(forms.ModelForm):
+class DeviationForm(SwedishBlanks, forms.ModelForm):
     class Meta:
         model = Deviation
         fields = ["occurred_at", "description", "reported_at", "reported_to"]
@@ -343,7 +380,7 @@ class ExitFollowUpForm(forms.Form):
     )
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(SwedishBlanks, forms.ModelForm):
     class Meta:
         model = GroupActivity
         fields = ["date", "title", "kind"]

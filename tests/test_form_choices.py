@@ -9,11 +9,17 @@ has no value while its first option is not empty — unless the field is listed 
 deliberate default.
 """
 
+import importlib
+import inspect
+from pathlib import Path
+
 import pytest
 from django import forms
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from common.forms import DJANGO_BLANK, SwedishBlanks, swedish_blanks
 from tests.test_permission_matrix import SAMPLE_QUERY, all_routes, sample_kwargs, samples  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +109,86 @@ def test_no_required_choice_is_made_for_the_user(persona, request, samples):  # 
                     )
     assert pages > 10
     assert not problems, "Obligatoriska val som redan är gjorda:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("persona", ["handledare_a", "admin_user"])
+def test_no_page_shows_djangos_dashes_for_an_empty_choice(persona, request, samples):  # noqa: F811
+    """Issue "Pleasant to work in": an empty choice reads "Välj …" (common.forms.BLANK_LABEL)
+    or says what it means ("Alla mina team"), never Django's "---------"."""
+    user = request.getfixturevalue(persona)
+    client = Client()
+    client.force_login(user)
+    kwargs_for = sample_kwargs(samples)
+    problems = []
+    pages = 0
+    for route in all_routes():
+        if route.is_admin or not route.named:
+            continue
+        if route.kwargs:
+            if route.name not in kwargs_for:
+                continue
+            url = reverse(route.name, kwargs=kwargs_for[route.name][0])
+        else:
+            url = reverse(route.name)
+        if route.name in SAMPLE_QUERY:
+            url += SAMPLE_QUERY[route.name](samples)
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        pages += 1
+        if "---------" in response.content.decode():
+            fields = [
+                f"{type(form).__name__}.{name}"
+                for form in _forms_in(response.context)
+                for name, field in form.fields.items()
+                if "---------" in str(form[name])
+            ]
+            problems.append(f"{route.name} ({url}): {', '.join(fields) or 'i sidan'}")
+    assert pages > 10
+    assert not problems, "Sidor med ”---------”:\n" + "\n".join(problems)
+
+
+def _project_form_classes() -> list[type]:
+    """Every form class defined in one of the project's forms modules."""
+    found = []
+    root = Path(settings.BASE_DIR)
+    for path in sorted(root.glob("*/forms.py")) + sorted(root.glob("*/*/forms.py")):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        module = importlib.import_module(".".join(path.relative_to(root).with_suffix("").parts))
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                found.append(cls)
+    return found
+
+
+def _dashes(fields) -> list[str]:
+    names = []
+    for name, field in fields.items():
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label == DJANGO_BLANK:
+                names.append(name)
+        elif isinstance(field, forms.ChoiceField):
+            choices = list(field.choices)
+            if choices and choices[0][1] == DJANGO_BLANK:
+                names.append(name)
+    return names
+
+
+def test_no_form_class_offers_djangos_dashes():
+    """Issue "Pleasant to work in": the same, class by class, for forms no page above opens
+    unbound. A form that mixes in SwedishBlanks has its lists fixed when it is made; its
+    class's fields are checked as that does it."""
+    classes = _project_form_classes()
+    assert len(classes) > 30
+    problems = []
+    for cls in classes:
+        if issubclass(cls, SwedishBlanks):
+            form = cls.__new__(cls)
+            form.fields = {n: f.__deepcopy__({}) for n, f in cls.base_fields.items()}
+            swedish_blanks(form)
+            fields = form.fields
+        else:
+            fields = cls.base_fields
+        problems += [f"{cls.__module__}.{cls.__name__}.{name}" for name in _dashes(fields)]
+    assert not problems, "”---------” i:\n" + "\n".join(problems)

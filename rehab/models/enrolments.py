@@ -7,7 +7,14 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from rehab.models.choices import Education, ExitOutcome, Occupation, Referrer, income_from_bits
+from rehab.models.choices import (
+    Agency,
+    Education,
+    ExitOutcome,
+    Occupation,
+    Referrer,
+    income_from_bits,
+)
 from rehab.models.organisation import Team
 from rehab.models.participants import Participant
 
@@ -200,3 +207,11 @@ class Enrolment(models.Model):
     @property
     def income_exit_list(self):
         return income_from_bits(self.income_exit)
+
+    @property
+    def agency_labels(self) -> list[str]:
+        """The involved agencies by their full names ("Försäkringskassan"), in the order of
+        the choices; a stored code no longer among them is shown as it is."""
+        labels = dict(Agency.choices)
+        known = [label for code, label in Agency.choices if code in (self.agencies or [])]
+        return known + [code for code in (self.agencies or []) if code not in labels]

@@ -2,6 +2,7 @@ from datetime import date
 
 from django import forms
 
+from common.forms import SwedishBlanks
 from reporting.models import BoardNote
 
 FIRST_HALF = "halvar"
@@ -73,7 +74,7 @@ class BoardReportForm(forms.Form):
 NOTE_WARNING_ID = "board-note-warning"
 
 
-class BoardNoteForm(forms.ModelForm):
+class BoardNoteForm(SwedishBlanks, forms.ModelForm):
     """The unit manager's text for the board. Förbund and steering-group users read it as it
     is written, beside a table with small counts hidden, so the page warns against figures
     (WARNING, shown above the field and read out with it)."""

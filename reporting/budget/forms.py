@@ -167,6 +167,12 @@ BudgetLineFormSet = forms.formset_factory(
 )
 
 
+def _total(amounts) -> Decimal | None:
+    """The sum of the amounts that are there; None if none is."""
+    present = [a for a in amounts if a is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
 class ActualsGridForm(forms.Form):
     """Actual cost per month (rows) and budget line (columns). Months that have not begun are
     shown but cannot be filled in. An emptied cell removes that month's cost; a cell the POST
@@ -176,6 +182,7 @@ class ActualsGridForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lines = lines
         self.year = budget.year
+        self.saved = actuals
         for month in range(1, 13):
             open_month = month_started(budget.year, month, today)
             for line in lines:
@@ -191,15 +198,41 @@ class ActualsGridForm(forms.Form):
         return f"m{month}_r{line_id}"
 
     def grid(self):
-        """[(month, name, [bound field per line])] for the template."""
+        """[(month, name, [bound field per line], saved total of the month)] for the
+        template. The totals are of the saved costs, so a page sent back with errors shows
+        what is stored, not what was typed."""
         return [
             (
                 month,
                 month_name(month).capitalize(),
                 [self[self.key(line.pk, month)] for line in self.lines],
+                _total(self.saved.get((line.pk, month)) for line in self.lines),
             )
             for month in range(1, 13)
         ]
+
+    def line_totals(self) -> list[Decimal | None]:
+        """The saved cost of each line over the year, in column order."""
+        return [
+            _total(self.saved.get((line.pk, month)) for month in range(1, 13))
+            for line in self.lines
+        ]
+
+    def grand_total(self) -> Decimal | None:
+        return _total(self.saved.get((line.pk, m)) for line in self.lines for m in range(1, 13))
+
+    def cell_errors(self) -> list[tuple[str, str]]:
+        """(input id, "November, Aktiviteter: message") for each refused cell, month by month
+        and line by line as the grid shows them: the error summary above the grid links each
+        to its input."""
+        found = []
+        for month in range(1, 13):
+            for line in self.lines:
+                bound = self[self.key(line.pk, month)]
+                if bound.errors:
+                    where = f"{month_name(month).capitalize()}, {line.name}"
+                    found.append((bound.auto_id, f"{where}: {' '.join(bound.errors)}"))
+        return found
 
     def changed_cells(self) -> dict[tuple[int, int], Decimal | None]:
         """Only the cells posted and changed: a cost someone else entered meanwhile in another

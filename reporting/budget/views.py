@@ -259,8 +259,7 @@ def budget_actuals(request, team_id, year):
                     messages.success(request, outcome.result.summary())
                     return redirect("budget_followup", team_id=team.pk, year=year)
                 changes, version = outcome.changes, outcome.version
-        else:
-            messages.error(request, "Utfallet sparades inte: rätta de markerade fälten.")
+        # A refused grid is told once, in the page's error summary, not again as a message.
         status = 409 if changes else 400
     else:
         form = ActualsGridForm(**form_kwargs)

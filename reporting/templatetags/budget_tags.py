@@ -21,18 +21,27 @@ def procent(value):
 
 @register.filter
 def amount_input(field, size=""):
-    """An amount's input with Bootstrap's classes, marked invalid where it has errors."""
+    """An amount's input with Bootstrap's classes, marked invalid where it has errors and
+    then described by its message (the element `<auto_id>_error` beside it)."""
     classes = "form-control text-end"
     if size:
         classes += f" form-control-{size}"
+    attrs = {}
     if field.errors:
         classes += " is-invalid"
-    return field.as_widget(attrs={"class": classes})
+        attrs = {"aria-invalid": "true", "aria-describedby": f"{field.auto_id}_error"}
+    return field.as_widget(attrs={"class": classes, **attrs})
 
 
 @register.filter
 def text_input(field):
     """A text input with Bootstrap's class, marked invalid where it has errors."""
+    if not field.errors:
+        return field.as_widget(attrs={"class": "form-control"})
     return field.as_widget(
-        attrs={"class": "form-control is-invalid" if field.errors else "form-control"}
+        attrs={
+            "class": "form-control is-invalid",
+            "aria-invalid": "true",
+            "aria-describedby": f"{field.auto_id}_error",
+        }
     )

@@ -64,3 +64,41 @@ def test_steering_group_sees_the_followup_without_edit_controls(page, live_serve
     assert page.get_by_role("link", name="Registrera utfall").count() == 0
     assert page.get_by_role("link", name="Ändra budgeten").count() == 0
     assert page.get_by_role("link", name="Importera utfall").count() == 0
+
+
+def test_a_bad_cell_out_of_view_is_summarised_at_the_top_and_its_link_focuses_it(
+    page, live_server, demo
+):
+    """Issue "Pleasant to work in": at 1366 × 800 the grid's later columns are scrolled out of
+    view. A refused cell is listed once at the top, and its link takes the user to the cell."""
+    page.set_viewport_size({"width": 1366, "height": 800})
+    budget = Budget.objects.get(team__name="Rehabteamet", year=2024)
+    line = budget.lines.get(name__startswith="Aktiviteter")
+    login(page, live_server, "admin", PASSWORD)
+    page.goto(f"{live_server.url}/budget/{budget.team_id}/2024/utfall/")
+    page.get_by_label(f"{line.name}, november").fill("tusen")
+    page.get_by_role("button", name="Spara utfallet").click()
+
+    summary = page.locator(".error-summary")
+    assert summary.count() == 1
+    assert page.locator(".alert-danger").count() == 1, "one red banner, not two"
+    box = summary.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 800, "summary in the first screen"
+    link = summary.get_by_role("link", name=f"November, {line.name}: ")
+    assert "är inget belopp" in link.inner_text()
+    cell = page.get_by_label(f"{line.name}, november")
+    assert cell.get_attribute("aria-invalid") == "true"
+    described = cell.get_attribute("aria-describedby")
+    assert "är inget belopp" in page.locator(f"#{described}").inner_text()
+
+    link.click()
+    cell_id = cell.get_attribute("id")
+    page.wait_for_function(f"document.activeElement?.id === '{cell_id}'")
+    # Bootstrap scrolls smoothly: wait until the cell has arrived in the window.
+    page.wait_for_function(
+        "el => { const r = el.getBoundingClientRect();"
+        " return r.left >= 0 && r.right <= window.innerWidth"
+        " && r.top >= 0 && r.bottom <= window.innerHeight; }",
+        arg=cell.element_handle(),
+    )
+    assert_accessible(page)

@@ -1,6 +1,10 @@
 """A handledare's main path in the browser: referral → enrolment → note → exit."""
 
+import datetime
+import re
+
 import pytest
+from django.utils import timezone
 
 from rehab.models import Enrolment
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
@@ -36,6 +40,9 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_label("Förnamn").fill("Anna")
     page.get_by_label("Efternamn").fill("Berg")
     page.get_by_label("Kön").select_option("K")
+    # The team's own kommuner first, in their own group.
+    home = page.get_by_label("Kommun").locator('optgroup[label="Teamets kommuner"] option')
+    assert home.all_inner_texts() == ["Ludvika", "Smedjebacken"]
     page.get_by_label("Kommun").select_option(label="Ludvika")
     page.get_by_role("button", name="Spara").click()
     assert "Kontrollsiffran stämmer inte" in page.locator("main").inner_text()
@@ -55,9 +62,11 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_label("Självskattat välmående vid start (1–10)").fill("4")
     page.get_by_role("button", name="Spara").click()
     assert "Anna Berg är inskriven i Rehabteamet" in page.locator("main").inner_text()
+    assert "Arbetsförmedlingen, Försäkringskassan" in page.locator("main").inner_text()
     assert_accessible(page)
 
     page.get_by_role("link", name="Ny anteckning").click()
+    assert page.get_by_label("Datum").input_value() == timezone.localdate().isoformat()
     page.get_by_label("Datum").fill("2024-02-05")
     page.get_by_label("Typ").select_option("individual")
     page.get_by_label("Anteckning").fill("Första samtalet om mål och mående.")
@@ -107,3 +116,28 @@ def test_group_activity_attendance(page, live_server, demo):
     page.get_by_role("button", name="Spara närvaro").click()
     assert "Närvaron är sparad: 1 närvarande." in page.locator("main").inner_text()
     assert "1 av 1" in page.locator("main").inner_text()
+
+
+def test_the_caseload_marks_an_overdue_review_in_words(page, live_server, demo):
+    from modules.models import Module, Placement
+    from rehab.models import Team
+    from tests.factories import EnrolmentFactory, ParticipantFactory
+
+    team = Team.objects.get(name="Rehabteamet")
+    today = timezone.localdate()
+    for last_name, review in (("Sentlund", -3), ("Itidberg", 10)):
+        enrolment = EnrolmentFactory(
+            team=team, participant=ParticipantFactory(last_name=last_name)
+        )
+        Placement.objects.create(
+            enrolment=enrolment,
+            module=Module.objects.filter(team=team).first(),
+            start_date=enrolment.start_date,
+            next_review_due=today + datetime.timedelta(days=review),
+        )
+    login(page, live_server, "handledare", PASSWORD)
+    page.get_by_role("link", name="Deltagare", exact=True).click()
+    late = page.get_by_role("row", name=re.compile("Sentlund"))
+    assert "Försenad" in late.inner_text()
+    assert "Försenad" not in page.get_by_role("row", name=re.compile("Itidberg")).inner_text()
+    assert_accessible(page)

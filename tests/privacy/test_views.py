@@ -330,3 +330,14 @@ def test_dates_at_the_calendars_ends_filter_without_a_server_error(
     assert response.status_code == 200
     assert len(response.context["page"]) == found
     assert client.get(reverse("privacy:log_csv"), params).status_code == 200
+
+
+def test_the_export_names_the_agencies_in_full(client, admin_user, full_case):
+    """Issue "Pleasant to work in": agencies by name, as the referrer is, not "AF"."""
+    full_case.agencies = ["FK", "AF"]
+    full_case.save(update_fields=["agencies"])
+    client.force_login(admin_user)
+    response = client.get(reverse("privacy:subject_access_json", args=[full_case.participant_id]))
+    data = json.loads(response.content)
+    assert data["enrolments"][0]["agencies"] == ["Arbetsförmedlingen", "Försäkringskassan"]
+    assert data["consents"][0]["agencies"] == "Arbetsförmedlingen"

@@ -381,3 +381,62 @@ def test_exit_follow_up_through_the_form(client, personas, rehab_team):
     )
     assert ok.status_code == 302
     assert e.exit_followups.get().months_after == 3
+
+
+# --- Issue "Pleasant to work in" ----------------------------------------------------------
+
+
+def test_a_new_journal_note_is_dated_today(client, handledare_a, case):
+    from django.utils import timezone
+
+    client.force_login(handledare_a)
+    response = client.get(reverse("note_create", args=[case[0].pk]))
+    today = timezone.localdate().isoformat()
+    assert f'name="date" value="{today}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["participant_create", "participant_create_anonymous"])
+def test_the_teams_own_kommuner_come_first(client, handledare_a, rehab_team, url_name):
+    own = list(Kommun.objects.filter(name__in=["Ludvika", "Smedjebacken"]))
+    rehab_team.kommuner.set(own)
+    client.force_login(handledare_a)
+    forget_all()
+    html = client.get(reverse(url_name)).content.decode()
+    start = html.index('name="kommun"')
+    select = html[start : html.index("</select>", start)]
+    home = select.index('<optgroup label="Teamets kommuner">')
+    others = select.index('<optgroup label="Övriga kommuner">')
+    assert select.index("Välj …") < home < select.index(">Ludvika<") < others
+    assert others < select.index(">Ale<")
+    assert select.count("Ludvika") == 1
+
+
+def test_the_involved_agencies_are_shown_by_full_name(client, handledare_a, rehab_team):
+    enrolment = EnrolmentFactory(team=rehab_team, agencies=["FK", "AF"])
+    client.force_login(handledare_a)
+    body = client.get(reverse("participant_detail", args=[enrolment.participant_id]))
+    text = body.content.decode()
+    assert "Arbetsförmedlingen, Försäkringskassan" in text
+    assert ">FK<" not in text and "FK, " not in text
+
+
+def test_an_overdue_review_is_marked_in_words_in_the_caseload(client, handledare_a, rehab_team):
+    from django.utils import timezone
+
+    from modules.models import Module, Placement
+
+    today = timezone.localdate()
+    module = Module.objects.filter(team=rehab_team).first()
+    late = EnrolmentFactory(team=rehab_team, participant=ParticipantFactory(last_name="Sentlund"))
+    due = EnrolmentFactory(team=rehab_team, participant=ParticipantFactory(last_name="Itidberg"))
+    for enrolment, review in ((late, today - datetime.timedelta(days=1)), (due, today)):
+        Placement.objects.create(
+            enrolment=enrolment, module=module, start_date=D(2024, 1, 15), next_review_due=review
+        )
+    client.force_login(handledare_a)
+    forget_all()
+    rows = client.get(reverse("caseload")).content.decode().split("<tr>")
+    late_row = next(r for r in rows if "Sentlund" in r)
+    due_row = next(r for r in rows if "Itidberg" in r)
+    assert "Försenad" in late_row
+    assert "Försenad" not in due_row

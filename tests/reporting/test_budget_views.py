@@ -435,6 +435,57 @@ def test_bad_actual_costs_are_refused_and_nothing_is_saved(
     assert ActualCost.objects.count() == 2
 
 
+def test_a_refused_grid_has_one_summary_linking_each_bad_cell(client, admin_user, budget):
+    """Issue "Pleasant to work in": one error summary, each bad cell a link to its input's id,
+    the input described by its message; not a second banner from the messages framework."""
+    salaries, rent = budget.lines.all()
+    response = as_user(client, admin_user).post(
+        urls(budget.team)["actuals"][1],
+        {f"m11_r{rent.pk}": "tusen", f"m3_r{salaries.pk}": "-5"},
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert content.count('class="alert ') == 1
+    links = re.findall(r'<a class="alert-link" href="#([^"]+)">([^<]+)</a>', content)
+    assert [(anchor, text.split(":")[0]) for anchor, text in links] == [
+        (f"id_m3_r{salaries.pk}", "Mars, Lönekostnader"),
+        (f"id_m11_r{rent.pk}", "November, Lokalkostnader"),
+    ]
+    assert "är inget belopp" in links[1][1]
+    cell = re.search(rf'<input[^>]*id="id_m11_r{rent.pk}"[^>]*>', content).group(0)
+    assert 'aria-invalid="true"' in cell
+    assert f'aria-describedby="id_m11_r{rent.pk}_error"' in cell
+    assert re.search(rf'id="id_m11_r{rent.pk}_error">[^<]*är inget belopp', content)
+
+
+def test_the_grid_shows_saved_totals_per_month_line_and_year(client, admin_user, rehab_team):
+    budget = make_budget(
+        rehab_team,
+        actuals={
+            ("Lönekostnader", 1): "100000",
+            ("Lokalkostnader", 1): "3000.50",
+            ("Lönekostnader", 2): "90000",
+        },
+    )
+    salaries, rent = budget.lines.all()
+    as_user(client, admin_user)
+    url = urls(budget.team)["actuals"][1]
+    form = client.get(url).context["form"]
+    totals = {month: total for month, _name, _fields, total in form.grid()}
+    assert totals[1] == D("103000.50")
+    assert totals[2] == D("90000")
+    assert totals[3] is None
+    assert form.line_totals() == [D("190000"), D("3000.50")]
+    assert form.grand_total() == D("193000.50")
+    # Sent back with an error, the totals are still those of what is saved.
+    response = client.post(url, {f"m1_r{salaries.pk}": "tusen", f"m2_r{rent.pk}": "5"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "193\u00a0000,50\u00a0kr" in text
+    assert "103\u00a0000,50\u00a0kr" in text
+    assert "Summa sparat" in text
+
+
 def test_months_that_have_not_begun_cannot_be_filled_in(client, admin_user, rehab_team):
     from django.utils import timezone
 
