@@ -124,7 +124,7 @@ ACTION_LABELS: dict[str, str] = {
     "login": "Inloggning",
     "logout": "Utloggning",
     "account_detail": "Kontots sida",
-    "password_change": "Byte av lösenord",
+    "password_change": "Byte av lösenord",  # nosec B105: a page's name, not a password
     "sessions_end_all": "Utloggning på alla enheter",
     "two_factor_setup": "Inställning av tvåfaktorinloggning",
     "two_factor_verify": "Kod för tvåfaktorinloggning",
