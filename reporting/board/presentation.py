@@ -29,6 +29,7 @@ from reporting.disclosure import (
     HIDDEN,
     TOTAL_FIRST,
     as_cell,
+    ratio_disclosed,
     small_label,
     suppress_linked,
 )
@@ -271,7 +272,8 @@ def share_cell(numerator: int, denominator: int, counts: list[Cell], exact, thre
     page) is withheld (SPEC §11.4); None where the base is 0."""
     if not denominator:
         return None
-    if not exact and (denominator < threshold or any(is_withheld(c) for c in counts)):
+    hidden = any(is_withheld(c) for c in counts)
+    if not exact and not ratio_disclosed(numerator, denominator, threshold, hidden=hidden):
         return HIDDEN
     return percent(numerator, denominator)
 
@@ -499,19 +501,6 @@ def _link_targets(table, counts, equations):
             )
 
 
-def share_shown(shown: dict, key: str, column: str, denominator: int, threshold: int) -> bool:
-    """SPEC §11.4: a share is shown where its base is T or more and shown, and neither its
-    numerator nor the rest is withheld on the page."""
-    return denominator >= threshold and not any(
-        is_withheld(shown[cell])
-        for cell in (
-            target_base(key, column),
-            ("s", key, "num", column),
-            ("s", key, "rest", column),
-        )
-    )
-
-
 def give_way(cells: dict[str, Cell], bases: dict[str, int]) -> dict[str, Cell]:
     """Where a single gender's value (a mean) is withheld, the total and the others would
     give it away: the smallest other gender shown gives way (is withheld too), so that the
@@ -550,13 +539,11 @@ def _means(values, bases, exact, hidden_base, *, threshold=DEFAULT_THRESHOLD) ->
 def _target(target, exact, shown, *, threshold=DEFAULT_THRESHOLD) -> ViewTarget:
     cells: dict[str, Cell] = {}
     for c in COLUMNS:
-        den = target.denominators[c]
-        if not den:
-            cells[c] = None
-        elif exact or share_shown(shown, target.key, c, den, threshold):
-            cells[c] = target.pct(c)
-        else:
-            cells[c] = HIDDEN
+        counts = [shown[target_base(target.key, c)]]
+        counts += [shown[("s", target.key, part, c)] for part in ("num", "rest")]
+        cells[c] = share_cell(
+            target.numerators[c], target.denominators[c], counts, exact, threshold
+        )
     detail = None
     if exact:
         detail = f"{target.numerators[TOTAL]} av {target.denominators[TOTAL]}"
