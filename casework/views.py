@@ -388,12 +388,7 @@ def enrolment_create(request):
             apply_errors(form, e)
         else:
             messages.success(request, f"{participant} är inskriven i {team}.")
-            for warning in services.enrolment_warnings(
-                participant=participant,
-                team=team,
-                start_date=start_date,
-                agencies=data.get("agencies"),
-            ):
+            for warning in enrolment.warnings:
                 messages.warning(request, warning)
             return redirect(enrolment)
     return render(

@@ -99,8 +99,8 @@ def seed_organisation():
             defaults={
                 "purpose": purpose,
                 "order": order,
-                "first_period_months": first,
-                "extension_months": ext,
+                "first_period": first,
+                "extension_period": ext,
                 "max_extensions": max_ext,
                 "capacity": capacity,
             },

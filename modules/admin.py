@@ -29,8 +29,8 @@ class ModuleAdmin(TeamScopedAdmin):
         "team",
         "order",
         "capacity",
-        "first_period_months",
-        "extension_months",
+        "first_period",
+        "extension_period",
         "max_extensions",
     ]
     list_filter = ["team"]

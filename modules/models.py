@@ -5,8 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from modules import rules
 from modules.rules import ModuleRule
-from rehab.models import Enrolment, Team
+from rehab.models import Enrolment, Kommun, Referrer, Team
 
 
 class Module(models.Model):
@@ -21,10 +22,36 @@ class Module(models.Model):
     capacity = models.PositiveSmallIntegerField(
         "kapacitet", null=True, blank=True, help_text="Tomt = obegränsat."
     )
-    first_period_months = models.PositiveSmallIntegerField("första period (månader)")
-    extension_months = models.PositiveSmallIntegerField("förlängning (månader)")
+
+    class PeriodUnit(models.TextChoices):
+        MONTHS = rules.MONTHS, "månader"
+        WEEKS = rules.WEEKS, "veckor"
+
+    first_period = models.PositiveSmallIntegerField("första period")
+    extension_period = models.PositiveSmallIntegerField("förlängning")
+    period_unit = models.CharField(
+        "perioder i",
+        max_length=6,
+        choices=PeriodUnit,
+        default=PeriodUnit.MONTHS,
+        help_text="Veckor räknas som exakt 7 dagar (AKTIV: 12 veckor).",
+    )
     max_extensions = models.PositiveSmallIntegerField(
         "högst antal förlängningar", null=True, blank=True, help_text="Tomt = obegränsat."
+    )
+    expected_referrer = models.CharField(
+        "förväntad remissväg",
+        max_length=10,
+        choices=Referrer,
+        blank=True,
+        help_text="Placeringar av deltagare från en annan remittent varnar (Portalen: EVI).",
+    )
+    triage_contact = models.BooleanField(
+        "kontakta En väg in vid förlängning",
+        default=False,
+        help_text=(
+            "En förlängning eller ny remiss ger fristen ”Kontakta EVI” 14 dagar senare (Portalen)."
+        ),
     )
 
     class Meta:
@@ -34,9 +61,9 @@ class Module(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "name"], name="module_unique_name_per_team"),
             models.CheckConstraint(
-                condition=Q(first_period_months__gte=1) & Q(extension_months__gte=1),
+                condition=Q(first_period__gte=1) & Q(extension_period__gte=1),
                 name="module_periods_positive",
-                violation_error_message="Perioderna måste vara minst en månad.",
+                violation_error_message="Perioderna måste vara minst en månad eller vecka.",
             ),
         ]
 
@@ -46,11 +73,47 @@ class Module(models.Model):
     def as_rule(self):
         return ModuleRule(
             name=self.name,
-            first_period_months=self.first_period_months,
-            extension_months=self.extension_months,
+            first_period=self.first_period,
+            extension_period=self.extension_period,
             max_extensions=self.max_extensions,
             capacity=self.capacity,
+            period_unit=self.period_unit,
         )
+
+    @property
+    def periods(self):
+        """ "6 månader" / "12 veckor" for the first period, for pages."""
+        return f"{self.first_period} {self.get_period_unit_display()}"
+
+    @property
+    def extension_text(self):
+        return f"{self.extension_period} {self.get_period_unit_display()}"
+
+
+class ModuleReservation(models.Model):
+    """Places of a module kept free for one kommun's residents (SPEC §13 rule 1: Smedjebacken in
+    Portalen). A placement from another kommun that would take one is refused."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="reservations")
+    kommun = models.ForeignKey(Kommun, on_delete=models.PROTECT, verbose_name="kommun")
+    places = models.PositiveSmallIntegerField("reserverade platser")
+
+    class Meta:
+        verbose_name = "reserverade platser"
+        verbose_name_plural = "reserverade platser"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module", "kommun"], name="reservation_one_per_module_kommun"
+            ),
+            models.CheckConstraint(
+                condition=Q(places__gte=1),
+                name="reservation_places_positive",
+                violation_error_message="Minst en plats ska reserveras.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.module}: {self.places} för {self.kommun}"
 
 
 class Placement(models.Model):
@@ -180,6 +243,11 @@ class FollowUp(models.Model):
         Enrolment, on_delete=models.CASCADE, related_name="followups", verbose_name="inskrivning"
     )
     held_date = models.DateField("hölls")
+    # SPEC §13 rule 8: who took part and what step movement was discussed.
+    with_participant = models.BooleanField("deltagaren var med", default=True)
+    with_case_officer = models.BooleanField("ordinarie handläggare var med", default=False)
+    with_staff = models.BooleanField("teamets personal var med", default=True)
+    steps_discussed = models.TextField("stegförflyttning som diskuterades", blank=True)
     note = models.TextField("anteckning", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -192,6 +260,57 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"Uppföljning {self.held_date:%Y-%m-%d}"
+
+
+class TriageContact(models.Model):
+    """SPEC §13 rule 3: a module may require that the triage team be contacted at an extension
+    or a re-referral (Portalen → EVI). The deadline is due 14 days after; it is met when the
+    contact is recorded."""
+
+    DUE_DAYS = 14
+
+    class Reason(models.TextChoices):
+        EXTENSION = "extension", "Förlängning"
+        REREFERRAL = "rereferral", "Ny remiss"
+
+    class Channel(models.TextChoices):
+        PHONE = "telefon", "Telefon"
+        EMAIL = "e-post", "E-post"
+        MEETING = "mote", "Möte"
+        LETTER = "brev", "Brev"
+        DIGITAL = "digital", "Digitalt"
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="triage_contacts"
+    )
+    reason = models.CharField("anledning", max_length=10, choices=Reason)
+    due_date = models.DateField("kontakta senast")
+    contacted_date = models.DateField("kontaktad", null=True, blank=True)
+    channel = models.CharField("hur", max_length=10, choices=Channel, blank=True)
+    note = models.TextField("anteckning", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "kontakt med En väg in"
+        verbose_name_plural = "kontakter med En väg in"
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contacted_date__isnull=True, channel="")
+                | (Q(contacted_date__isnull=False) & ~Q(channel="")),
+                name="triage_contact_recorded_has_channel",
+                violation_error_message="En registrerad kontakt ska ha datum och hur.",
+            ),
+        ]
+        indexes = [
+            # The deadlines list: contacts still to make, by due date.
+            models.Index(fields=["contacted_date", "due_date"], name="triage_contact_open_idx"),
+        ]
+
+    def __str__(self):
+        return f"Kontakta En väg in senast {self.due_date:%Y-%m-%d}"
 
 
 class WaitingListEntry(models.Model):

@@ -18,6 +18,7 @@ __all__ = [
     "ModuleRule",
     "TeamRule",
     "add_months",
+    "add_period",
     "approval_due",
     "covered_by_approval",
     "deadline_status",
@@ -55,19 +56,36 @@ def add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, last_day))
 
 
+MONTHS = "months"
+WEEKS = "weeks"
+
+
+def add_period(d: date, n: int, unit: str = MONTHS) -> date:
+    """``n`` periods after ``d``: calendar months per `add_months`, or weeks of exactly 7·n
+    days (SPEC §13 rule 7: AKTIV's 12 weeks), clamped to the calendar like months."""
+    if unit == WEEKS:
+        try:
+            return d + timedelta(days=7 * n)
+        except OverflowError:
+            return date.max if n > 0 else date.min
+    return add_months(d, n)
+
+
 @dataclass(frozen=True)
 class ModuleRule:
     """The timing rules of one module (e.g. Portalen, Kompassen, REBUS).
 
+    ``first_period`` and ``extension_period`` count ``period_unit``s (months or weeks).
     ``max_extensions`` of ``None`` means unlimited extensions; ``capacity`` of
     ``None`` means the module has no limit on simultaneous placements.
     """
 
     name: str
-    first_period_months: int
-    extension_months: int
+    first_period: int
+    extension_period: int
     max_extensions: int | None = None
     capacity: int | None = None
+    period_unit: str = MONTHS
 
 
 @dataclass(frozen=True)
@@ -101,7 +119,7 @@ class Decision:
 
 def first_review_due(placement_start: date, module: ModuleRule) -> date:
     """First review of a placement: start + the module's first period."""
-    return add_months(placement_start, module.first_period_months)
+    return add_period(placement_start, module.first_period, module.period_unit)
 
 
 def review_due(placement_start: date, module: ModuleRule, extensions: int) -> date:
@@ -115,7 +133,7 @@ def review_due(placement_start: date, module: ModuleRule, extensions: int) -> da
         raise ValueError("extensions must not be negative")
     due = first_review_due(placement_start, module)
     for _ in range(extensions):
-        due = add_months(due, module.extension_months)
+        due = add_period(due, module.extension_period, module.period_unit)
     return due
 
 
@@ -223,7 +241,7 @@ def extension_decision(
             times = "gång" if limit == 1 else "gånger"
             reason = f"{module.name} kan bara förlängas {limit} {times}."
         return Decision(False, reason=reason)
-    due = add_months(current_due, module.extension_months)
+    due = add_period(current_due, module.extension_period, module.period_unit)
     end = frame_end(enrolment_start, team)
     if not covered_by_approval(due, frame_end=end, approved_until=approved_until):
         return Decision(
@@ -234,16 +252,22 @@ def extension_decision(
 
 
 def next_followup_due(
-    *, enrolment_start: date, last_held: date | None, team: TeamRule
+    *,
+    enrolment_start: date,
+    last_held: date | None,
+    team: TeamRule,
+    own_interval_months: int | None = None,
 ) -> date | None:
     """Next follow-up meeting: one interval after the last held one (or the start).
 
-    ``None`` when the team has no follow-up interval.
+    The interval is the enrolment's own when it has one (SPEC §13 rule 8: "or a closer agreed
+    interval"), else the team's; ``None`` when neither has one.
     """
-    if team.followup_interval_months is None:
+    interval = own_interval_months or team.followup_interval_months
+    if interval is None:
         return None
     base = last_held if last_held is not None else enrolment_start
-    return add_months(base, team.followup_interval_months)
+    return add_months(base, interval)
 
 
 def deadline_status(due: date, *, as_of: date, within_days: int = 30) -> str | None:

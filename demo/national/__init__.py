@@ -83,8 +83,8 @@ def ensure_extra_teams(org, n: int):
                     name=name,
                     purpose=purpose,
                     order=order,
-                    first_period_months=first,
-                    extension_months=ext,
+                    first_period=first,
+                    extension_period=ext,
                     max_extensions=max_ext,
                     capacity=capacity,
                 )

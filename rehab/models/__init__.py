@@ -26,7 +26,7 @@ from rehab.models.organisation import (
 )
 from rehab.models.participants import Participant
 from rehab.models.plan import Deviation, ExitFollowUp, Goal, JournalNote
-from rehab.models.records import AuditEvent, DataVersion
+from rehab.models.records import AuditEvent, DataVersion, RuleWarning
 
 __all__ = [
     "INCOME_BITS",
@@ -53,6 +53,7 @@ __all__ = [
     "Occupation",
     "Participant",
     "Referrer",
+    "RuleWarning",
     "Team",
     "active_q",
     "income_from_bits",

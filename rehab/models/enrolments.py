@@ -105,6 +105,12 @@ class Enrolment(models.Model):
     case_officer_phone = models.CharField("handläggarens telefon", max_length=40, blank=True)
     case_officer_email = models.EmailField("handläggarens e-post", blank=True)
     first_followup_date = models.DateField("första uppföljning", null=True, blank=True)
+    followup_interval_months = models.PositiveSmallIntegerField(
+        "eget intervall för uppföljningsmöten (månader)",
+        null=True,
+        blank=True,
+        help_text="Tätare än teamets, om ni kommit överens om det. Tomt = teamets intervall.",
+    )
     agencies = models.JSONField(
         "involverade myndigheter",
         default=list,

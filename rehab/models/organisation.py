@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from rehab.models.choices import Referrer
+
 # The disclosure threshold T of SPEC §11. reporting/disclosure.py, a layer above, keeps the
 # same three numbers (a test holds them equal): rehab may not import reporting.
 DEFAULT_THRESHOLD = 5
@@ -103,6 +105,30 @@ class Team(models.Model):
     target_work_pct = models.PositiveSmallIntegerField("mål arbete eller studier (%)", default=30)
     target_wellbeing_pct = models.PositiveSmallIntegerField("mål ökat välmående (%)", default=80)
     is_active = models.BooleanField("aktivt", default=True)
+    # SPEC §13: the rules of the source teams, each a setting (soft rules warn and are counted).
+    total_places = models.PositiveSmallIntegerField(
+        "löpande platser totalt",
+        null=True,
+        blank=True,
+        help_text="Tomt = inget tak. Fler inskrivna varnar men stoppar inte (REBUS: 40).",
+    )
+    expected_referrer = models.CharField(
+        "förväntad remissväg",
+        max_length=10,
+        choices=Referrer,
+        blank=True,
+        help_text="Inskrivningar från en annan remittent varnar. Tomt = ingen förväntad väg.",
+    )
+    require_referring_income = models.BooleanField(
+        "försörjning från en remitterande part",
+        default=False,
+        help_text="Varna när deltagarens enda försörjning är ”Ingen offentlig försörjning”.",
+    )
+    is_complementary = models.BooleanField(
+        "kompletterande insats",
+        default=False,
+        help_text="Deltagaren kan vara inskriven här samtidigt som i ett huvudteam (AKTIV).",
+    )
 
     class Meta:
         verbose_name = "team"

@@ -1,4 +1,4 @@
-"""The audit trail and the read-model cache's data version."""
+"""The audit trail, the soft rules passed and the read-model cache's data version."""
 
 from django.conf import settings
 from django.db import models
@@ -46,3 +46,37 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class RuleWarning(models.Model):
+    """A soft rule of SPEC §13 that a user went past: shown where they acted, kept so that the
+    board report can count it ("3 inskrivningar utöver Hagfors andel"). Written by the service
+    that made the write; goes with its enrolment."""
+
+    class Code(models.TextChoices):
+        KOMMUN_SHARE = "kommun_share", "Utöver kommunens andel av platserna"
+        TEAM_TOTAL = "team_total", "Utöver teamets löpande platser"
+        REFERRAL_PATH = "referral_path", "Annan remissväg än den förväntade"
+        NO_REFERRING_INCOME = "no_referring_income", "Ingen försörjning från remitterande part"
+        EXIT_WITHOUT_EVALUATION = "exit_without_evaluation", "Avslut utan utvärderingsmöte"
+
+    enrolment = models.ForeignKey(
+        "rehab.Enrolment", on_delete=models.CASCADE, related_name="rule_warnings"
+    )
+    code = models.CharField("regel", max_length=30, choices=Code)
+    detail = models.CharField(
+        "gäller", max_length=120, blank=True, help_text="Kommunen eller modulen det gäller."
+    )
+    message = models.CharField("varning", max_length=400)
+    at = models.DateTimeField("tid", auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "varning för mjuk regel"
+        verbose_name_plural = "varningar för mjuka regler"
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return self.message

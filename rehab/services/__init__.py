@@ -8,14 +8,12 @@ from rehab.services.common import ENROLMENT_TEXT_LIMITS, PARTICIPANT_TEXT_LIMITS
 from rehab.services.enrolments import (
     ENROLMENT_FIELDS,
     ExitData,
-    age_at,
     enrolment_create,
     enrolment_exit_apply,
     enrolment_exit_errors,
     enrolment_mark_error,
     enrolment_undo_exit,
     enrolment_update,
-    enrolment_warnings,
 )
 from rehab.services.participants import (
     PARTICIPANT_FIELDS,
@@ -35,6 +33,15 @@ from rehab.services.plan import (
     goal_set_status,
     note_create,
 )
+from rehab.services.soft_rules import (
+    SoftWarning,
+    age_at,
+    enrolment_warnings,
+    place_warnings,
+    referral_path_warning,
+    running_on,
+    warnings_record,
+)
 
 __all__ = [
     "ENROLMENT_FIELDS",
@@ -44,6 +51,7 @@ __all__ = [
     "WORK_OR_STUDIES",
     "DuplicatePersonnummer",
     "ExitData",
+    "SoftWarning",
     "activity_create",
     "activity_participants",
     "age_at",
@@ -64,4 +72,8 @@ __all__ = [
     "participant_create",
     "participant_create_anonymous",
     "participant_update",
+    "place_warnings",
+    "referral_path_warning",
+    "running_on",
+    "warnings_record",
 ]

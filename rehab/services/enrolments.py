@@ -10,36 +10,12 @@ from rehab import audit, policy
 from rehab.models import (
     Enrolment,
     ExitOutcome,
-    Participant,
     income_to_bits,
 )
 from rehab.services.common import ENROLMENT_TEXT_LIMITS, WORK_OR_STUDIES, _check_texts, _today
+from rehab.services.soft_rules import enrolment_warnings, warnings_record
 
 # --- Enrolment ------------------------------------------------------------------------------
-
-
-def age_at(participant: Participant, day: datetime.date) -> int:
-    if participant.birth_date:
-        b = participant.birth_date
-        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
-    # Anonymous participants carry the birth year only: the age reached during that year.
-    return day.year - participant.birth_year
-
-
-def enrolment_warnings(*, participant, team, start_date, agencies) -> list[str]:
-    """SPEC §6 eligibility warnings: shown, never blocking."""
-    warnings = []
-    age = age_at(participant, start_date)
-    if not team.min_age <= age <= team.max_age:
-        warnings.append(
-            f"Deltagaren är {age} år vid start – utanför teamets åldersgräns "
-            f"{team.min_age}–{team.max_age} år."
-        )
-    if len(set(agencies or [])) < 2:
-        warnings.append("Färre än två myndigheter är involverade.")
-    if not team.kommuner.filter(pk=participant.kommun_id).exists():
-        warnings.append(f"{participant.kommun} är inte en kommun som {team} tjänar.")
-    return warnings
 
 
 ENROLMENT_FIELDS = [
@@ -50,6 +26,7 @@ ENROLMENT_FIELDS = [
     "case_officer_phone",
     "case_officer_email",
     "first_followup_date",
+    "followup_interval_months",
     "agencies",
     "occupation_start",
     "occupation_start_share",
@@ -60,8 +37,23 @@ ENROLMENT_FIELDS = [
 ]
 
 
-def _check_enrolment_fields(fields: dict, *, start_date, creating: bool) -> None:
+def _check_enrolment_fields(fields: dict, *, team, start_date, creating: bool) -> None:
     """The input policy for an enrolment's fields (SPEC §6, README "Inmatningsregler")."""
+    own = fields.get("followup_interval_months")
+    if own is not None:
+        if own < 1:
+            raise ValidationError(
+                {"followup_interval_months": "Intervallet ska vara minst en månad."}
+            )
+        if team.followup_interval_months is not None and own >= team.followup_interval_months:
+            raise ValidationError(
+                {
+                    "followup_interval_months": (
+                        f"Ett eget intervall ska vara tätare än teamets "
+                        f"{team.followup_interval_months} månader; lämna tomt för teamets."
+                    )
+                }
+            )
     if (creating or "responsible" in fields) and not fields.get("responsible"):
         raise ValidationError({"responsible": "Välj ansvarig handledare."})
     first_followup = fields.get("first_followup_date")
@@ -87,7 +79,7 @@ def enrolment_create(*, participant, team, start_date, by, income_start=(), **fi
     if Enrolment.objects.active().filter(participant=participant, team=team).exists():
         raise ValidationError("Deltagaren har redan en pågående inskrivning i teamet.")
     policy.check_event_date(start_date, field="start_date", label="Startdatum")
-    _check_enrolment_fields(fields, start_date=start_date, creating=True)
+    _check_enrolment_fields(fields, team=team, start_date=start_date, creating=True)
     enrolment = Enrolment(
         participant=participant,
         team=team,
@@ -110,13 +102,25 @@ def enrolment_create(*, participant, team, start_date, by, income_start=(), **fi
         participant_id=participant.pk,
         changes={"team": team.pk, "start_date": start_date},
     )
+    enrolment.warnings = enrolment_warnings(
+        participant=participant,
+        team=team,
+        start_date=start_date,
+        agencies=enrolment.agencies,
+        referrer=enrolment.referrer,
+        income_start=income_start,
+        exclude=enrolment,
+    )
+    warnings_record(enrolment=enrolment, warnings=enrolment.warnings, by=by)
     return enrolment
 
 
 @transaction.atomic
 def enrolment_update(*, enrolment: Enrolment, by, income_start=None, **fields) -> Enrolment:
     data = {k: v for k, v in fields.items() if k in ENROLMENT_FIELDS}
-    _check_enrolment_fields(data, start_date=enrolment.start_date, creating=False)
+    _check_enrolment_fields(
+        data, team=enrolment.team, start_date=enrolment.start_date, creating=False
+    )
     if income_start is not None:
         data["income_start"] = income_to_bits(income_start)
     changes = audit.diff(enrolment, data)

@@ -35,7 +35,7 @@ def test_add_months_clamps_to_the_calendars_ends(start, months, expected):
 
 
 def test_rules_on_the_last_representable_dates_do_not_raise():
-    module = rules.ModuleRule("Portalen", first_period_months=3, extension_months=3)
+    module = rules.ModuleRule("Portalen", first_period=3, extension_period=3)
     team = rules.TeamRule()
     start = D(9999, 12, 1)
     assert rules.first_review_due(start, module) == datetime.date.max

@@ -25,12 +25,12 @@ from modules.rules import (
 
 PORTALEN = ModuleRule(
     name="Portalen",
-    first_period_months=3,
-    extension_months=3,
+    first_period=3,
+    extension_period=3,
     max_extensions=1,
     capacity=30,
 )
-KOMPASSEN = ModuleRule(name="Kompassen", first_period_months=6, extension_months=6)
+KOMPASSEN = ModuleRule(name="Kompassen", first_period=6, extension_period=6)
 DEFAULT_TEAM = TeamRule()
 REBUS_TEAM = TeamRule(followup_interval_months=2)
 
@@ -265,18 +265,14 @@ def test_second_portalen_extension_is_refused():
 
 
 def test_extension_limit_message_uses_plural_for_several_extensions():
-    module = ModuleRule(
-        name="Bryggan", first_period_months=3, extension_months=3, max_extensions=2
-    )
+    module = ModuleRule(name="Bryggan", first_period=3, extension_period=3, max_extensions=2)
     decision = _extend(module, date(2024, 8, 1), 2)
     assert not decision
     assert decision.reason == "Bryggan kan bara förlängas 2 gånger."
 
 
 def test_module_without_extensions_is_never_extended():
-    module = ModuleRule(
-        name="Starten", first_period_months=3, extension_months=3, max_extensions=0
-    )
+    module = ModuleRule(name="Starten", first_period=3, extension_period=3, max_extensions=0)
     decision = _extend(module, date(2024, 5, 1), 0)
     assert not decision
     assert "Starten" in decision.reason

@@ -75,7 +75,7 @@ def test_open_placement_in_another_team_also_blocks(
     make_enrolment, enrolment, portalen, other_team, handledare_a
 ):
     evi_module = Module.objects.create(
-        team=other_team, name="Balder", first_period_months=6, extension_months=6
+        team=other_team, name="Balder", first_period=6, extension_period=6
     )
     elsewhere = make_enrolment(team=other_team, participant=enrolment.participant)
     services.placement_create(
@@ -89,7 +89,7 @@ def test_open_placement_in_another_team_also_blocks(
 
 def test_module_of_another_team_is_refused(enrolment, other_team, handledare_a):
     evi_module = Module.objects.create(
-        team=other_team, name="Balder", first_period_months=6, extension_months=6
+        team=other_team, name="Balder", first_period=6, extension_period=6
     )
     with pytest.raises(ValidationError, match="hör inte till teamet Rehabteamet"):
         services.placement_create(

@@ -310,7 +310,7 @@ def test_bad_placement_input_redisplays_the_form_in_swedish(
 
 def test_module_of_another_team_cannot_be_chosen(client, handledare_a, make_enrolment, other_team):
     balder = Module.objects.create(
-        team=other_team, name="Balder", first_period_months=6, extension_months=6
+        team=other_team, name="Balder", first_period=6, extension_period=6
     )
     enrolment = make_enrolment(start=D(2024, 1, 15))
     client.force_login(handledare_a)

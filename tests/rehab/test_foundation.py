@@ -187,7 +187,7 @@ class TestSeedDemo:
         modules = {m.name: m for m in team.modules.all()}
         assert modules["Portalen"].capacity == 30
         assert modules["Portalen"].max_extensions == 1
-        assert modules["Portalen"].first_period_months == 3
+        assert modules["Portalen"].first_period == 3
         assert modules["Kompassen"].max_extensions is None
         assert sorted(team.kommuner.values_list("name", flat=True)) == ["Ludvika", "Smedjebacken"]
         assert Team.objects.get(name="EVI").kind == Team.Kind.TRIAGE

@@ -59,7 +59,7 @@ def load_example(team, path=EXAMPLE_CSV):
                     enrolment=enrolment,
                     module=module,
                     start_date=start,
-                    next_review_due=add_months(start, module.first_period_months),
+                    next_review_due=add_months(start, module.first_period),
                     end_date=exit_date,
                 )
 

@@ -580,7 +580,7 @@ def _enrol_all(team, history):
                 enrolment=enrolment,
                 module=module,
                 start_date=start,
-                next_review_due=add_months(start, module.first_period_months),
+                next_review_due=add_months(start, module.first_period),
                 end_date=exit_date,
             )
 

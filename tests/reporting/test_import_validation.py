@@ -400,7 +400,7 @@ def test_kommun_remittent_modul_and_codes_match_without_regard_to_case(rehab_tea
 
 def test_module_of_another_team_is_refused(rehab_team, org):
     other = TeamFactory(forbund=org["forbund"], name="REBUS")
-    Module.objects.create(team=other, name="Verkstan", first_period_months=2, extension_months=2)
+    Module.objects.create(team=other, name="Verkstan", first_period=2, extension_period=2)
     plan = plan_for(rehab_team, row(modul="verkstan"))
     assert messages(plan) == [
         "rad 2: modulen 'verkstan' hör inte till teamet "
