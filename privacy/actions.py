@@ -68,6 +68,8 @@ ACTION_LABELS: dict[str, str] = {
     "modules:waiting_add": "Uppsättning på väntelista",
     "waiting_list_add": "Uppsättning på väntelista",
     "modules:waiting_remove": "Borttagning från väntelista",
+    "modules:triage_contact_record": "Registrering av kontakt med En väg in",
+    "triage_contact_record": "Registrering av kontakt med En väg in",
     "waiting_list_remove": "Borttagning från väntelista",
     "modules:approval_list": "Ledningsgruppsbeslut",
     "modules:approval_request": "Begäran om ledningsgruppsbeslut",
@@ -198,6 +200,10 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "team": "team",
     "user": "användare",
     "waitinglistentry": "plats på väntelista",
+    "triagecontact": "kontakt med En väg in",
+    "triage_contact": "kontakt med En väg in",
+    "modulereservation": "reserverade platser",
+    "rulewarning": "regelvarning",
 }
 
 

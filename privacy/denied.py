@@ -48,6 +48,7 @@ DENIED_OBJECT_TYPES = {
     "modules:review_record_booked": "review",
     "modules:review_cancel": "review",
     "modules:waiting_remove": "waitinglistentry",
+    "modules:triage_contact_record": "triage_contact",
     # privacy
     "privacy:subject_access": PARTICIPANT,
     "privacy:subject_access_json": PARTICIPANT,

@@ -3,7 +3,12 @@ waiting lists and deadlines. Thin views: authorise through rehab.access (404 for
 user may not see), validate a form, call one service, redirect with a Swedish message."""
 
 from modules.views.approvals import approval_decide, approval_list, approval_request
-from modules.views.followups import followup_record, waiting_add, waiting_remove
+from modules.views.followups import (
+    followup_record,
+    triage_contact_record,
+    waiting_add,
+    waiting_remove,
+)
 from modules.views.lists import (
     calendar_feed,
     calendar_ics,
@@ -37,6 +42,7 @@ __all__ = [
     "review_cancel",
     "review_record",
     "review_record_booked",
+    "triage_contact_record",
     "waiting_add",
     "waiting_remove",
 ]

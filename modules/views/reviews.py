@@ -12,6 +12,7 @@ from modules.views._common import (
     closed_redirect,
     enrolment_page,
     enrolment_url,
+    flash_rule_notes,
     form_page,
     iso,
     placement_facts,
@@ -88,6 +89,7 @@ def _record_review(request, placement, review=None):
                 waiting_offer = data.get("target_module")
         else:
             messages.success(request, _review_message(recorded, data))
+            flash_rule_notes(request, getattr(recorded, "new_placement", None) or placement)
             return redirect(enrolment_url(enrolment))
     return form_page(
         request,
