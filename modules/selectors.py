@@ -30,13 +30,14 @@ from modules.models import (
     FollowUp,
     ManagementApproval,
     Module,
+    ModuleReservation,
     Placement,
     Review,
     TriageContact,
     WaitingListEntry,
 )
 from rehab.access import ADMIN, get_access
-from rehab.models import Enrolment, active_q, valid_q
+from rehab.models import Enrolment, KommunQuota, active_q, valid_q
 
 REVIEW = "review"
 APPROVAL = "approval"
@@ -553,13 +554,110 @@ def has_calendar_feed(user) -> bool:
 
 
 def modules_with_occupancy(team):
-    """The team's modules with the number of open placements in each."""
-    return team.modules.annotate(
-        # Served by placement_module_open_idx (module, end_date).
-        occupied=count_subquery(
-            Placement.objects.filter(module=OuterRef("pk"), end_date__isnull=True), "module"
+    """The team's modules with the number of open placements in each and their reserved
+    places (SPEC §13 rule 1) prefetched."""
+    return (
+        team.modules.annotate(
+            # Served by placement_module_open_idx (module, end_date).
+            occupied=count_subquery(
+                Placement.objects.filter(
+                    valid_q("enrolment__"), module=OuterRef("pk"), end_date__isnull=True
+                ),
+                "module",
+            )
         )
-    ).order_by("order", "name")
+        .prefetch_related(
+            Prefetch("reservations", queryset=ModuleReservation.objects.select_related("kommun"))
+        )
+        .order_by("order", "name")
+    )
+
+
+@dataclass(frozen=True)
+class KommunPlaces:
+    kommun: str
+    running: int
+    quota: int | None
+
+    @property
+    def over(self) -> bool:
+        return self.quota is not None and self.running > self.quota
+
+
+@dataclass(frozen=True)
+class ReservedPlaces:
+    module: str
+    kommun: str
+    reserved: int
+    used: int
+
+
+@dataclass(frozen=True)
+class TeamPlaces:
+    """SPEC §13 rule 1: a team's running places on a day, per kommun against the places each
+    is offered first, against the team's total, and the modules' reserved places in use."""
+
+    team: object
+    day: date
+    running: int
+    total_places: int | None
+    kommuner: list
+    reserved: list
+
+    @property
+    def over_total(self) -> bool:
+        return self.total_places is not None and self.running > self.total_places
+
+    @property
+    def has_rules(self) -> bool:
+        return (
+            self.total_places is not None
+            or any(k.quota is not None for k in self.kommuner)
+            or bool(self.reserved)
+        )
+
+
+def team_places(team, *, day: date) -> TeamPlaces:
+    """Running enrolments of `team` on `day` per kommun (three queries whatever the size)."""
+    running = dict(
+        Enrolment.objects.active(day)
+        .filter(team=team, start_date__lte=day)
+        .values_list("participant__kommun__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    quotas = dict(
+        KommunQuota.objects.filter(team=team).values_list("kommun__name", "places").order_by()
+    )
+    names = sorted(set(running) | set(quotas), key=lambda n: (n not in quotas, n))
+    reserved = [
+        ReservedPlaces(module=r.module.name, kommun=r.kommun.name, reserved=r.places, used=r.used)
+        for r in ModuleReservation.objects.filter(module__team=team)
+        .select_related("module", "kommun")
+        .annotate(
+            used=Count(
+                "module__placements",
+                filter=Q(
+                    valid_q("module__placements__enrolment__"),
+                    module__placements__start_date__lte=day,
+                    module__placements__enrolment__participant__kommun_id=F("kommun_id"),
+                )
+                & (
+                    Q(module__placements__end_date__isnull=True)
+                    | Q(module__placements__end_date__gt=day)
+                ),
+            )
+        )
+        .order_by("module__order", "module__name", "kommun__name")
+    ]
+    return TeamPlaces(
+        team=team,
+        day=day,
+        running=sum(running.values()),
+        total_places=team.total_places,
+        kommuner=[KommunPlaces(n, running.get(n, 0), quotas.get(n)) for n in names],
+        reserved=reserved,
+    )
 
 
 def open_placement_starting_after(enrolment, day: date):

@@ -26,6 +26,7 @@ DENIED_OBJECT_TYPES = {
     "enrolment_undo_exit": ENROLMENT,
     "exit_followup_create": ENROLMENT,
     "goal_create": ENROLMENT,
+    "exit_evaluation": ENROLMENT,
     "goal_status": "goal",
     "note_create": ENROLMENT,
     "deviation_create": ENROLMENT,

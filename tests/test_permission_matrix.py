@@ -250,6 +250,7 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "enrolment_mark_error": enrolment,
         "exit_followup_create": enrolment,
         "goal_create": enrolment,
+        "exit_evaluation": enrolment,
         "goal_status": {"pk": s["goal"].pk},
         "note_create": enrolment,
         "deviation_create": enrolment,
