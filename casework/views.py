@@ -418,7 +418,7 @@ def enrolment_exit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            casework_services.enrolment_exit(
+            enrolment = casework_services.enrolment_exit(
                 enrolment=enrolment,
                 data=ExitData(
                     exit_date=data["exit_date"],
