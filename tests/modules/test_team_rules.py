@@ -352,3 +352,27 @@ def test_own_interval_sets_the_next_followup(rehab_team, make_enrolment):
     assert [(d.kind, d.due) for d in found if d.kind == selectors.FOLLOWUP] == [
         (selectors.FOLLOWUP, D(2024, 3, 10))
     ]
+
+
+def test_contact_deadline_reaches_the_calendar_feed_and_start_page(
+    client, triage_portalen, make_enrolment, handledare_a
+):
+    today = TODAY()
+    enrolment = make_enrolment(
+        start=today - datetime.timedelta(days=100), responsible=handledare_a
+    )
+    placement = services.placement_create(
+        enrolment=enrolment,
+        module=triage_portalen,
+        start_date=enrolment.start_date,
+        by=handledare_a,
+    )
+    services.placement_extend(placement=placement, by=handledare_a)
+    due = (today + datetime.timedelta(days=14)).strftime("%Y%m%d")
+    token = services.calendar_feed_create(by=handledare_a)
+    body = client.get(reverse("modules:calendar_ics", args=[token])).content.decode()
+    assert f"UID:triage-{enrolment.pk}-{due}@" in body
+    assert "SUMMARY:Kontakta EVI" in body
+    assert enrolment.participant.last_name not in body
+    client.force_login(handledare_a)
+    assert "Kontakta EVI" in client.get("/").content.decode()
