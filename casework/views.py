@@ -279,7 +279,11 @@ def _partials_context(participant, enrolments, user):
     summaries = enrolments_modules(enrolments, today=timezone.localdate())
     for enrolment in enrolments:
         enrolment.modules = enrolment_module_context(enrolment, user, summaries[enrolment.pk])
-    return participant_referral_context(participant, user)
+        # The summary's "not reported" deviations, from the deviations already prefetched.
+        enrolment.open_deviations = sum(1 for d in enrolment.all_deviations if not d.reported_at)
+    context = participant_referral_context(participant, user)
+    context["has_active"] = any(e.is_active for e in enrolments)
+    return context
 
 
 @role_required(*CASE_ROLES)

@@ -72,6 +72,8 @@ ACTION_LABELS: dict[str, str] = {
     "modules:waiting_remove": "Borttagning från väntelista",
     "modules:triage_contact_record": "Registrering av kontakt med En väg in",
     "triage_contact_record": "Registrering av kontakt med En väg in",
+    "modules:review_protocol": "Protokoll för trepartsmöte (utskrift)",
+    "action_plan_print": "Handlingsplan att skriva ut",
     "waiting_list_remove": "Borttagning från väntelista",
     "modules:approval_list": "Ledningsgruppsbeslut",
     "modules:approval_request": "Begäran om ledningsgruppsbeslut",

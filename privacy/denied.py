@@ -50,6 +50,8 @@ DENIED_OBJECT_TYPES = {
     "modules:review_cancel": "review",
     "modules:waiting_remove": "waitinglistentry",
     "modules:triage_contact_record": "triage_contact",
+    "modules:review_protocol": "review",
+    "action_plan_print": ENROLMENT,
     # privacy
     "privacy:subject_access": PARTICIPANT,
     "privacy:subject_access_json": PARTICIPANT,

@@ -171,6 +171,23 @@ def exit_evaluation(request, pk):
 
 
 @role_required(*CASE_ROLES)
+def action_plan_print(request, pk):
+    """The action plan for the participant, in easy Swedish, to print and hand over."""
+    enrolment = get_enrolment_for_user(request, pk)
+    goals = (
+        enrolment.goals.filter(parent__isnull=True)
+        .exclude(status=Goal.Status.DROPPED)
+        .prefetch_related("subgoals")
+        .order_by("created_at", "pk")
+    )
+    return render(
+        request,
+        "rehab/action_plan_print.html",
+        {"enrolment": enrolment, "goals": goals, "today": timezone.localdate()},
+    )
+
+
+@role_required(*CASE_ROLES)
 def goal_create(request, pk):
     enrolment = get_enrolment_for_user(request, pk)
     form = forms.GoalForm(

@@ -272,6 +272,8 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "modules:review_record_booked": {"pk": s["review"].pk},
         "modules:review_cancel": {"pk": s["review"].pk},
         "modules:triage_contact_record": {"pk": s["triage"].pk},
+        "modules:review_protocol": {"pk": s["review"].pk},
+        "action_plan_print": enrolment,
         "modules:waiting_remove": {"pk": s["waiting"].pk},
         "privacy:subject_access": {"pk": s["participant"].pk},
         "privacy:subject_access_json": {"pk": s["participant"].pk},

@@ -22,7 +22,13 @@ from modules.views.placements import (
     placement_end,
     placement_extend,
 )
-from modules.views.reviews import review_book, review_cancel, review_record, review_record_booked
+from modules.views.reviews import (
+    review_book,
+    review_cancel,
+    review_protocol,
+    review_record,
+    review_record_booked,
+)
 
 __all__ = [
     "approval_decide",
@@ -40,6 +46,7 @@ __all__ = [
     "placement_extend",
     "review_book",
     "review_cancel",
+    "review_protocol",
     "review_record",
     "review_record_booked",
     "triage_contact_record",

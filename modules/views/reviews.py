@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from common.forms import apply_errors
 from modules import forms, selectors, services
@@ -126,6 +126,31 @@ def _review_message(review, data):
 @role_required(*CASE_ROLES)
 def review_record(request, pk):
     return _record_review(request, placement_for(request, pk))
+
+
+@role_required(*CASE_ROLES)
+def review_protocol(request, pk):
+    """The 3-party meeting's protocol to print and sign: booked (blank lines to fill in) or
+    held (what was recorded)."""
+    review = review_for(request, pk)
+    enrolment = review.placement.enrolment
+    goals = (
+        enrolment.goals.filter(parent__isnull=True)
+        .exclude(status="dropped")
+        .prefetch_related("subgoals")
+        .order_by("created_at", "pk")
+    )
+    return render(
+        request,
+        "modules/review_protocol.html",
+        {
+            "review": review,
+            "placement": review.placement,
+            "enrolment": enrolment,
+            "goals": goals,
+            "decisions": Review.Decision.choices,
+        },
+    )
 
 
 @role_required(*CASE_ROLES)
