@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from demo.cases import (
     AGENCY_NAMES,
+    DEMO_INCOME,
     FIRST_NAMES,
     GOALS,
     LAST_NAMES,
@@ -84,7 +85,7 @@ class Builder:
         self.outcomes = _weighted(OUTCOME_WEIGHTS)
         self.referrers = _weighted(REFERRER_WEIGHTS)
         self.note_kinds = list(NOTE_TEXTS)
-        self.income_bits = list(INCOME_BITS.values())
+        self.income_bits = [INCOME_BITS[s] for s in DEMO_INCOME]
         self.educations = list(Education.values)
         self.months = [None, *range(0, 121, 3)]
         self.officers = FIRST_NAMES["K"] + FIRST_NAMES["M"]
