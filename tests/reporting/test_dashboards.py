@@ -386,7 +386,8 @@ def test_derived_figures_over_fewer_than_five_are_withheld(rehab_team):
         )
     for days in range(6):
         referral(rehab_team, Referrer.FK, D(2024, 3, 1), decided=D(2024, 3, 1 + days))
-    # AF's withheld count needs a second withheld one in its column: the smallest, Kommunen's 0.
+    # AF's withheld count needs a second withheld one in its column: the smallest, a 0 (the
+    # last of the zeros, Verksamhet finansierad av förbundet).
     for days in range(5):
         referral(rehab_team, Referrer.EGEN, D(2024, 3, 1), decided=D(2024, 3, 1 + days))
     result = board(rehab_team, exact=False)
@@ -394,7 +395,7 @@ def test_derived_figures_over_fewer_than_five_are_withheld(rehab_team):
     got = rows(result.figure("remisser"))
     assert got["Arbetsförmedlingen"][:2] == [SMALL, SMALL]
     assert got["Arbetsförmedlingen"][3:5] == [HIDDEN, HIDDEN]
-    assert got["Kommunen (IFO/AME)"][:2] == [HIDDEN, HIDDEN]
+    assert got["Verksamhet finansierad av förbundet"][:2] == [HIDDEN, HIDDEN]
     assert got["Egen anmälan"][:2] == [5, 5]
     assert got["Egen anmälan"][3:5] == [Decimal("2.0"), Decimal("2.0")]
     assert got["Försäkringskassan"][1:5] == [6, 0, Decimal("2.5"), Decimal("2.5")]
