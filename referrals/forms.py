@@ -70,9 +70,10 @@ class ReferralForm(SwedishBlanks, forms.Form):
         help_text="Ärendets nummer i diariet, unikt inom förbundet. Inget personnummer.",
     )
     work_within_two_years = forms.ChoiceField(
-        label="Bedömer remittenten att personen kan nå arbete inom två år?",
+        label="Kan personen nå arbete inom två år?",
         choices=with_blank(Referral.WorkWithinTwoYears.choices, NOT_STATED),
         required=False,
+        help_text="Remittentens bedömning.",
     )
     declared_motivated = forms.ChoiceField(
         label="Har deltagaren uppgett sig vara motiverad?",
