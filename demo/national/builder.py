@@ -46,6 +46,7 @@ class TeamProfile:
 
     def __init__(self, team, handledare, kommun_weights):
         self.pk = team.pk
+        self.forbund_id = team.forbund_id
         self.rule = TeamRule(
             frame_months=team.frame_months,
             approval_lead_months=team.approval_lead_months,
@@ -217,6 +218,7 @@ class Builder:
             Referral,
             (
                 team.pk,
+                team.forbund_id,
                 referrer,
                 officer,
                 agency,
