@@ -87,6 +87,8 @@ ACTION_LABELS: dict[str, str] = {
     "referral_assign": "Fördelning av remiss till team",
     "referral_transition": "Ändrad status för remiss",
     "referral_mark_enrolled": "Remiss markerad som inskriven",
+    "referral_intro": "Introduktionssamtal för remiss",
+    "referral_intro_record": "Introduktionssamtal registrerat för remiss",
     "consultation_list": "Konsultationer",
     "consultation_create": "Ny konsultation",
     "consent_record": "Registrering av samtycke",

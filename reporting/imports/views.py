@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from rehab.access import ADMIN, get_access, role_required
-from rehab.models import Team
+from rehab.models import INCOME_BITS, Team
 from reporting import imports as importing
 from reporting import pending as pending_imports
 from reporting.imports.forms import ImportConfirmForm, ImportUploadForm
@@ -59,6 +59,7 @@ def _import_upload(request, handler):
         {
             "form": form,
             "columns": importing.COLUMNS,
+            "income_codes": list(INCOME_BITS),
             "reimport_rule": importing.REIMPORT_RULE,
             "has_teams": form.fields["team"].queryset.exists(),
         },
