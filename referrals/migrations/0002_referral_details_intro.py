@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('referrals', '0001_initial'),
-        ('rehab', '0009_referral_details_intro'),
+        ('rehab', '0010_referral_details_intro'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
