@@ -114,6 +114,7 @@ ACTION_LABELS: dict[str, str] = {
     "budget_import_confirm": "Bekräftad budgetimport",
     "budget_import_cancel": "Avbruten budgetimport",
     "import_upload": "Import av inskrivningar",
+    "import_template": "Importmall",
     "import_preview": "Granskning av import",
     "import_confirm": "Bekräftad import",
     "import_cancel": "Avbruten import",

@@ -294,6 +294,7 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
     result = {name: (kwargs, True) for name, kwargs in by_url.items()}
     # Arguments that are not objects of a team.
     result["board_report_export"] = ({"fmt": "csv"}, False)
+    result["import_template"] = ({"fmt": "csv"}, False)
     # Team B's (EVI's) referral: its handledare may, team A's may not (PERSONA_STATUS).
     result["referral_intro"] = ({"pk": s["evi_referral"].pk}, False)
     result["dashboard_csv"] = ({"figure": "aktiva"}, False)
