@@ -102,7 +102,15 @@ def test_running_again_adds_nothing(national):
 
 def test_small_runs_keep_the_demo_profile(org):
     """Below the national threshold, everything stays in Rehabteamet as `make run` shows."""
-    call_command("seed_demo", "--participants", "30", "--password", "x" * 14, stdout=io.StringIO())
+    call_command(
+        "seed_demo",
+        "--participants",
+        "30",
+        "--password",
+        "x" * 14,
+        "--only-vasterbergslagen",
+        stdout=io.StringIO(),
+    )
     assert set(Enrolment.objects.values_list("team__name", flat=True)) == {organisation.REHAB_TEAM}
     assert not Team.objects.filter(name__startswith="Rehabteamet ").exists()
 
