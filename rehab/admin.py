@@ -60,6 +60,7 @@ class TeamAdmin(TeamScopedAdmin):
                     "followup_interval_months",
                     "min_age",
                     "max_age",
+                    "has_case_meetings",
                 ]
             },
         ),
