@@ -468,6 +468,8 @@ class BaseCaseMeetingItemFormSet(forms.BaseFormSet):
         ]
 
 
-CaseMeetingItemFormSet = forms.formset_factory(
-    CaseMeetingItemForm, formset=BaseCaseMeetingItemFormSet, extra=0, max_num=100
-)
+def case_meeting_items_formset(extra: int):
+    """The rows of participants discussed, with `extra` empty rows after the given ones."""
+    return forms.formset_factory(
+        CaseMeetingItemForm, formset=BaseCaseMeetingItemFormSet, extra=extra, max_num=100
+    )

@@ -357,13 +357,7 @@ def _meeting_form_page(request, team, meeting=None):
         ]
         extra = 2
     form = forms.CaseMeetingForm(request.POST or None, initial=initial)
-    formset_class = forms.formset_factory(
-        forms.CaseMeetingItemForm,
-        formset=forms.BaseCaseMeetingItemFormSet,
-        extra=extra,
-        max_num=100,
-    )
-    items = formset_class(
+    items = forms.case_meeting_items_formset(extra)(
         request.POST or None, initial=rows, enrolments=enrolments, prefix="deltagare"
     )
     if request.method == "POST" and form.is_valid() and items.is_valid():
