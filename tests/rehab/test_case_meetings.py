@@ -75,12 +75,14 @@ def test_create_records_the_meeting_items_and_the_audit(meeting, two, handledare
     }
 
 
-def test_a_date_up_to_one_year_ahead_is_accepted_and_beyond_refused(team, handledare_a):
-    today = timezone.localdate()
-    latest = (
-        today.replace(year=today.year + 1) if not (today.month, today.day) == (2, 29) else None
-    )
-    latest = latest or today.replace(year=today.year + 1, day=28)
+@pytest.mark.parametrize(
+    ("today", "latest"),
+    [(D(2026, 12, 2), D(2027, 12, 2)), (D(2028, 2, 29), D(2029, 2, 28))],
+)
+def test_a_date_up_to_one_year_ahead_is_accepted_and_beyond_refused(
+    team, handledare_a, monkeypatch, today, latest
+):
+    monkeypatch.setattr("rehab.services.meetings._today", lambda: today)
     services.case_meeting_create(team=team, date=latest, agencies=["AF"], by=handledare_a)
     with pytest.raises(ValidationError) as excinfo:
         services.case_meeting_create(
