@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from rehab import services
 from rehab.models import AuditEvent, CaseMeeting, CaseMeetingItem
