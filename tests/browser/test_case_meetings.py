@@ -1,0 +1,56 @@
+"""A handledare records a case meeting of a samverkansteam (SPEC §13 rule 11) in the browser:
+two agencies, two participants discussed; every page passes axe."""
+
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
+from tests.browser.conftest import assert_accessible, login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_handledare_records_a_case_meeting(page, live_server, demo):
+    from rehab.models import CaseMeeting, Team
+    from tests.factories import EnrolmentFactory, ParticipantFactory
+
+    team = Team.objects.get(name="Rehabteamet")
+    team.has_case_meetings = True
+    team.save()
+    for first, last in (("Maja", "Karlsson"), ("Olle", "Berg")):
+        EnrolmentFactory(
+            team=team, participant=ParticipantFactory(first_name=first, last_name=last)
+        )
+    login(page, live_server, "handledare", PASSWORD)
+    main = page.locator("main")
+    page.get_by_role("link", name="Mina team").click()
+    page.get_by_role("link", name="Rehabteamet").click()
+    page.get_by_role("link", name="Ärendemöten").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Registrera ett ärendemöte").click()
+    assert_accessible(page)
+
+    # Without an agency the form comes back with the reason, nothing lost.
+    page.get_by_label("Deltagare 1", exact=True).select_option(label="Maja Karlsson")
+    page.get_by_role("button", name="Spara mötet").click()
+    assert "Välj minst en myndighet som var med på mötet." in main.inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Arbetsförmedlingen").check()
+    page.get_by_label("Försäkringskassan").check()
+    page.get_by_label("Anteckning om deltagare 1", exact=True).fill("Praktikplats på gång")
+    page.get_by_label("Deltagare 2", exact=True).select_option(label="Olle Berg")
+    page.get_by_role("button", name="Spara mötet").click()
+    assert "är sparat" in main.inner_text()
+    assert "Arbetsförmedlingen, Försäkringskassan" in main.inner_text()
+    assert "Maja Karlsson" in main.inner_text() and "Olle Berg" in main.inner_text()
+    assert_accessible(page)
+
+    meeting = CaseMeeting.objects.get()
+    assert meeting.agencies == ["AF", "FK"] and meeting.items.count() == 2
+
+    # The list shows it, and Maja's page links it.
+    page.get_by_role("link", name="Alla ärendemöten").click()
+    assert "2" in main.get_by_role("table").inner_text()
+    assert_accessible(page)
+    page.goto(live_server.url + meeting.items.first().enrolment.get_absolute_url())
+    assert page.get_by_role("link", name=f"{meeting.date:%Y-%m-%d}").count() >= 1
