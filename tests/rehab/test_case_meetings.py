@@ -403,3 +403,12 @@ def test_the_meeting_page_logs_a_read_of_each_participant(client, handledare_a, 
     client.get(reverse("case_meeting_detail", args=[meeting.pk]))
     logged = AccessLog.objects.filter(action="case_meeting_detail")
     assert set(logged.values_list("participant_id", flat=True)) == {e.participant_id for e in two}
+
+
+def test_another_teams_attempt_is_logged_as_denied(client, handledare_b, meeting):
+    from privacy.models import AccessLog
+
+    client.force_login(handledare_b)
+    assert client.get(reverse("case_meeting_detail", args=[meeting.pk])).status_code == 404
+    denied = AccessLog.objects.get(kind=AccessLog.Kind.DENIED)
+    assert (denied.object_type, denied.object_id) == ("casemeeting", str(meeting.pk))
