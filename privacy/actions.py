@@ -31,6 +31,8 @@ ACTION_LABELS: dict[str, str] = {
     "exit_followup_create": "Uppföljning efter avslut",
     "exit_followup_record": "Uppföljning efter avslut",
     "goal_create": "Nytt mål",
+    "exit_evaluation": "Utvärderingsmöte före avslut",
+    "exit_evaluation_record": "Registrering av utvärderingsmöte före avslut",
     "goal_status": "Ändrad status för mål",
     "goal_set_status": "Ändrad status för mål",
     "note_create": "Ny journalanteckning",
@@ -76,6 +78,10 @@ ACTION_LABELS: dict[str, str] = {
     "modules:waiting_add": "Uppsättning på väntelista",
     "waiting_list_add": "Uppsättning på väntelista",
     "modules:waiting_remove": "Borttagning från väntelista",
+    "modules:triage_contact_record": "Registrering av kontakt med En väg in",
+    "triage_contact_record": "Registrering av kontakt med En väg in",
+    "modules:review_protocol": "Protokoll för trepartsmöte (utskrift)",
+    "action_plan_print": "Handlingsplan att skriva ut",
     "waiting_list_remove": "Borttagning från väntelista",
     "modules:approval_list": "Ledningsgruppsbeslut",
     "modules:approval_request": "Begäran om ledningsgruppsbeslut",
@@ -208,6 +214,11 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "team": "team",
     "user": "användare",
     "waitinglistentry": "plats på väntelista",
+    "triagecontact": "kontakt med En väg in",
+    "exitevaluation": "utvärderingsmöte före avslut",
+    "triage_contact": "kontakt med En väg in",
+    "modulereservation": "reserverade platser",
+    "rulewarning": "regelvarning",
 }
 
 

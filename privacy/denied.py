@@ -26,6 +26,7 @@ DENIED_OBJECT_TYPES = {
     "enrolment_undo_exit": ENROLMENT,
     "exit_followup_create": ENROLMENT,
     "goal_create": ENROLMENT,
+    "exit_evaluation": ENROLMENT,
     "goal_status": "goal",
     "note_create": ENROLMENT,
     "deviation_create": ENROLMENT,
@@ -52,6 +53,9 @@ DENIED_OBJECT_TYPES = {
     "modules:review_record_booked": "review",
     "modules:review_cancel": "review",
     "modules:waiting_remove": "waitinglistentry",
+    "modules:triage_contact_record": "triage_contact",
+    "modules:review_protocol": "review",
+    "action_plan_print": ENROLMENT,
     # privacy
     "privacy:subject_access": PARTICIPANT,
     "privacy:subject_access_json": PARTICIPANT,

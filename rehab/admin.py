@@ -60,6 +60,17 @@ class TeamAdmin(TeamScopedAdmin):
                     "followup_interval_months",
                     "min_age",
                     "max_age",
+                ]
+            },
+        ),
+        (
+            "Platser och mjuka regler (SPEC §13)",
+            {
+                "fields": [
+                    "total_places",
+                    "expected_referrer",
+                    "require_referring_income",
+                    "is_complementary",
                     "has_case_meetings",
                 ]
             },

@@ -12,6 +12,7 @@ from rehab.models import (
     CaseMeetingItem,
     Deviation,
     Enrolment,
+    ExitEvaluation,
     ExitFollowUp,
     Goal,
     JournalNote,
@@ -103,3 +104,8 @@ def case_meeting_enrolments(team, include=()):
         .select_related("participant")
         .order_by("participant__last_name", "participant__first_name", "start_date", "pk")
     )
+
+
+def exit_evaluation_of(enrolment):
+    """The enrolment's evaluation meeting before exit (SPEC §13 rule 9), or None."""
+    return ExitEvaluation.objects.filter(enrolment=enrolment).first()

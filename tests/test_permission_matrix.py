@@ -160,7 +160,13 @@ SECRET_LAST = "Sekretessdotter"
 @pytest.fixture
 def samples(rehab_team, handledare_a, admin_user):
     from modules import services as module_services
-    from modules.models import ManagementApproval, Module, Placement, WaitingListEntry
+    from modules.models import (
+        ManagementApproval,
+        Module,
+        Placement,
+        TriageContact,
+        WaitingListEntry,
+    )
     from modules.rules import review_due
     from referrals import services as referral_services
     from rehab import services as rehab_services
@@ -184,6 +190,9 @@ def samples(rehab_team, handledare_a, admin_user):
     )
     waiting = WaitingListEntry.objects.create(
         enrolment=enrolment, module=portalen, added_date=datetime.date(2024, 2, 1)
+    )
+    triage = TriageContact.objects.create(
+        placement=placement, reason="extension", due_date=datetime.date(2024, 3, 15)
     )
     approval = ManagementApproval.objects.create(
         enrolment=enrolment, requested_date=datetime.date(2024, 3, 1)
@@ -222,6 +231,7 @@ def samples(rehab_team, handledare_a, admin_user):
         "placement": placement,
         "review": review,
         "waiting": waiting,
+        "triage": triage,
         "approval": approval,
         "goal": goal,
         "referral": referral,
@@ -255,6 +265,7 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "enrolment_mark_error": enrolment,
         "exit_followup_create": enrolment,
         "goal_create": enrolment,
+        "exit_evaluation": enrolment,
         "goal_status": {"pk": s["goal"].pk},
         "note_create": enrolment,
         "deviation_create": enrolment,
@@ -275,6 +286,9 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "modules:review_record": {"pk": s["placement"].pk},
         "modules:review_record_booked": {"pk": s["review"].pk},
         "modules:review_cancel": {"pk": s["review"].pk},
+        "modules:triage_contact_record": {"pk": s["triage"].pk},
+        "modules:review_protocol": {"pk": s["review"].pk},
+        "action_plan_print": enrolment,
         "modules:waiting_remove": {"pk": s["waiting"].pk},
         "privacy:subject_access": {"pk": s["participant"].pk},
         "privacy:subject_access_json": {"pk": s["participant"].pk},

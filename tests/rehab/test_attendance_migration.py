@@ -9,8 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("rehab", "0008_team_places_rule_warnings")]
-AFTER = [("rehab", "0009_attendance_status")]
+BEFORE = [("rehab", "0009_exit_evaluation_goal_outcomes")]
+AFTER = [("rehab", "0010_attendance_status")]
 
 
 def _migrate(targets):
