@@ -29,6 +29,11 @@ def test_booleans_become_statuses_and_back():
         Enrolment = old.get_model("rehab", "Enrolment")
         GroupActivity = old.get_model("rehab", "GroupActivity")
         Attendance = old.get_model("rehab", "Attendance")
+        # A transactional test before this one may have emptied the kommun table.
+        kommun, _ = old.get_model("rehab", "Kommun").objects.get_or_create(
+            code="1885",
+            defaults={"name": "Lindesberg", "county_code": "18", "county_name": "Örebro län"},
+        )
         team = Team.objects.create(
             forbund=Forbund.objects.create(name="F"), name="T", huvudman="H"
         )
@@ -40,7 +45,7 @@ def test_booleans_become_statuses_and_back():
                 is_anonymous=True,
                 birth_year=1980 + i,
                 gender="K",
-                kommun=old.get_model("rehab", "Kommun").objects.first(),
+                kommun=kommun,
             )
             enrolment = Enrolment.objects.create(
                 participant=participant, team=team, start_date=datetime.date(2024, 1, 1)
