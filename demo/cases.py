@@ -29,6 +29,10 @@ from rehab.models import (
     Referrer,
 )
 
+# The sources the synthetic cases draw from: those the demo was built with, so that a source
+# added to the list later does not reshuffle every seeded case.
+DEMO_INCOME = [s for s in INCOME_BITS if s != "etableringsersattning"]
+
 FIRST_NAMES = {
     "K": [
         "Anna",
@@ -343,7 +347,7 @@ def _build_enrolment(
     if exit_date >= today:
         exit_date = None
     referrer = _pick(rng, REFERRER_WEIGHTS)
-    income = [s for s in INCOME_BITS if rng.random() < 0.25] or ["forsorjningsstod"]
+    income = [s for s in DEMO_INCOME if rng.random() < 0.25] or ["forsorjningsstod"]
     wellbeing_start = rng.randint(2, 6)
     enrolment = Enrolment(
         team=team,

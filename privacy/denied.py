@@ -38,6 +38,7 @@ DENIED_OBJECT_TYPES = {
     "referral_detail": REFERRAL,
     "referral_transition": REFERRAL,
     "referral_assign": REFERRAL,
+    "referral_intro": REFERRAL,
     "consent_create": PARTICIPANT,
     # modules
     "modules:enrolment": ENROLMENT,

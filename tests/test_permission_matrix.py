@@ -95,6 +95,9 @@ PERSONA_STATUS = {
     ("enrolment_create", "handledare_b"): 403,
     # Only the unit manager of the referral's team assigns an En väg in referral.
     ("referral_assign", "handledare_a"): 403,
+    # The introductory conversation belongs to an En väg in referral (team B's): a handledare
+    # of team A does not see it.
+    ("referral_intro", "handledare_a"): 404,
 }
 
 # Query strings a page needs besides its URL arguments.
@@ -170,7 +173,7 @@ def samples(rehab_team, handledare_a, admin_user):
     from modules.rules import review_due
     from referrals import services as referral_services
     from rehab import services as rehab_services
-    from rehab.models import Referrer
+    from rehab.models import Referrer, Team
 
     participant = ParticipantFactory(first_name=SECRET_FIRST, last_name=SECRET_LAST)
     enrolment = EnrolmentFactory(
@@ -206,6 +209,13 @@ def samples(rehab_team, handledare_a, admin_user):
         by=handledare_a,
         participant=participant,
     )
+    evi_referral = referral_services.referral_create(
+        team=Team.objects.get(name="EVI"),
+        source=Referrer.FK,
+        need="Stöd mot arbete",
+        received_date=datetime.date(2024, 1, 3),
+        by=admin_user,
+    )
     activity = rehab_services.activity_create(
         team=rehab_team, date=datetime.date(2024, 3, 4), title="Fika", kind="group", by=admin_user
     )
@@ -235,6 +245,7 @@ def samples(rehab_team, handledare_a, admin_user):
         "approval": approval,
         "goal": goal,
         "referral": referral,
+        "evi_referral": evi_referral,
         "activity": activity,
         "case_meeting": case_meeting,
         "module": kompassen,
@@ -298,6 +309,9 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
     result = {name: (kwargs, True) for name, kwargs in by_url.items()}
     # Arguments that are not objects of a team.
     result["board_report_export"] = ({"fmt": "csv"}, False)
+    result["import_template"] = ({"fmt": "csv"}, False)
+    # Team B's (EVI's) referral: its handledare may, team A's may not (PERSONA_STATUS).
+    result["referral_intro"] = ({"pk": s["evi_referral"].pk}, False)
     result["dashboard_csv"] = ({"figure": "aktiva"}, False)
     result["modules:calendar_ics"] = ({"token": "ingen-sadan-nyckel"}, False)
     budget = {"team_id": s["budget"].team_id, "year": s["budget"].year}

@@ -106,6 +106,11 @@ def test_handledare_places_books_and_records_a_review(page, live_server, enrolme
     page.goto(f"{live_server.url}/moduler/frister/kalender/")
     page.get_by_role("button", name="Skapa kalenderlänk").click()
     assert page.get_by_label("Kalenderlänk").input_value().endswith(".ics")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Kopiera länken").click()
+    assert "Länken är kopierad" in page.locator("main").inner_text()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.get_by_label("Kalenderlänk").input_value()
     assert_accessible(page)
 
 

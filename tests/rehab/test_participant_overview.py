@@ -89,3 +89,18 @@ def test_review_protocol_to_sign(client, case, handledare_a, handledare_b, styrg
     assert "Komma till fikagruppen" in page
     module_page = client.get(reverse("modules:enrolment", args=[enrolment.pk])).content.decode()
     assert url in module_page
+
+
+def test_header_search_finds_a_participant_from_any_page(client, case, handledare_a):
+    _enrolment, _ = case
+    client.force_login(handledare_a)
+    start = client.get(reverse("start")).content.decode()
+    assert 'role="search"' in start and 'id="header-search"' in start
+    response = client.post(reverse("caseload"), {"q": "Översikt"})
+    assert response.status_code == 302 and response.url == reverse("caseload")  # not in the URL
+    assert "Vera" in client.get(response.url).content.decode()
+
+
+def test_header_search_is_for_case_workers_only(client, styrgrupp_user):
+    client.force_login(styrgrupp_user)
+    assert 'id="header-search"' not in client.get(reverse("start")).content.decode()
