@@ -9,8 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("rehab", "0009_exit_evaluation_goal_outcomes")]
-AFTER = [("rehab", "0010_attendance_status")]
+BEFORE = [("rehab", "0010_referral_details_intro")]
+AFTER = [("rehab", "0011_attendance_status")]
 
 
 def _migrate(targets):

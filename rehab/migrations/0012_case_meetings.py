@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rehab', '0010_attendance_status'),
+        ('rehab', '0011_attendance_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -21,7 +21,7 @@ def status_to_boolean(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rehab", "0009_exit_evaluation_goal_outcomes"),
+        ("rehab", "0010_referral_details_intro"),
     ]
 
     operations = [
