@@ -6,6 +6,8 @@ none is written into code for a team's name. Idempotent like demo/organisation.p
 
 from __future__ import annotations
 
+import datetime
+import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,6 +20,10 @@ from demo.organisation import ADMIN_GROUP, REHAB_TEAM, _admin_group
 from modules.models import Module, ModuleReservation
 from modules.rules import WEEKS
 from rehab.models import (
+    Agency,
+    CaseMeeting,
+    CaseMeetingItem,
+    Enrolment,
     Forbund,
     ForbundMembership,
     Kommun,
@@ -162,7 +168,8 @@ LEKEBERG = SourceForbund(
         SourceTeam(
             "Samverkansteam Lekeberg",
             "Lekebergs kommun",
-            settings={"followup_interval_months": 3},
+            # Fixed case meetings of the agencies (SPEC §13 rule 11).
+            settings={"followup_interval_months": 3, "has_case_meetings": True},
             modules=(SourceModule("Samverkan", "Samordnade insatser från myndigheterna", 6, 6),),
             participants=14,
         ),
@@ -444,4 +451,32 @@ def seed_sources(org, *, password, participants: bool = True, seed: int = 1) -> 
     seeded = {source.key: _seed_forbund(source) for source in SOURCES}
     _seed_users(seeded, password)
     made = _seed_participants(seeded, seed=seed) if participants else 0
+    if participants:
+        for source in SOURCES:
+            for team in seeded[source.key]["teams"].values():
+                _seed_case_meetings(team, seed=seed)
     return {"forbund": [s.name for s in SOURCES], "participants": made}
+
+
+def _seed_case_meetings(team, *, seed: int) -> None:
+    """A samverkansteam's fixed case meetings (SPEC §13 rule 11) every other week of the last
+    year: two to four agencies, and two to five of the participants enrolled that day."""
+    if not team.has_case_meetings or team.case_meetings.exists():
+        return
+    rng = random.Random(f"arendemoten-{seed}-{team.name}")  # noqa: S311 – synthetic demo data
+    today = timezone.localdate()
+    agencies = list(Agency.values)
+    day = today - datetime.timedelta(days=364)
+    while day <= today:
+        enrolled = list(
+            Enrolment.objects.valid().in_period(day, day).filter(team=team).order_by("pk")
+        )
+        present = set(rng.sample(agencies, rng.randint(2, 4)))
+        meeting = CaseMeeting.objects.create(
+            team=team, date=day, agencies=[a for a in agencies if a in present]
+        )
+        CaseMeetingItem.objects.bulk_create(
+            CaseMeetingItem(meeting=meeting, enrolment=e)
+            for e in rng.sample(enrolled, min(len(enrolled), rng.randint(2, 5)))
+        )
+        day += datetime.timedelta(days=14)

@@ -30,6 +30,10 @@ DENIED_OBJECT_TYPES = {
     "goal_status": "goal",
     "note_create": ENROLMENT,
     "deviation_create": ENROLMENT,
+    # A case meeting's pages list the participants discussed and what was said about them.
+    "case_meeting_detail": "casemeeting",
+    "case_meeting_update": "casemeeting",
+    "case_meeting_delete": "casemeeting",
     # referrals
     "referral_detail": REFERRAL,
     "referral_transition": REFERRAL,
@@ -65,6 +69,8 @@ NOT_PARTICIPANT_SCOPED = frozenset(
         "team_detail",
         "activity_list",
         "activity_detail",
+        "case_meeting_list",
+        "case_meeting_create",
         "modules:module_detail",
     }
 )

@@ -16,6 +16,7 @@ from referrals.models import Consent, Referral
 from rehab.access import ADMIN, ROLE_LABELS, get_access
 from rehab.models import (
     Attendance,
+    CaseMeetingItem,
     Deviation,
     Enrolment,
     ExitFollowUp,
@@ -228,6 +229,11 @@ def subject_access(participant, *, by) -> dict:
         .select_related("activity")
         .order_by("activity__date", "pk")
     )
+    case_meetings = by_enrolment(
+        CaseMeetingItem.objects.filter(enrolment_id__in=ids)
+        .select_related("meeting")
+        .order_by("meeting__date", "pk")
+    )
 
     def goal_dict(goal, children):
         return {
@@ -340,8 +346,21 @@ def subject_access(participant, *, by) -> dict:
                 for f in exit_followups.get(e.pk, [])
             ],
             "attendance": [
-                {"date": _iso(a.activity.date), "activity": a.activity.title, "present": a.present}
+                {
+                    "date": _iso(a.activity.date),
+                    "activity": a.activity.title,
+                    "present": a.present,
+                    "status": a.get_status_display(),
+                }
                 for a in attendance.get(e.pk, [])
+            ],
+            "case_meetings": [
+                {
+                    "date": _iso(i.meeting.date),
+                    "agencies": i.meeting.agency_labels,
+                    "note": i.note,
+                }
+                for i in case_meetings.get(e.pk, [])
             ],
         }
 

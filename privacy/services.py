@@ -35,7 +35,15 @@ from privacy.gate import purge_gate, purging
 from privacy.models import AccessLog, PurgeRun
 from referrals.models import Consent, Consultation, Referral
 from rehab import freshness
-from rehab.models import AuditEvent, Deviation, Enrolment, Goal, JournalNote, Participant
+from rehab.models import (
+    AuditEvent,
+    CaseMeetingItem,
+    Deviation,
+    Enrolment,
+    Goal,
+    JournalNote,
+    Participant,
+)
 
 PURGED_TEXT = "(gallrad)"
 FINAL_REFERRAL_STATES = (
@@ -118,6 +126,9 @@ def _free_text_querysets(day: date):
             "",
         ),
         (FollowUp.objects.filter(enrolment__in=enrolments).exclude(note=""), "note", ""),
+        # What was said about the person at a case meeting; that they were discussed stays
+        # (the case-meeting counts of past periods must not change).
+        (CaseMeetingItem.objects.filter(enrolment__in=enrolments).exclude(note=""), "note", ""),
         (enrolments.exclude(exit_plan=""), "exit_plan", ""),
         (enrolments.exclude(error_reason=""), "error_reason", ""),
     ]

@@ -71,6 +71,7 @@ class TeamAdmin(TeamScopedAdmin):
                     "expected_referrer",
                     "require_referring_income",
                     "is_complementary",
+                    "has_case_meetings",
                 ]
             },
         ),

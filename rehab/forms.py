@@ -26,6 +26,7 @@ from rehab.services import (
     ENROLMENT_TEXT_LIMITS,
     PARTICIPANT_FIELDS,
     PARTICIPANT_TEXT_LIMITS,
+    Discussed,
 )
 
 
@@ -431,3 +432,85 @@ class ActivityForm(SwedishBlanks, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["date"].validators.append(policy.planned_date_validator("Datumet"))
         limit_lengths(self, {"title": policy.NAME})
+
+
+# --- Case meetings (SPEC §13 rule 11) -------------------------------------------------------
+
+
+class CaseMeetingForm(forms.Form):
+    date = forms.DateField(label="Datum", widget=DateInput())
+    agencies = forms.MultipleChoiceField(
+        label="Myndigheter som var med",
+        choices=Agency.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(
+        label="Anteckning om mötet",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Skriv inte deltagarnas namn här; anteckningar om en deltagare skrivs vid "
+        "deltagaren nedan.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate
+        limit_lengths(self, {"note": policy.DESCRIPTION})
+
+
+class CaseMeetingItemForm(forms.Form):
+    """One participant discussed: a row of the meeting form. A row left empty is skipped."""
+
+    enrolment = forms.TypedChoiceField(label="Deltagare", coerce=int, required=False)
+    note = forms.CharField(label="Anteckning om deltagaren", required=False)
+
+    def __init__(self, *args, enrolments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrolment"].choices = with_blank(
+            [(e.pk, str(e.participant)) for e in enrolments], "Välj deltagare …"
+        )
+        limit_lengths(self, {"note": policy.REASON})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("note") and not data.get("enrolment"):
+            self.add_error("enrolment", "Välj vilken deltagare anteckningen gäller.")
+        return data
+
+
+class BaseCaseMeetingItemFormSet(forms.BaseFormSet):
+    def __init__(self, *args, enrolments=(), **kwargs):
+        self.enrolments = list(enrolments)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "enrolments": self.enrolments}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            enrolments=self.enrolments,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def discussed(self) -> list:
+        """The rows filled in, as the service takes them."""
+        return [
+            Discussed(f.cleaned_data["enrolment"], f.cleaned_data.get("note", ""))
+            for f in self.forms
+            if f.cleaned_data.get("enrolment")
+        ]
+
+
+def case_meeting_items_formset(extra: int):
+    """The rows of participants discussed, with `extra` empty rows after the given ones."""
+    return forms.formset_factory(
+        CaseMeetingItemForm, formset=BaseCaseMeetingItemFormSet, extra=extra, max_num=100
+    )

@@ -1,10 +1,15 @@
 """Reads for the organisation pages."""
 
+import datetime
+
 from django.db.models import Count, OuterRef, Prefetch, Q
+from django.utils import timezone
 
 from common.queries import count_subquery
 from rehab.access import enrolments_for, get_access
 from rehab.models import (
+    Attendance,
+    CaseMeetingItem,
     Deviation,
     Enrolment,
     ExitEvaluation,
@@ -64,9 +69,19 @@ def participant_enrolments(participant, user):
                 queryset=ExitFollowUp.objects.order_by("months_after"),
                 to_attr="all_exit_followups",
             ),
+            Prefetch(
+                "case_meeting_items",
+                queryset=CaseMeetingItem.objects.select_related("meeting").order_by(
+                    "-meeting__date", "-meeting__pk"
+                ),
+                to_attr="all_case_meeting_items",
+            ),
         )
         .annotate(
-            attended=Count("attendances", filter=Q(attendances__present=True)),
+            attended=Count("attendances", filter=Q(attendances__status=Attendance.Status.PRESENT)),
+            notified_absences=Count(
+                "attendances", filter=Q(attendances__status=Attendance.Status.NOTIFIED)
+            ),
             attendance_recorded=Count("attendances", distinct=True),
         )
         .order_by("exit_date", "-start_date")
@@ -76,6 +91,19 @@ def participant_enrolments(participant, user):
             deviation.is_late = deviation_is_late(deviation)
         enrolment.is_admin = get_access(user).is_admin_of(enrolment.team_id)
     return enrolments
+
+
+def case_meeting_enrolments(team, include=()):
+    """The enrolments a case meeting of the team may list, for its form: those in progress or
+    ended within the last year, and `include` (the meeting's own), by name."""
+    year_ago = timezone.localdate() - datetime.timedelta(days=366)
+    return list(
+        Enrolment.objects.valid()
+        .filter(team=team)
+        .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=year_ago) | Q(pk__in=list(include)))
+        .select_related("participant")
+        .order_by("participant__last_name", "participant__first_name", "start_date", "pk")
+    )
 
 
 def exit_evaluation_of(enrolment):

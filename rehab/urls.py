@@ -6,6 +6,11 @@ urlpatterns = [
     path("team/", views.team_list, name="team_list"),
     path("team/<int:pk>/aktiviteter/", views.activity_list, name="activity_list"),
     path("aktivitet/<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("team/<int:pk>/arendemoten/", views.case_meeting_list, name="case_meeting_list"),
+    path("team/<int:pk>/arendemoten/nytt/", views.case_meeting_create, name="case_meeting_create"),
+    path("arendemote/<int:pk>/", views.case_meeting_detail, name="case_meeting_detail"),
+    path("arendemote/<int:pk>/andra/", views.case_meeting_update, name="case_meeting_update"),
+    path("arendemote/<int:pk>/ta-bort/", views.case_meeting_delete, name="case_meeting_delete"),
     path("inskrivning/<int:pk>/andra/", views.enrolment_update, name="enrolment_update"),
     path("inskrivning/<int:pk>/fas/", views.enrolment_phase, name="enrolment_phase"),
     path(

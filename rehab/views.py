@@ -20,10 +20,11 @@ from rehab.access import (
     get_access,
     get_enrolment_for_user,
     get_team_for_user,
+    log_read,
     role_required,
     teams_for,
 )
-from rehab.models import Goal, GroupActivity, Team
+from rehab.models import Attendance, CaseMeeting, Goal, GroupActivity, Team
 
 CASE_ROLES = (HANDLEDARE, ADMIN)
 SEARCH_SESSION_KEY = "caseload_q"
@@ -315,7 +316,8 @@ def activity_list(request, pk):
             messages.success(request, f"{activity} är inlagd.")
             return redirect("activity_detail", pk=activity.pk)
     activities = team.activities.annotate(
-        present=Count("attendances", filter=Q(attendances__present=True)),
+        present=Count("attendances", filter=Q(attendances__status=Attendance.Status.PRESENT)),
+        notified=Count("attendances", filter=Q(attendances__status=Attendance.Status.NOTIFIED)),
         recorded=Count("attendances"),
     ).order_by("-date", "-pk")
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("sida"))
@@ -328,24 +330,141 @@ def activity_detail(request, pk):
     activity = get_object_or_404(GroupActivity.objects.select_related("team"), pk=pk)
     if not get_access(request.user).is_member(activity.team_id):
         raise Http404
+    enrolments = services.activity_participants(activity)
     if request.method == "POST":
+        chosen = {e.pk: request.POST.get(f"status-{e.pk}") for e in enrolments}
         try:
             count = services.attendance_record(
-                activity=activity, present_ids=request.POST.getlist("present"), by=request.user
+                activity=activity,
+                present_ids=[pk for pk, s in chosen.items() if s == Attendance.Status.PRESENT],
+                notified_ids=[pk for pk, s in chosen.items() if s == Attendance.Status.NOTIFIED],
+                by=request.user,
             )
         except (ValidationError, ValueError) as e:
             messages.error(request, " ".join(getattr(e, "messages", [str(e)])))
         else:
             messages.success(request, f"Närvaron är sparad: {count} närvarande.")
             return redirect("activity_list", pk=activity.team_id)
-    present = set(activity.attendances.filter(present=True).values_list("enrolment_id", flat=True))
+    statuses = dict(activity.attendances.values_list("enrolment_id", "status"))
+    for e in enrolments:
+        e.attendance_status = statuses.get(e.pk, Attendance.Status.ABSENT)
     return render(
         request,
         "rehab/activity_detail.html",
         {
             "activity": activity,
-            "enrolments": services.activity_participants(activity),
-            "present": present,
+            "enrolments": enrolments,
+            "statuses": Attendance.Status.choices,
             "can_record": activity.date <= timezone.localdate(),
         },
+    )
+
+
+# --- Case meetings of a samverkansteam (SPEC §13 rule 11) -----------------------------------
+
+
+def _get_meeting_for_user(request, pk) -> CaseMeeting:
+    """A case meeting of one of the user's teams (a handledare or the unit manager); 404
+    otherwise."""
+    meeting = get_object_or_404(CaseMeeting.objects.select_related("team"), pk=pk)
+    if not get_access(request.user).is_member(meeting.team_id):
+        raise Http404
+    return meeting
+
+
+@role_required(*CASE_ROLES)
+def case_meeting_list(request, pk):
+    """The team's case meetings, newest first, with how many were discussed at each."""
+    team = get_team_for_user(request, pk)
+    meetings = team.case_meetings.annotate(discussed=Count("items")).order_by("-date", "-pk")
+    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("sida"))
+    return render(request, "rehab/case_meeting_list.html", {"team": team, "page": page})
+
+
+@role_required(*CASE_ROLES)
+def case_meeting_detail(request, pk):
+    """A meeting: its agencies and note, and the participants discussed (each read logged)."""
+    meeting = _get_meeting_for_user(request, pk)
+    items = list(meeting.items.select_related("enrolment__participant").order_by("pk"))
+    for item in items:
+        log_read(
+            request,
+            participant_id=item.enrolment.participant_id,
+            object_type="casemeetingitem",
+            object_id=item.pk,
+        )
+    return render(request, "rehab/case_meeting_detail.html", {"meeting": meeting, "items": items})
+
+
+def _meeting_form_page(request, team, meeting=None):
+    """The form to record (meeting None) or change a case meeting, with rows of participants
+    discussed: the team's participants enrolled now or within the last year, and those the
+    meeting already lists."""
+    known = [] if meeting is None else list(meeting.items.values_list("enrolment_id", flat=True))
+    enrolments = selectors.case_meeting_enrolments(team, include=known)
+    if meeting is None:
+        initial, rows, extra = {}, [], 4
+    else:
+        initial = {"date": meeting.date, "agencies": meeting.agencies, "note": meeting.note}
+        rows = [
+            {"enrolment": i.enrolment_id, "note": i.note} for i in meeting.items.order_by("pk")
+        ]
+        extra = 2
+    form = forms.CaseMeetingForm(request.POST or None, initial=initial)
+    items = forms.case_meeting_items_formset(extra)(
+        request.POST or None, initial=rows, enrolments=enrolments, prefix="deltagare"
+    )
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        data = {**form.cleaned_data, "items": items.discussed(), "by": request.user}
+        try:
+            if meeting is None:
+                meeting = services.case_meeting_create(team=team, **data)
+            else:
+                meeting = services.case_meeting_update(meeting=meeting, **data)
+        except ValidationError as e:
+            item_errors = e.error_dict.pop("items", None) if hasattr(e, "error_dict") else None
+            if item_errors:
+                items._non_form_errors = items.error_class(
+                    [m for error in item_errors for m in error.messages]
+                )
+            if not hasattr(e, "error_dict") or e.error_dict:
+                apply_errors(form, e)
+        else:
+            messages.success(request, f"{meeting} är sparat.")
+            return redirect("case_meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "rehab/case_meeting_form.html",
+        {"team": team, "meeting": meeting, "form": form, "items": items},
+    )
+
+
+@role_required(*CASE_ROLES)
+def case_meeting_create(request, pk):
+    team = get_team_for_user(request, pk)
+    if not team.has_case_meetings:
+        messages.error(request, "Teamet har inga ärendemöten.")
+        return redirect("team_detail", pk=team.pk)
+    return _meeting_form_page(request, team)
+
+
+@role_required(*CASE_ROLES)
+def case_meeting_update(request, pk):
+    meeting = _get_meeting_for_user(request, pk)
+    return _meeting_form_page(request, meeting.team, meeting)
+
+
+@role_required(*CASE_ROLES)
+def case_meeting_delete(request, pk):
+    """Confirm, then delete a case meeting and who was discussed at it."""
+    meeting = _get_meeting_for_user(request, pk)
+    if request.method == "POST":
+        team_id = meeting.team_id
+        services.case_meeting_delete(meeting=meeting, by=request.user)
+        messages.success(request, f"{meeting} är borttaget.")
+        return redirect("case_meeting_list", pk=team_id)
+    return render(
+        request,
+        "rehab/case_meeting_delete.html",
+        {"meeting": meeting, "discussed": meeting.items.count()},
     )

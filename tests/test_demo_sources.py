@@ -103,3 +103,26 @@ def test_participants_in_each_source_team():
     )
     assert kommuner <= {"Hagfors", "Forshaga", "Munkfors"}
     assert sources.seed_sources(org, password=None, participants=True, seed=7)["participants"] == 0
+
+
+def test_lekeberg_holds_case_meetings():
+    from rehab.models import CaseMeeting, CaseMeetingItem
+
+    org = organisation.seed_organisation()
+    sources.seed_sources(org, password=None, participants=True, seed=7)
+    lekeberg = Team.objects.get(name="Samverkansteam Lekeberg")
+    assert lekeberg.has_case_meetings
+    meetings = CaseMeeting.objects.filter(team=lekeberg)
+    assert meetings.count() >= 26 and all(len(m.agencies) >= 2 for m in meetings)
+    items = CaseMeetingItem.objects.filter(meeting__team=lekeberg).select_related(
+        "meeting", "enrolment"
+    )
+    assert items.exists()
+    assert all(i.enrolment.team_id == lekeberg.pk for i in items)
+    assert all(i.enrolment.start_date <= i.meeting.date for i in items)
+    # Only the samverkansteam.
+    assert not CaseMeeting.objects.exclude(team=lekeberg).exists()
+    # Seeding again adds none.
+    count = meetings.count()
+    sources.seed_sources(org, password=None, participants=True, seed=7)
+    assert CaseMeeting.objects.filter(team=lekeberg).count() == count

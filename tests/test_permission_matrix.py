@@ -219,6 +219,15 @@ def samples(rehab_team, handledare_a, admin_user):
     activity = rehab_services.activity_create(
         team=rehab_team, date=datetime.date(2024, 3, 4), title="Fika", kind="group", by=admin_user
     )
+    rehab_team.has_case_meetings = True
+    rehab_team.save()
+    case_meeting = rehab_services.case_meeting_create(
+        team=rehab_team,
+        date=datetime.date(2024, 3, 5),
+        agencies=["AF"],
+        items=[rehab_services.Discussed(enrolment.pk)],
+        by=handledare_a,
+    )
     former = EnrolmentFactory(
         team=rehab_team,
         start_date=datetime.date(2023, 1, 9),
@@ -238,6 +247,7 @@ def samples(rehab_team, handledare_a, admin_user):
         "referral": referral,
         "evi_referral": evi_referral,
         "activity": activity,
+        "case_meeting": case_meeting,
         "module": kompassen,
         "team": rehab_team,
         "budget": make_budget(rehab_team, year=2024),
@@ -252,6 +262,11 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "team_detail": {"pk": s["team"].pk},
         "activity_list": {"pk": s["team"].pk},
         "activity_detail": {"pk": s["activity"].pk},
+        "case_meeting_list": {"pk": s["team"].pk},
+        "case_meeting_create": {"pk": s["team"].pk},
+        "case_meeting_detail": {"pk": s["case_meeting"].pk},
+        "case_meeting_update": {"pk": s["case_meeting"].pk},
+        "case_meeting_delete": {"pk": s["case_meeting"].pk},
         "participant_detail": {"pk": s["participant"].pk},
         "participant_update": {"pk": s["participant"].pk},
         "enrolment_update": enrolment,

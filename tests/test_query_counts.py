@@ -51,7 +51,7 @@ def world(rehab_team, handledare_a, admin_user, forbund_user):
     activity = GroupActivity.objects.create(
         team=rehab_team, date=TODAY - datetime.timedelta(days=1), title="Fikagrupp"
     )
-    Attendance.objects.create(activity=activity, enrolment=enrolment, present=True)
+    Attendance.objects.create(activity=activity, enrolment=enrolment, status="narvarande")
     Consultation.objects.create(team=rehab_team, date=TODAY, agency="AF", topic="Fråga")
     ManagementApproval.objects.create(enrolment=enrolment, requested_date=TODAY)
     return {
@@ -117,11 +117,15 @@ def _grow(world, handledare):
     for i in range(5):
         Consultation.objects.create(team=team, date=TODAY, agency="FK", topic=f"Fråga {i}")
         activity = GroupActivity.objects.create(team=team, date=TODAY, title=f"Friskvård {i}")
-        Attendance.objects.create(activity=activity, enrolment=enrolment, present=bool(i % 2))
+        Attendance.objects.create(
+            activity=activity,
+            enrolment=enrolment,
+            status=["franvarande", "narvarande", "anmalt_forhinder"][i % 3],
+        )
     for other in Enrolment.objects.filter(team=team, exit_date__isnull=True)[:5]:
         ManagementApproval.objects.get_or_create(enrolment=other, requested_date=TODAY)
     Attendance.objects.bulk_create(
-        Attendance(activity=world["activity"], enrolment=other, present=True)
+        Attendance(activity=world["activity"], enrolment=other, status="narvarande")
         for other in Enrolment.objects.filter(team=team, exit_date__isnull=True).exclude(
             pk=enrolment.pk
         )[:10]

@@ -16,6 +16,7 @@ from rehab.models.choices import (
     income_to_bits,
 )
 from rehab.models.enrolments import Enrolment, EnrolmentQuerySet, active_q, valid_q
+from rehab.models.meetings import CaseMeeting, CaseMeetingItem
 from rehab.models.organisation import (
     Forbund,
     ForbundMembership,
@@ -33,6 +34,8 @@ __all__ = [
     "Agency",
     "Attendance",
     "AuditEvent",
+    "CaseMeeting",
+    "CaseMeetingItem",
     "DataVersion",
     "Deviation",
     "Education",

@@ -129,6 +129,12 @@ class Team(models.Model):
         default=False,
         help_text="Deltagaren kan vara inskriven här samtidigt som i ett huvudteam (AKTIV).",
     )
+    has_case_meetings = models.BooleanField(
+        "ärendemöten (samverkansteam)",
+        default=False,
+        help_text="Teamet har fasta ärendemöten med myndigheterna där deltagare diskuteras "
+        "(Samverkan Lekeberg).",
+    )
 
     class Meta:
         verbose_name = "team"

@@ -86,6 +86,13 @@ class JournalNote(models.Model):
         PRACTICE_VISIT = "practice_visit", "Praktikbesök"
         MEETING = "meeting", "Möte"
         PHONE = "phone", "Telefonsamtal"
+        # SPEC §13 rule 12.
+        ARBETSTRANING = "arbetstraning", "Arbetsträning"
+        ARBETSPROVNING = "arbetsprovning", "Arbetsprövning"
+        SOCIAL_TRANING = "social_traning", "Social träning"
+        PRAKTIK = "praktik", "Praktik"
+        MOTIVERANDE_SAMTAL = "motiverande_samtal", "Motiverande samtal"
+        KARTLAGGNING = "kartlaggning", "Kartläggning"
 
     # No index of its own: note_enrolment_date_idx starts with the enrolment (the journal is
     # the largest table, ~20 rows per enrolment, so a second index costs every insert).

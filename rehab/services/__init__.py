@@ -15,6 +15,12 @@ from rehab.services.enrolments import (
     enrolment_undo_exit,
     enrolment_update,
 )
+from rehab.services.meetings import (
+    Discussed,
+    case_meeting_create,
+    case_meeting_delete,
+    case_meeting_update,
+)
 from rehab.services.participants import (
     PARTICIPANT_FIELDS,
     DuplicatePersonnummer,
@@ -51,6 +57,7 @@ __all__ = [
     "PARTICIPANT_FIELDS",
     "PARTICIPANT_TEXT_LIMITS",
     "WORK_OR_STUDIES",
+    "Discussed",
     "DuplicatePersonnummer",
     "ExitData",
     "SoftWarning",
@@ -58,6 +65,9 @@ __all__ = [
     "activity_participants",
     "age_at",
     "attendance_record",
+    "case_meeting_create",
+    "case_meeting_delete",
+    "case_meeting_update",
     "deviation_create",
     "deviation_is_late",
     "enrolment_create",

@@ -267,24 +267,41 @@ def activity_participants(activity: GroupActivity):
 
 
 @transaction.atomic
-def attendance_record(*, activity: GroupActivity, present_ids, by) -> int:
-    """Record who attended; everyone else active that day is recorded as absent."""
+def attendance_record(*, activity: GroupActivity, present_ids, notified_ids=(), by) -> int:
+    """Record who attended (`present_ids`) and who had notified their absence in advance
+    (`notified_ids`, "anmält förhinder"); everyone else active that day is recorded as
+    absent. Returns the number present."""
     if activity.date > _today():
         raise ValidationError("Närvaro kan registreras först på aktivitetens dag.")
     present_ids = {int(i) for i in present_ids}
+    notified_ids = {int(i) for i in notified_ids}
+    if present_ids & notified_ids:
+        raise ValidationError(
+            "En deltagare kan inte både vara närvarande och ha anmält förhinder."
+        )
     enrolments = list(activity_participants(activity).values_list("pk", flat=True))
-    unknown = present_ids - set(enrolments)
+    unknown = (present_ids | notified_ids) - set(enrolments)
     if unknown:
         raise ValidationError("Någon av de markerade deltagarna var inte inskriven den dagen.")
+    Status = Attendance.Status
+
+    def status(pk):
+        if pk in present_ids:
+            return Status.PRESENT
+        return Status.NOTIFIED if pk in notified_ids else Status.ABSENT
+
     Attendance.objects.filter(activity=activity).delete()
     Attendance.objects.bulk_create(
-        Attendance(activity=activity, enrolment_id=pk, present=pk in present_ids)
-        for pk in enrolments
+        Attendance(activity=activity, enrolment_id=pk, status=status(pk)) for pk in enrolments
     )
     audit.record(
         user=by,
         action="attendance_record",
         obj=activity,
-        changes={"present": len(present_ids), "absent": len(enrolments) - len(present_ids)},
+        changes={
+            "present": len(present_ids),
+            "notified": len(notified_ids),
+            "absent": len(enrolments) - len(present_ids) - len(notified_ids),
+        },
     )
     return len(present_ids)

@@ -47,6 +47,7 @@ FOLLOWUP_PARTS = [
     ("share", "Andel i arbete eller studier (%)"),
 ]
 CONSULTATIONS_TITLE = "Konsultationer per myndighet och månad"
+CASE_MEETINGS_TITLE_TAIL = "per myndighet och månad"
 
 # The half-year table in the board's format: one row per team, the twelve count measures of
 # SPEC §9 in their order (totals), with the period in each heading. The mean time without
@@ -162,6 +163,11 @@ def _extra_tables(view: BoardView):
     if view.consultations is not None:
         c = view.consultations
         tables.append((CONSULTATIONS_TITLE, ["Myndighet", *c.headings], [*c.rows, c.total]))
+    if view.case_meetings is not None:
+        m = view.case_meetings
+        for heading, rows, total in m.blocks:
+            title = f"{heading} {CASE_MEETINGS_TITLE_TAIL}"
+            tables.append((title, ["Myndighet", *m.headings], [*rows, total]))
     return tables
 
 
@@ -398,6 +404,22 @@ def board_xlsx(view: BoardView, heading: ReportHeading, budget: BudgetView | Non
         for label, cells in consultations.rows:
             sheet.values(label, cells)
         sheet.values(*consultations.total, label_font=BOLD)
+        sheet.finish(freeze)
+
+    if view.case_meetings is not None:
+        meetings = view.case_meetings
+        sheet = _Sheet(
+            book.create_sheet("Ärendemöten"),
+            heading,
+            f"Ärendemöten och diskuterade deltagare {CASE_MEETINGS_TITLE_TAIL}",
+        )
+        freeze = sheet.row + 1
+        for title, rows, total in meetings.blocks:
+            sheet.header([title, *meetings.headings])
+            for label, cells in rows:
+                sheet.values(label, cells)
+            sheet.values(*total, label_font=BOLD)
+            sheet.row += 1
         sheet.finish(freeze)
 
     if budget is not None:

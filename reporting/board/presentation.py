@@ -119,6 +119,15 @@ class ViewConsultations:
 
 
 @dataclass(frozen=True)
+class ViewCaseMeetings:
+    """Per measure (meetings held, participants discussed): its heading, rows of (agency,
+    cells per month and the period's total), then the total row."""
+
+    headings: list[str]
+    blocks: list[tuple[str, list[tuple[str, list[Cell]]], tuple[str, list[Cell]]]]
+
+
+@dataclass(frozen=True)
 class ViewFollowUp:
     """One interval after exit: followed up, in work or studies, and the share (%)."""
 
@@ -139,6 +148,7 @@ class BoardView:
     threshold: int = DEFAULT_THRESHOLD
     consultations: ViewConsultations | None = None
     followups: list[ViewFollowUp] = field(default_factory=list)
+    case_meetings: ViewCaseMeetings | None = None
 
     @property
     def legend(self) -> str:
@@ -238,6 +248,7 @@ def view_of(
         threshold,
         consultations=present_consultations(table.consultations, shown),
         followups=[present_followup(f, shown, exact, threshold) for f in table.followups],
+        case_meetings=present_case_meetings(table.case_meetings, shown),
     )
 
 
@@ -263,6 +274,29 @@ def present_consultations(consultations, shown) -> ViewConsultations:
             for code, label in consultations.agencies
         ],
         total=("Totalt", [shown[("c", TOTAL, k)] for k in [*keys, TOTAL]]),
+    )
+
+
+def present_case_meetings(case_meetings, shown) -> ViewCaseMeetings | None:
+    """The case meetings per month and agency as the viewer may see them (`shown`: the values
+    of `linked_counts`' keys ("cm", measure, agency, month), exact or disclosure-controlled);
+    None where the teams hold no case meetings."""
+    if case_meetings is None:
+        return None
+    keys = [*(_month_key(m) for m in case_meetings.months), TOTAL]
+    return ViewCaseMeetings(
+        headings=[month_label(*m) for m in case_meetings.months] + ["Totalt"],
+        blocks=[
+            (
+                heading,
+                [
+                    (label, [shown[("cm", measure, code, k)] for k in keys])
+                    for code, label in case_meetings.agencies
+                ],
+                ("Totalt", [shown[("cm", measure, TOTAL, k)] for k in keys]),
+            )
+            for measure, heading in case_meetings.MEASURES
+        ],
     )
 
 
@@ -394,6 +428,7 @@ def linked_counts(table: BoardTable):
                     equations.extend((key, [exits], AT_LEAST) for key in margin)
 
     _link_consultations(counts, equations, table.consultations)
+    _link_case_meetings(counts, equations, table.case_meetings)
     _link_followups(counts, equations, table.followups)
     return counts, equations
 
@@ -434,6 +469,34 @@ def _link_consultations(counts, equations, consultations):
     counts[("c", TOTAL, TOTAL)] = consultations.total
     equations.append((("c", TOTAL, TOTAL), [("c", a, TOTAL) for a in agencies], COMPLEMENT))
     equations.append((("c", TOTAL, TOTAL), [("c", TOTAL, k) for k in months], COMPLEMENT))
+
+
+def _link_case_meetings(counts, equations, case_meetings):
+    """("cm", measure, agency | TOTAL, month | TOTAL) for meetings and participants discussed:
+    each row's months add up to its period total. A meeting has one agency or more, so an
+    agency's cell is at most the total's of its month (or period) and the agencies' cells add
+    up to at least it."""
+    if case_meetings is None:
+        return
+    months = [_month_key(m) for m in case_meetings.months]
+    agencies = [code for code, _label in case_meetings.agencies]
+    for measure, _heading in case_meetings.MEASURES:
+        for code in (TOTAL, *agencies):
+            for month, key in zip(case_meetings.months, months, strict=True):
+                counts[("cm", measure, code, key)] = case_meetings.count(measure, code, month)
+            counts[("cm", measure, code, TOTAL)] = case_meetings.period_total(measure, code)
+            equations.append(
+                (
+                    ("cm", measure, code, TOTAL),
+                    [("cm", measure, code, k) for k in months],
+                    COMPLEMENT,
+                )
+            )
+        for key in (*months, TOTAL):
+            total = ("cm", measure, TOTAL, key)
+            parts = [("cm", measure, code, key) for code in agencies]
+            equations.append((total, parts, AT_LEAST))
+            equations.extend((part, [total], AT_LEAST) for part in parts)
 
 
 def _link_followups(counts, equations, followups):

@@ -46,6 +46,8 @@ from modules.models import Module, Placement
 from referrals.models import Consultation
 from rehab.models import (
     INCOME_BITS,
+    Agency,
+    CaseMeeting,
     Enrolment,
     ExitFollowUp,
     ExitOutcome,
@@ -233,6 +235,28 @@ class Consultations:
 
 
 @dataclass(frozen=True)
+class CaseMeetings:
+    """A samverkansteam's case meetings (SPEC §13 rule 11: counted per month and agency,
+    never personal): per calendar month of the period, the meetings held and the participants
+    discussed at them (a participant counts once per meeting), in total and for each agency
+    present. A meeting has one agency or more, so a month's agencies add up to at least its
+    total."""
+
+    MEASURES = (("meetings", "Ärendemöten"), ("discussed", "Diskuterade deltagare"))
+
+    months: list[tuple[int, int]]
+    agencies: list[tuple[str, str]]
+    # (measure, agency code or TOTAL, (year, month)) → count
+    counts: dict[tuple[str, str, tuple[int, int]], int]
+
+    def count(self, measure: str, agency: str, month: tuple[int, int]) -> int:
+        return self.counts.get((measure, agency, month), 0)
+
+    def period_total(self, measure: str, agency: str) -> int:
+        return sum(self.count(measure, agency, m) for m in self.months)
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """Of the period's exits, those followed up `months` after exit, and of them those in
     work or studies then, per gender and in total."""
@@ -257,6 +281,8 @@ class BoardTable:
     matrices: list[Matrix]
     consultations: Consultations
     followups: list[FollowUp]
+    # Only where one of the teams holds case meetings (or held them in the period).
+    case_meetings: CaseMeetings | None = None
 
     def row(self, key: str) -> Row:
         return next(r for r in self.rows if r.key == key)
@@ -323,6 +349,7 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
         matrices=_matrices(exits),
         consultations=_consultations(teams, date_from, date_to),
         followups=_followups(exits),
+        case_meetings=_case_meetings(teams, date_from, date_to),
     )
 
 
@@ -649,6 +676,32 @@ def _consultations(teams, date_from: date, date_to: date) -> Consultations:
     return Consultations(
         months=period_months(date_from, date_to),
         agencies=list(Referrer.choices),
+        counts=counts,
+    )
+
+
+def _case_meetings(teams, date_from: date, date_to: date) -> CaseMeetings | None:
+    """The teams' case meetings dated within the period, per month and agency present, and
+    the participants discussed at them: one query, one row per meeting. None, without a
+    query, where no team holds case meetings (the setting on the team)."""
+    if not any(team.has_case_meetings for team in teams):
+        return None
+    rows = list(
+        CaseMeeting.objects.filter(team__in=teams, date__range=(date_from, date_to))
+        .values_list("pk", "date", "agencies")
+        .annotate(discussed=Count("items"))
+        .order_by()
+    )
+    counts: dict = {}
+    for _pk, day, agencies, discussed in rows:
+        month = (day.year, day.month)
+        for agency in (TOTAL, *(a for a in Agency.values if a in (agencies or []))):
+            for measure, n in (("meetings", 1), ("discussed", discussed)):
+                key = (measure, agency, month)
+                counts[key] = counts.get(key, 0) + n
+    return CaseMeetings(
+        months=period_months(date_from, date_to),
+        agencies=list(Agency.choices),
         counts=counts,
     )
 

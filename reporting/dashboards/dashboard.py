@@ -51,6 +51,7 @@ from reporting.board.presentation import (
     HEADLINES,
     linked_counts,
     present,
+    present_case_meetings,
     present_consultations,
     present_followup,
     view_of,
@@ -64,6 +65,7 @@ from reporting.dashboards.figures import (
     active_figure,
     as_days,
     budget_figure,
+    case_meeting_figure,
     consultation_figure,
     flow_figure,
     followup_figure,
@@ -395,6 +397,9 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
         referral_figure(shown, referrals, exact, threshold=threshold),
         consultation_figure(present_consultations(table.consultations, shown)),
     ]
+    meetings = case_meeting_figure(present_case_meetings(table.case_meetings, shown))
+    if meetings is not None:
+        figures.append(meetings)
     notes: list[str] = []
     followups = _budget_followups(teams, year, as_of, notes)
     burn = budget_figure(followups, year, as_of)

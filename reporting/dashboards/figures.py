@@ -40,6 +40,7 @@ FIGURE_KEYS = [
     "uppfoljning-efter-avslut",
     "remisser",
     "konsultationer",
+    "arendemoten",
     "budget",
 ]
 
@@ -381,6 +382,39 @@ def consultation_figure(consultations) -> Figure:
         ],
         rows=rows,
         stacked=True,
+    )
+
+
+def case_meeting_figure(case_meetings) -> Figure | None:
+    """A samverkansteam's case meetings and the participants discussed per month, and the
+    meetings each agency was at (a `reporting.board.presentation.ViewCaseMeetings`, already
+    as the page may show it); None where the teams hold no case meetings."""
+    if case_meetings is None:
+        return None
+    (_h, meeting_rows, meetings), (_h2, _discussed_rows, discussed) = case_meetings.blocks
+    labels = [*case_meetings.headings[:-1], "Hela perioden"]
+    rows = [
+        (
+            label,
+            [meetings[1][j], discussed[1][j], *(cells[j] for _l, cells in meeting_rows)],
+        )
+        for j, label in enumerate(labels)
+    ]
+    return Figure(
+        key="arendemoten",
+        title="Ärendemöten",
+        intro=(
+            "Samverkansteamets ärendemöten per månad och de deltagare som diskuterades på dem "
+            "(en deltagare räknas en gång per möte), och hur många möten varje myndighet var "
+            "med på. De räknas bara, utan personuppgifter."
+        ),
+        category="Månad",
+        columns=[
+            Column("Ärendemöten"),
+            Column("Diskuterade deltagare"),
+            *(Column(f"Möten med {label}", chart=False) for label, _cells in meeting_rows),
+        ],
+        rows=rows,
     )
 
 

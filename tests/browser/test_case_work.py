@@ -103,6 +103,10 @@ def test_group_activity_attendance(page, live_server, demo):
         team=Team.objects.get(name="Rehabteamet"),
         participant=ParticipantFactory(first_name="Maja", last_name="Karlsson"),
     )
+    EnrolmentFactory(
+        team=Team.objects.get(name="Rehabteamet"),
+        participant=ParticipantFactory(first_name="Olle", last_name="Berg"),
+    )
     login(page, live_server, "handledare", PASSWORD)
     page.get_by_role("link", name="Mina team").click()
     page.get_by_role("link", name="Rehabteamet").click()
@@ -112,10 +116,11 @@ def test_group_activity_attendance(page, live_server, demo):
     page.get_by_label("Aktivitet").fill("Fikagrupp")
     page.get_by_role("button", name="Lägg in").click()
     assert_accessible(page)
-    page.get_by_label("Maja Karlsson").check()
+    page.get_by_role("group", name="Maja Karlsson").get_by_label("Närvarande").check()
+    page.get_by_role("group", name="Olle Berg").get_by_label("Anmält förhinder").check()
     page.get_by_role("button", name="Spara närvaro").click()
     assert "Närvaron är sparad: 1 närvarande." in page.locator("main").inner_text()
-    assert "1 av 1" in page.locator("main").inner_text()
+    assert "1 av 2 (1 anmält förhinder)" in page.locator("main").inner_text()
 
 
 def test_the_caseload_marks_an_overdue_review_in_words(page, live_server, demo):

@@ -131,6 +131,15 @@ def secret(rehab_team, other_team):
             module=portalen, enrolment=other, added_date=datetime.date(2024, 6, 1)
         )
     enrol(other_team, start=datetime.date(2024, 4, 1))
+    # A case meeting where she was discussed (SPEC §13 rule 11): counted, never named.
+    from rehab.models import CaseMeeting, CaseMeetingItem
+
+    rehab_team.has_case_meetings = True
+    rehab_team.save()
+    meeting = CaseMeeting.objects.create(
+        team=rehab_team, date=datetime.date(2024, 3, 5), agencies=["AF", "FK"], note=NOTE
+    )
+    CaseMeetingItem.objects.create(meeting=meeting, enrolment=enrolment, note=NOTE)
     budget = Budget.objects.create(team=rehab_team, year=2024)
     line = BudgetLine.objects.create(budget=budget, name="Lönekostnader", amount=1185000)
     ActualCost.objects.create(line=line, month=1, amount=98000)
