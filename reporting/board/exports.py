@@ -478,8 +478,18 @@ def budget_sheet(book, budget: BudgetView, heading: ReportHeading) -> None:
             "Avvikelse (kr)",
         ]
     )
-    for row in [*followup.lines, followup.total]:
-        font = BOLD if row is followup.total else None
+    totals = (followup.total, *budget.outside_totals)
+    outside = []
+    if followup.outside_lines:
+        # SPEC §13 rule 14: the lines the huvudman carries outside the grant, apart.
+        outside = [None, *followup.outside_lines, *budget.outside_totals]
+    for row in [*followup.lines, followup.total, *outside]:
+        if row is None:
+            sheet.row += 1
+            sheet.put(1, "Utanför förbundets medel (bärs av huvudmannen)", font=BOLD)
+            sheet.row += 1
+            continue
+        font = BOLD if any(row is t for t in totals) else None
         sheet.put(1, row.name, font=font)
         for column, value in enumerate(
             (row.budget, row.actual, None, row.forecast, row.deviation), start=2
@@ -520,6 +530,13 @@ def budget_sheet(book, budget: BudgetView, heading: ReportHeading) -> None:
         1,
         f"Budget {format_kronor(followup.total.budget)}, utfall hittills "
         f"{format_kronor(followup.total.actual)} ({format_percent(followup.total.share_used)}), "
-        f"prognos {format_kronor(followup.total.forecast)}.",
+        f"prognos {format_kronor(followup.total.forecast)}."
+        + (
+            f" Verksamhetens totala kostnad: budget "
+            f"{format_kronor(followup.activity_total.budget)}, utfall hittills "
+            f"{format_kronor(followup.activity_total.actual)}."
+            if followup.activity_total
+            else ""
+        ),
     )
     sheet.finish(freeze)
