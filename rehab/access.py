@@ -122,17 +122,18 @@ def get_access(user) -> Access:
         access.team_roles[team_id] = role
         if role == ADMIN:
             access.admin_team_forbunds.add(forbund_id)
-    access.forbund_roles = dict(
-        ForbundMembership.objects.filter(user=user).values_list("forbund_id", "role")
-    )
-    # Any chosen team limits the membership; only teams of the membership's own förbund count,
-    # so a team of another förbund chosen by mistake widens nothing.
-    for forbund_id, team_id, team_forbund_id in ForbundMembership.teams.through.objects.filter(
-        forbundmembership__user=user
-    ).values_list("forbundmembership__forbund_id", "team_id", "team__forbund_id"):
-        teams = access.forbund_team_limits.setdefault(forbund_id, frozenset())
-        if team_forbund_id == forbund_id:
-            access.forbund_team_limits[forbund_id] = teams | {team_id}
+    # One row per chosen team (SPEC §13 rule 15), or one row with no team for a membership
+    # of the whole förbund. Any chosen team limits the membership; only teams of its own
+    # förbund count, so a team of another förbund chosen by mistake widens nothing.
+    for forbund_id, role, team_id, team_forbund_id in ForbundMembership.objects.filter(
+        user=user
+    ).values_list("forbund_id", "role", "teams", "teams__forbund_id"):
+        access.forbund_roles[forbund_id] = role
+        if team_id is not None:
+            teams = access.forbund_team_limits.get(forbund_id, frozenset())
+            if team_forbund_id == forbund_id:
+                teams = teams | {team_id}
+            access.forbund_team_limits[forbund_id] = teams
     user._rehab_access = access
     return access
 
