@@ -30,6 +30,7 @@ from reporting.board.presentation import (
 )
 from reporting.board.tables import COLUMNS, TOTAL
 from reporting.budget.followup import BudgetView
+from reporting.forecast import RULE, ForecastView
 
 CSV_HEADER = ["key", "K", "M", "X", "total"]
 # The table for people: the columns in words (the genders as rehab.models.Gender names them).
@@ -288,11 +289,16 @@ class _Sheet:
             self.sheet.freeze_panes = f"B{freeze_row}"
 
 
-def board_xlsx(view: BoardView, heading: ReportHeading, budget: BudgetView | None = None) -> bytes:
+def board_xlsx(
+    view: BoardView,
+    heading: ReportHeading,
+    budget: BudgetView | None = None,
+    forecast: ForecastView | None = None,
+) -> bytes:
     """Excel: the table with §9's Swedish headings, the targets, one sheet per breakdown and
     one per matrix (with its margins per gender), the follow-ups after exit, the consultations
-    per agency and month, and a "Budget" sheet with the team's budget follow-up where there is
-    one."""
+    per agency and month, a "Budget" sheet with the team's budget follow-up where there is
+    one, and a "Prognos" sheet with the forecast for the next year where given."""
     book = Workbook()
     table = _Sheet(book.active, heading, "Styrelsens tabell")
     table.sheet.title = "Tabell"
@@ -402,6 +408,14 @@ def board_xlsx(view: BoardView, heading: ReportHeading, budget: BudgetView | Non
 
     if budget is not None:
         budget_sheet(book, budget, heading)
+    if forecast is not None:
+        sheet = _Sheet(
+            book.create_sheet("Prognos"), heading, f"Prognos för {forecast.forecast.year}"
+        )
+        for text in (forecast.words, f"{forecast.formula} deltagare", forecast.note, RULE):
+            if text:
+                sheet.put(1, text).alignment = WRAP
+                sheet.row += 1
 
     book.properties.title = f"Styrelserapport {heading.scope_label} {heading.period_label}"
     book.properties.creator = "Finsam ärendehantering"
@@ -440,14 +454,20 @@ def half_year_xlsx(teams: list[tuple[str, BoardView]], heading: ReportHeading) -
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def board_pdf(view: BoardView, heading: ReportHeading, budget: BudgetView | None = None) -> bytes:
+def board_pdf(
+    view: BoardView,
+    heading: ReportHeading,
+    budget: BudgetView | None = None,
+    forecast: ForecastView | None = None,
+) -> bytes:
     """A printable board report, tagged for accessibility (PDF/UA-1), with a section on the
-    team's budget follow-up where there is one."""
+    team's budget follow-up where there is one and the forecast for the next year where
+    given."""
     from weasyprint import CSS, HTML
 
     html = render_to_string(
         "reporting/board_pdf.html",
-        {"view": view, "heading": heading, "budget": budget},
+        {"view": view, "heading": heading, "budget": budget, "forecast": forecast},
     )
     css = render_to_string("reporting/board_pdf.css")
     return HTML(string=html).write_pdf(stylesheets=[CSS(string=css)], pdf_variant="pdf/ua-1")

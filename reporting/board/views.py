@@ -193,9 +193,10 @@ def board_report_export(request, fmt):
         return csv_response(exports.table_rows(view), name)
     heading = _heading(scope, date_from, date_to, note=board_note(scope, date_from, date_to))
     budget = board_budget(scope.team, date_to, exact=exact, threshold=scope.threshold)
+    forecast = _forecast_view(scope.teams, date_to, view, exact)
     if fmt == "xlsx":
-        return attachment(exports.board_xlsx(view, heading, budget), fmt, name)
-    return attachment(exports.board_pdf(view, heading, budget), fmt, name)
+        return attachment(exports.board_xlsx(view, heading, budget, forecast), fmt, name)
+    return attachment(exports.board_pdf(view, heading, budget, forecast), fmt, name)
 
 
 def _heading(scope, date_from, date_to, *, note) -> exports.ReportHeading:

@@ -222,3 +222,34 @@ def test_dashboard_suppresses_a_small_inflow_for_the_steering_group(
     assert forecast.hidden
     assert forecast.formula == "13 aktiva 31 dec 2025 + (<5 + 10) / 2 = –"
     assert "= 20" not in response.content.decode()
+
+
+def test_board_files_carry_the_forecast(client, admin_user, history, monkeypatch):
+    import io
+
+    import openpyxl
+
+    from reporting.board import exports
+
+    rendered = []
+    original = exports.render_to_string
+
+    def capture(template, context=None, *args, **kwargs):
+        html = original(template, context, *args, **kwargs)
+        rendered.append(html)
+        return html
+
+    monkeypatch.setattr(exports, "render_to_string", capture)
+    client.force_login(admin_user)
+    query = {"scope": f"team-{history.pk}", "fran": "2025-01-01", "till": "2025-12-31"}
+    xlsx = client.get(reverse("board_report_export", args=["xlsx"]), query)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["Prognos"]
+    texts = [row[0] for row in sheet.iter_rows(values_only=True) if row[0]]
+    assert "Prognos för 2026" in texts
+    assert "12 aktiva 31 dec 2025 + (20 + 24) / 2 = 34 deltagare" in texts
+    pdf = client.get(reverse("board_report_export", args=["pdf"]), query)
+    assert pdf.content.startswith(b"%PDF")
+    assert "12 aktiva 31 dec 2025 + (20 + 24) / 2 = 34" in rendered[0]
+    # The §12 CSV stays the table alone.
+    csv = client.get(reverse("board_report_export", args=["nycklar"]), query)
+    assert "Prognos" not in csv.content.decode()
