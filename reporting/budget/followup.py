@@ -335,11 +335,16 @@ def budget_editable_teams(user):
 
 
 def visible_budgets(user):
-    """The budgets the user may open, with each one's total."""
+    """The budgets the user may open, with each one's total of the grant (`total`) and of the
+    lines outside it (`outside_total`, None where there are none)."""
     return (
         Budget.objects.filter(team__in=budget_viewable_teams(user))
         .select_related("team")
-        .annotate(total=Sum("lines__amount"))
+        # The grant's total, as the follow-up's; the lines outside the grant apart (rule 14).
+        .annotate(
+            total=Sum("lines__amount", filter=Q(lines__outside_grant=False)),
+            outside_total=Sum("lines__amount", filter=Q(lines__outside_grant=True)),
+        )
         .order_by("team__name", "-year")
     )
 

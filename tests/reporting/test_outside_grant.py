@@ -182,3 +182,11 @@ def test_board_excel_and_pdf_carry_the_split(client, admin_user, budget):
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
     pdf_objects(pdf.content)  # inflates without error
+
+
+def test_budget_index_shows_the_grant_and_the_rest_apart(client, admin_user, budget):
+    client.force_login(admin_user)
+    response = client.get(reverse("budget_index"))
+    listed = response.context["budgets"][0]
+    assert (listed.total, listed.outside_total) == (D("1236000"), D("240000"))
+    assert "utanför förbundets medel" in response.content.decode()
