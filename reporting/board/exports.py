@@ -412,7 +412,8 @@ def board_xlsx(
         sheet = _Sheet(
             book.create_sheet("Prognos"), heading, f"Prognos för {forecast.forecast.year}"
         )
-        for text in (forecast.words, f"{forecast.formula} deltagare", forecast.note, RULE):
+        formula = forecast.formula + ("" if forecast.hidden else " deltagare")
+        for text in (forecast.words, formula, forecast.note, RULE):
             if text:
                 sheet.put(1, text).alignment = WRAP
                 sheet.row += 1
