@@ -47,6 +47,8 @@ def enrolment_exit(*, enrolment: Enrolment, data: ExitData, by) -> Enrolment:
     if errors:
         raise ValidationError(errors)
     rehab_services.enrolment_exit_apply(enrolment, data)
+    enrolment.warnings = rehab_services.exit_warnings(enrolment)
+    rehab_services.warnings_record(enrolment=enrolment, warnings=enrolment.warnings, by=by)
     ended = enrolment_modules_close(enrolment=enrolment, end_date=data.exit_date, by=by)
     consents = _end_consent(enrolment, data.exit_date, by)
     audit.record(

@@ -16,7 +16,12 @@ from casework import selectors
 from casework import services as casework_services
 from common import conflicts
 from common.forms import apply_errors
-from modules.selectors import enrolment_module_context, enrolments_modules, modules_with_occupancy
+from modules.selectors import (
+    enrolment_module_context,
+    enrolments_modules,
+    modules_with_occupancy,
+    team_places,
+)
 from referrals.access import get_participant_for_user, participants_for
 from referrals.models import Referral
 from referrals.selectors import participant_referral_context
@@ -274,7 +279,11 @@ def _partials_context(participant, enrolments, user):
     summaries = enrolments_modules(enrolments, today=timezone.localdate())
     for enrolment in enrolments:
         enrolment.modules = enrolment_module_context(enrolment, user, summaries[enrolment.pk])
-    return participant_referral_context(participant, user)
+        # The summary's "not reported" deviations, from the deviations already prefetched.
+        enrolment.open_deviations = sum(1 for d in enrolment.all_deviations if not d.reported_at)
+    context = participant_referral_context(participant, user)
+    context["has_active"] = any(e.is_active for e in enrolments)
+    return context
 
 
 @role_required(*CASE_ROLES)
@@ -413,7 +422,7 @@ def enrolment_exit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            casework_services.enrolment_exit(
+            enrolment = casework_services.enrolment_exit(
                 enrolment=enrolment,
                 data=ExitData(
                     exit_date=data["exit_date"],
@@ -433,8 +442,19 @@ def enrolment_exit(request, pk):
             messages.success(
                 request, "Avslutet är registrerat. Placeringar och samtycke har avslutats."
             )
+            for warning in enrolment.warnings:
+                messages.warning(request, warning)
             return redirect(enrolment)
-    return render(request, "rehab/exit_form.html", {"form": form, "enrolment": enrolment})
+    return render(
+        request,
+        "rehab/exit_form.html",
+        {
+            "form": form,
+            "enrolment": enrolment,
+            "evaluation": rehab_selectors.exit_evaluation_of(enrolment),
+            "goals": enrolment.goals.exclude(status="dropped").order_by("created_at", "pk"),
+        },
+    )
 
 
 @role_required(ADMIN)
@@ -456,11 +476,15 @@ def enrolment_mark_error(request, pk):
 @role_required(ADMIN, HANDLEDARE)
 def team_detail(request, pk):
     team = get_team_for_user(request, pk)
+    access = get_access(request.user)
+    # Places per kommun are counts of a few people: exact, so for the team's own staff only.
+    case_staff = team.pk in access.team_ids(HANDLEDARE, ADMIN)
     return render(
         request,
         "rehab/team_detail.html",
         {
             "team": team,
+            "places": team_places(team, day=timezone.localdate()) if case_staff else None,
             "modules": modules_with_occupancy(team),
             "members": rehab_selectors.team_members(team),
             "kommuner": team.kommuner.all(),

@@ -33,5 +33,7 @@ def navigation(request):
         items.append((_("Administration"), reverse("admin:index")))
     return {
         "nav_items": items,
+        # The header's search box posts to the caseload (a personnummer never in a URL).
+        "nav_search": access.has_role(HANDLEDARE, ADMIN),
         "nav_role": _(ROLE_LABELS[access.primary_role]) if access.primary_role else "",
     }

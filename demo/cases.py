@@ -29,6 +29,10 @@ from rehab.models import (
     Referrer,
 )
 
+# The sources the synthetic cases draw from: those the demo was built with, so that a source
+# added to the list later does not reshuffle every seeded case.
+DEMO_INCOME = [s for s in INCOME_BITS if s != "etableringsersattning"]
+
 FIRST_NAMES = {
     "K": [
         "Anna",
@@ -207,14 +211,29 @@ def _person(rng, index):
     return pnr, gender, birth
 
 
-def build(*, n, seed, teams, handledare, today=None, notes_per_enrolment=8, years=4) -> Built:
-    """Build n participants with their enrolments and case data in memory."""
+# Where the demo's participants live (Västerbergslagen): kommun and weight.
+KOMMUNER = [("Ludvika", 60), ("Smedjebacken", 34), ("Borlänge", 4), ("Falun", 2)]
+
+
+def build(
+    *,
+    n,
+    seed,
+    teams,
+    handledare,
+    today=None,
+    notes_per_enrolment=8,
+    years=4,
+    kommuner=None,
+) -> Built:
+    """Build n participants with their enrolments and case data in memory; `kommuner` are
+    (name, weight) pairs of where they live."""
     today = today or timezone.localdate()
     rng = random.Random(seed)
-    kommuner = {
-        k.name: k
-        for k in Kommun.objects.filter(name__in=["Ludvika", "Smedjebacken", "Borlänge", "Falun"])
-    }
+    weighted = kommuner or KOMMUNER
+    names = [name for name, _ in weighted]
+    weights = [weight for _, weight in weighted]
+    kommuner = {k.name: k for k in Kommun.objects.filter(name__in=names)}
     modules = {t.pk: list(Module.objects.filter(team=t).order_by("order")) for t in teams}
     first_day = datetime.date(today.year - years, 1, 1)
     span = (today - first_day).days
@@ -227,11 +246,7 @@ def build(*, n, seed, teams, handledare, today=None, notes_per_enrolment=8, year
         seen.add(pnr)
         # The first participant is named: seeding again finds it (first_personnummer).
         anonymous = i > 0 and rng.random() < 0.04
-        kommun = kommuner[
-            rng.choices(["Ludvika", "Smedjebacken", "Borlänge", "Falun"], weights=[60, 34, 4, 2])[
-                0
-            ]
-        ]
+        kommun = kommuner[rng.choices(names, weights=weights)[0]]
         participant = Participant(
             personnummer=None if anonymous else pnr,
             first_name="" if anonymous else rng.choice(FIRST_NAMES[gender]),
@@ -332,7 +347,7 @@ def _build_enrolment(
     if exit_date >= today:
         exit_date = None
     referrer = _pick(rng, REFERRER_WEIGHTS)
-    income = [s for s in INCOME_BITS if rng.random() < 0.25] or ["forsorjningsstod"]
+    income = [s for s in DEMO_INCOME if rng.random() < 0.25] or ["forsorjningsstod"]
     wellbeing_start = rng.randint(2, 6)
     enrolment = Enrolment(
         team=team,
@@ -582,13 +597,19 @@ def save(built: Built) -> dict:
     return counts
 
 
-def seed_participants(*, n, seed, teams, handledare, notes_per_enrolment=8):
-    """Create n synthetic participants unless this seed has already been loaded."""
+def seed_participants(*, n, seed, teams, handledare, notes_per_enrolment=8, **options):
+    """Create n synthetic participants unless this seed has already been loaded; `options`
+    go to `build` (years, kommuner)."""
     if n == 0:
         return None
     if Participant.objects.filter(personnummer=first_personnummer(seed)).exists():
         return None
     built = build(
-        n=n, seed=seed, teams=teams, handledare=handledare, notes_per_enrolment=notes_per_enrolment
+        n=n,
+        seed=seed,
+        teams=teams,
+        handledare=handledare,
+        notes_per_enrolment=notes_per_enrolment,
+        **options,
     )
     return save(built)

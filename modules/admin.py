@@ -3,7 +3,7 @@ registers without them (rehab is below modules and cannot know them)."""
 
 from django.contrib import admin
 
-from modules.models import Module
+from modules.models import Module, ModuleReservation
 from rehab.admin import TeamAdmin, TeamScopedAdmin
 from rehab.models import Team
 
@@ -22,8 +22,15 @@ class TeamWithModulesAdmin(TeamAdmin):
     inlines = [ModuleInline, *TeamAdmin.inlines]
 
 
+class ReservationInline(admin.TabularInline):
+    model = ModuleReservation
+    extra = 0
+    autocomplete_fields = ["kommun"]
+
+
 @admin.register(Module)
 class ModuleAdmin(TeamScopedAdmin):
+    inlines = [ReservationInline]
     list_display = [
         "name",
         "team",
@@ -31,6 +38,9 @@ class ModuleAdmin(TeamScopedAdmin):
         "capacity",
         "first_period",
         "extension_period",
+        "period_unit",
         "max_extensions",
+        "expected_referrer",
+        "triage_contact",
     ]
     list_filter = ["team"]

@@ -6,7 +6,7 @@ services, whose ValidationErrors the views put back on the form."""
 from django import forms
 from django.utils import timezone
 
-from modules.models import Review
+from modules.models import Review, TriageContact
 from modules.selectors import KIND_LABELS, STATUS_LABELS
 from rehab.policy import PLACEMENT_AHEAD, planned_date_validator
 
@@ -154,6 +154,16 @@ class ApprovalDecideForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     held_date = date_field("Mötet hölls")
+    with_participant = forms.BooleanField(label="Deltagaren var med", required=False, initial=True)
+    with_case_officer = forms.BooleanField(label="Ordinarie handläggare var med", required=False)
+    with_staff = forms.BooleanField(label="Teamets personal var med", required=False, initial=True)
+    steps_discussed = forms.CharField(
+        label="Stegförflyttning som diskuterades",
+        required=False,
+        max_length=2000,
+        help_text="T.ex. från kartläggning till arbetsträning, eller vad som hindrar nästa steg.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     note = forms.CharField(
         label="Anteckning",
         required=False,
@@ -163,6 +173,23 @@ class FollowUpForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["held_date"].initial = timezone.localdate()
+
+
+class TriageContactForm(forms.Form):
+    contacted_date = date_field("Kontaktad")
+    channel = forms.ChoiceField(
+        label="Hur", choices=[("", "Välj …"), *TriageContact.Channel.choices]
+    )
+    note = forms.CharField(
+        label="Anteckning",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contacted_date"].initial = timezone.localdate()
 
 
 class WaitingListForm(forms.Form):

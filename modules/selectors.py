@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import (
+    Count,
     Exists,
     F,
     Max,
@@ -29,21 +30,25 @@ from modules.models import (
     FollowUp,
     ManagementApproval,
     Module,
+    ModuleReservation,
     Placement,
     Review,
+    TriageContact,
     WaitingListEntry,
 )
 from rehab.access import ADMIN, get_access
-from rehab.models import Enrolment, active_q, valid_q
+from rehab.models import Enrolment, KommunQuota, active_q, valid_q
 
 REVIEW = "review"
 APPROVAL = "approval"
 FOLLOWUP = "followup"
+TRIAGE = "triage"
 
 KIND_LABELS = {
     REVIEW: "Utvärdering (trepartsmöte)",
     APPROVAL: "Ärende till ledningsgruppen",
     FOLLOWUP: "Uppföljningsmöte",
+    TRIAGE: "Kontakta EVI",
 }
 STATUS_LABELS = {rules.OVERDUE: "Försenad", rules.UPCOMING: "Kommande"}
 DEFAULT_WITHIN_DAYS = 30
@@ -80,13 +85,36 @@ def occupied_places(module) -> int:
     ).count()
 
 
+def reserved_free(module, *, kommun_id) -> list[tuple[object, int]]:
+    """SPEC §13 rule 1: the places reserved for other kommuner than `kommun_id` that their
+    residents do not yet use, as (reservation, free places) pairs — one query."""
+    reservations = (
+        module.reservations.exclude(kommun_id=kommun_id)
+        .select_related("kommun")
+        .annotate(
+            used=Count(
+                "module__placements",
+                filter=Q(
+                    valid_q("module__placements__enrolment__"),
+                    module__placements__end_date__isnull=True,
+                    module__placements__enrolment__participant__kommun_id=F("kommun_id"),
+                ),
+            )
+        )
+    )
+    return [(r, r.places - r.used) for r in reservations if r.places > r.used]
+
+
 def next_followup_due(enrolment, *, last_held: date | None, rule: rules.TeamRule) -> date | None:
     """The next follow-up meeting: the first follow-up date set at enrolment until a meeting
     has been held, then one team interval after the last held one (SPEC §6, §7.5)."""
     if last_held is None and enrolment.first_followup_date is not None:
         return enrolment.first_followup_date
     return rules.next_followup_due(
-        enrolment_start=enrolment.start_date, last_held=last_held, team=rule
+        enrolment_start=enrolment.start_date,
+        last_held=last_held,
+        team=rule,
+        own_interval_months=enrolment.followup_interval_months,
     )
 
 
@@ -162,6 +190,14 @@ def _with_deadline_facts(enrolments, *, as_of: date):
         .order_by("-held_date")
         .values("held_date")[:1]
     )
+    # SPEC §13 rule 3: the first contact with the triage team still to make.
+    triage = (
+        TriageContact.objects.filter(
+            placement__enrolment=OuterRef("pk"), contacted_date__isnull=True
+        )
+        .order_by("due_date")
+        .values("due_date")[:1]
+    )
     return (
         enrolments.active(as_of)
         .annotate(
@@ -169,6 +205,7 @@ def _with_deadline_facts(enrolments, *, as_of: date):
             review_module=Subquery(current.values("module__name")[:1]),
             has_approval_case=Exists(approval_case),
             last_followup=Subquery(last_followup),
+            triage_due=Subquery(triage),
         )
         .select_related("participant", "team", "responsible")
     )
@@ -192,17 +229,16 @@ def _may_have_deadline(*, horizon: date) -> Q:
     review = Q(review_due__lte=horizon)
     approval = Q(has_approval_case=False) & Q(approval_month__lte=horizon_month)
     first_followup = Q(last_followup__isnull=True, first_followup_date__lte=horizon)
-    next_followup = Q(
-        team__followup_interval_months__isnull=False, followup_month__lte=horizon_month
-    )
-    return review | approval | first_followup | next_followup
+    next_followup = Q(followup_month__lte=horizon_month)
+    return review | approval | first_followup | next_followup | Q(triage_due__lte=horizon)
 
 
 def deadlines(enrolments, *, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS) -> list:
     """Every unmet deadline of the given enrolments due on or before as_of + within_days
-    (SPEC §7, §12): the current placement's next review, the management-approval case while
-    none has been sent, and the next follow-up meeting. Sorted by due date, personnummer and
-    kind."""
+    (SPEC §7, §12, §13): the current placement's next review, the management-approval case
+    while none has been sent, the next follow-up meeting (at the enrolment's own interval when
+    it has one) and the first contact with the triage team still to make. Sorted by due date,
+    personnummer and kind."""
     candidates = (
         _with_deadline_facts(enrolments, as_of=as_of)
         .alias(
@@ -210,7 +246,7 @@ def deadlines(enrolments, *, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS
             + F("team__frame_months")
             - F("team__approval_lead_months"),
             followup_month=_month_index(Coalesce(F("last_followup"), F("start_date")))
-            + F("team__followup_interval_months"),
+            + Coalesce(F("followup_interval_months"), F("team__followup_interval_months")),
         )
         .filter(_may_have_deadline(horizon=as_of + timedelta(days=within_days)))
     )
@@ -233,6 +269,8 @@ def _deadlines_of(enrolments, *, as_of: date, within_days: int) -> list:
         followup_due = next_followup_due(enrolment, last_held=enrolment.last_followup, rule=rule)
         if followup_due is not None:
             candidates.append((FOLLOWUP, followup_due))
+        if enrolment.triage_due is not None:
+            candidates.append((TRIAGE, enrolment.triage_due))
         for kind, due in candidates:
             status = rules.deadline_status(due, as_of=as_of, within_days=within_days)
             if status is not None:
@@ -286,6 +324,7 @@ class EnrolmentModules:
     approved_until: date | None
     next_followup_due: date | None
     deadlines: list = field(default_factory=list)
+    triage_contacts: list = field(default_factory=list)
 
     @property
     def extensions_left(self):
@@ -333,7 +372,7 @@ def enrolments_modules(enrolments, *, today: date) -> dict[int, EnrolmentModules
     """enrolment_modules for several enrolments at once (the participant page shows all of a
     participant's): the same fixed number of queries however many enrolments there are."""
     ids = [e.pk for e in enrolments]
-    by_enrolment = {pk: {"p": [], "a": [], "f": [], "w": [], "d": []} for pk in ids}
+    by_enrolment = {pk: {"p": [], "a": [], "f": [], "w": [], "d": [], "t": []} for pk in ids}
     placements = (
         Placement.objects.filter(enrolment_id__in=ids)
         .select_related("module")
@@ -360,6 +399,13 @@ def enrolments_modules(enrolments, *, today: date) -> dict[int, EnrolmentModules
     )
     for entry in waiting:
         by_enrolment[entry.enrolment_id]["w"].append(entry)
+    contacts = (
+        TriageContact.objects.filter(placement__enrolment_id__in=ids)
+        .select_related("placement__module")
+        .order_by("-due_date", "-pk")
+    )
+    for contact in contacts:
+        by_enrolment[contact.placement.enrolment_id]["t"].append(contact)
     active = [e.pk for e in enrolments if e.is_active]
     if active:
         for deadline in deadlines(Enrolment.objects.filter(pk__in=active), as_of=today):
@@ -391,6 +437,7 @@ def _summary(enrolment, found) -> EnrolmentModules:
         approved_until=until,
         next_followup_due=next_followup_due(enrolment, last_held=last_held, rule=rule),
         deadlines=found["d"],
+        triage_contacts=found["t"],
     )
 
 
@@ -507,13 +554,110 @@ def has_calendar_feed(user) -> bool:
 
 
 def modules_with_occupancy(team):
-    """The team's modules with the number of open placements in each."""
-    return team.modules.annotate(
-        # Served by placement_module_open_idx (module, end_date).
-        occupied=count_subquery(
-            Placement.objects.filter(module=OuterRef("pk"), end_date__isnull=True), "module"
+    """The team's modules with the number of open placements in each and their reserved
+    places (SPEC §13 rule 1) prefetched."""
+    return (
+        team.modules.annotate(
+            # Served by placement_module_open_idx (module, end_date).
+            occupied=count_subquery(
+                Placement.objects.filter(
+                    valid_q("enrolment__"), module=OuterRef("pk"), end_date__isnull=True
+                ),
+                "module",
+            )
         )
-    ).order_by("order", "name")
+        .prefetch_related(
+            Prefetch("reservations", queryset=ModuleReservation.objects.select_related("kommun"))
+        )
+        .order_by("order", "name")
+    )
+
+
+@dataclass(frozen=True)
+class KommunPlaces:
+    kommun: str
+    running: int
+    quota: int | None
+
+    @property
+    def over(self) -> bool:
+        return self.quota is not None and self.running > self.quota
+
+
+@dataclass(frozen=True)
+class ReservedPlaces:
+    module: str
+    kommun: str
+    reserved: int
+    used: int
+
+
+@dataclass(frozen=True)
+class TeamPlaces:
+    """SPEC §13 rule 1: a team's running places on a day, per kommun against the places each
+    is offered first, against the team's total, and the modules' reserved places in use."""
+
+    team: object
+    day: date
+    running: int
+    total_places: int | None
+    kommuner: list
+    reserved: list
+
+    @property
+    def over_total(self) -> bool:
+        return self.total_places is not None and self.running > self.total_places
+
+    @property
+    def has_rules(self) -> bool:
+        return (
+            self.total_places is not None
+            or any(k.quota is not None for k in self.kommuner)
+            or bool(self.reserved)
+        )
+
+
+def team_places(team, *, day: date) -> TeamPlaces:
+    """Running enrolments of `team` on `day` per kommun (three queries whatever the size)."""
+    running = dict(
+        Enrolment.objects.active(day)
+        .filter(team=team, start_date__lte=day)
+        .values_list("participant__kommun__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    quotas = dict(
+        KommunQuota.objects.filter(team=team).values_list("kommun__name", "places").order_by()
+    )
+    names = sorted(set(running) | set(quotas), key=lambda n: (n not in quotas, n))
+    reserved = [
+        ReservedPlaces(module=r.module.name, kommun=r.kommun.name, reserved=r.places, used=r.used)
+        for r in ModuleReservation.objects.filter(module__team=team)
+        .select_related("module", "kommun")
+        .annotate(
+            used=Count(
+                "module__placements",
+                filter=Q(
+                    valid_q("module__placements__enrolment__"),
+                    module__placements__start_date__lte=day,
+                    module__placements__enrolment__participant__kommun_id=F("kommun_id"),
+                )
+                & (
+                    Q(module__placements__end_date__isnull=True)
+                    | Q(module__placements__end_date__gt=day)
+                ),
+            )
+        )
+        .order_by("module__order", "module__name", "kommun__name")
+    ]
+    return TeamPlaces(
+        team=team,
+        day=day,
+        running=sum(running.values()),
+        total_places=team.total_places,
+        kommuner=[KommunPlaces(n, running.get(n, 0), quotas.get(n)) for n in names],
+        reserved=reserved,
+    )
 
 
 def open_placement_starting_after(enrolment, day: date):

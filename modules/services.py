@@ -9,7 +9,7 @@ message when it is not."""
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,13 +24,21 @@ from modules.models import (
     Module,
     Placement,
     Review,
+    TriageContact,
     WaitingListEntry,
 )
-from modules.selectors import approved_until, hash_token, occupied_places, team_rule
+from modules.selectors import (
+    approved_until,
+    hash_token,
+    occupied_places,
+    reserved_free,
+    team_rule,
+)
 from rehab import audit
 from rehab.access import get_access
 from rehab.models import Enrolment, valid_q
 from rehab.policy import PLACEMENT_AHEAD, check_planned_date
+from rehab.services import referral_path_warning, warnings_record
 
 MODULE_FULL = "module_full"
 
@@ -75,22 +83,27 @@ def _not_in_future(value: date, label: str) -> None:
 
 def _place(*, enrolment, module, start_date, by) -> Placement:
     """Create a placement once the caller holds the enrolment lock: one open placement per
-    participant, no overlap with earlier placements, capacity and frame per SPEC §7."""
+    participant within a team (across teams unless one is complementary, SPEC §13 rule 6), no
+    overlap with earlier placements, capacity, reserved places and frame per SPEC §7 and §13.
+
+    The placement carries `warnings`, the soft rules it broke (§13 rule 2), also recorded."""
     if module.team_id != enrolment.team_id:
         raise ValidationError(f"Modulen {module} hör inte till teamet {enrolment.team}.")
-    current = (
-        Placement.objects.filter(
-            valid_q("enrolment__"),
-            enrolment__participant_id=enrolment.participant_id,
-            end_date__isnull=True,
-        )
-        .select_related("module")
-        .first()
-    )
-    if current is not None:
+    current = Placement.objects.filter(
+        valid_q("enrolment__"),
+        enrolment__participant_id=enrolment.participant_id,
+        end_date__isnull=True,
+    ).select_related("module", "enrolment__team")
+    for other in current:
+        same_team = other.enrolment.team_id == enrolment.team_id
+        if not same_team and (
+            enrolment.team.is_complementary or other.enrolment.team.is_complementary
+        ):
+            continue
+        where = "" if same_team else f" hos {other.enrolment.team}"
         raise ValidationError(
-            f"Deltagaren har redan en pågående placering i {current.module} "
-            f"(från {_d(current.start_date)}). Byt modul genom att registrera en utvärdering "
+            f"Deltagaren har redan en pågående placering i {other.module}{where} "
+            f"(från {_d(other.start_date)}). Byt modul genom att registrera en utvärdering "
             "med beslutet ”Byt modul”, eller avsluta placeringen först."
         )
     last_end = Placement.objects.filter(enrolment=enrolment).aggregate(last=Max("end_date"))[
@@ -115,6 +128,14 @@ def _place(*, enrolment, module, start_date, by) -> Placement:
     if not decision:
         full = module.capacity is not None and occupied >= module.capacity
         raise ValidationError(decision.reason, code=MODULE_FULL if full else "refused")
+    _check_reserved(module, enrolment=enrolment, occupied=occupied)
+    rereferral = module.triage_contact and (
+        Placement.objects.filter(
+            valid_q("enrolment__"),
+            module=module,
+            enrolment__participant_id=enrolment.participant_id,
+        ).exists()
+    )
     placement = Placement.objects.create(
         enrolment=enrolment,
         module=module,
@@ -122,6 +143,15 @@ def _place(*, enrolment, module, start_date, by) -> Placement:
         next_review_due=decision.due,
         created_by=by,
     )
+    if rereferral:
+        _triage_contact_create(
+            placement, reason=TriageContact.Reason.REREFERRAL, on=start_date, by=by
+        )
+    warning = referral_path_warning(
+        expected=module.expected_referrer, referrer=enrolment.referrer, where=module
+    )
+    placement.warnings = [warning] if warning else []
+    warnings_record(enrolment=enrolment, warnings=placement.warnings, by=by)
     # A place in the module ends the wait for it.
     WaitingListEntry.objects.filter(
         module=module, enrolment=enrolment, removed_date__isnull=True
@@ -129,8 +159,35 @@ def _place(*, enrolment, module, start_date, by) -> Placement:
     return placement
 
 
-def _extend(*, enrolment, placement) -> date:
-    """Move the placement's next review one extension on, if the rules allow."""
+def _check_reserved(module, *, enrolment, occupied) -> None:
+    """SPEC §13 rule 1 (hard): the places a module reserves for a kommun stay free for its
+    residents until the module is otherwise full."""
+    if module.capacity is None:
+        return
+    kept = reserved_free(module, kommun_id=enrolment.participant.kommun_id)
+    if occupied + sum(free for _, free in kept) >= module.capacity:
+        names = ", ".join(f"{free} för {r.kommun}" for r, free in kept)
+        raise ValidationError(
+            f"{module} har {module.capacity - occupied} lediga platser, men de är reserverade "
+            f"({names}). Deltagaren från {enrolment.participant.kommun} kan sättas på "
+            "väntelistan.",
+            code=MODULE_FULL,
+        )
+
+
+def _triage_contact_create(placement, *, reason, on: date, by) -> TriageContact:
+    """SPEC §13 rule 3: the deadline to contact the triage team, 14 days after `on`."""
+    return TriageContact.objects.create(
+        placement=placement,
+        reason=reason,
+        due_date=on + timedelta(days=TriageContact.DUE_DAYS),
+        created_by=by,
+    )
+
+
+def _extend(*, enrolment, placement, on: date, by) -> date:
+    """Move the placement's next review one extension on, if the rules allow; a module that
+    asks for it gets the deadline to contact the triage team (SPEC §13 rule 3)."""
     decision = rules.extension_decision(
         current_due=placement.next_review_due,
         extensions_so_far=placement.extensions,
@@ -144,6 +201,8 @@ def _extend(*, enrolment, placement) -> date:
     placement.next_review_due = decision.due
     placement.extensions += 1
     placement.save(update_fields=["next_review_due", "extensions"])
+    if placement.module.triage_contact:
+        _triage_contact_create(placement, reason=TriageContact.Reason.EXTENSION, on=on, by=by)
     return decision.due
 
 
@@ -179,7 +238,7 @@ def placement_extend(*, placement: Placement, by) -> Placement:
         enrolment = _lock_active_enrolment(placement.enrolment)
         placement = _open_placement(placement, enrolment)
         previous = placement.next_review_due
-        _extend(enrolment=enrolment, placement=placement)
+        _extend(enrolment=enrolment, placement=placement, on=timezone.localdate(), by=by)
         audit.record(
             user=by,
             action="placement_extend",
@@ -362,7 +421,9 @@ def review_record(
             )
         changes = {"decision": decision, "held_date": held_date, "placement": placement.pk}
         if decision == Review.Decision.EXTEND:
-            changes["next_review_due"] = _extend(enrolment=enrolment, placement=placement)
+            changes["next_review_due"] = _extend(
+                enrolment=enrolment, placement=placement, on=held_date, by=by
+            )
         elif decision == Review.Decision.MOVE:
             if target_module is None:
                 raise ValidationError("Välj vilken modul deltagaren ska byta till.")
@@ -374,6 +435,7 @@ def review_record(
             placement.end_date = held_date
             placement.save(update_fields=["end_date"])
             new = _place(enrolment=enrolment, module=target_module, start_date=held_date, by=by)
+            review.new_placement = new
             changes.update({"new_placement": new.pk, "module": target_module.name})
         else:
             placement.end_date = held_date
@@ -483,8 +545,19 @@ def approval_decide(
 # --- Follow-up meetings ----------------------------------------------------------------------
 
 
-def followup_record(*, enrolment: Enrolment, held_date: date, note: str = "", by) -> FollowUp:
-    """Record a held follow-up meeting; the next one falls due one interval later."""
+def followup_record(
+    *,
+    enrolment: Enrolment,
+    held_date: date,
+    note: str = "",
+    with_participant: bool = True,
+    with_case_officer: bool = False,
+    with_staff: bool = True,
+    steps_discussed: str = "",
+    by,
+) -> FollowUp:
+    """Record a held follow-up meeting, who took part and the step movement discussed (SPEC
+    §13 rule 8); the next one falls due one interval later (the enrolment's own, if any)."""
     with transaction.atomic():
         enrolment = _lock_active_enrolment(enrolment)
         if held_date < enrolment.start_date:
@@ -492,8 +565,17 @@ def followup_record(*, enrolment: Enrolment, held_date: date, note: str = "", by
                 f"Mötet kan inte ha hållits före inskrivningen ({_d(enrolment.start_date)})."
             )
         _not_in_future(held_date, "Mötesdatum")
+        if not (with_participant or with_case_officer or with_staff):
+            raise ValidationError("Ange vem som var med på mötet.")
         followup = FollowUp.objects.create(
-            enrolment=enrolment, held_date=held_date, note=note, created_by=by
+            enrolment=enrolment,
+            held_date=held_date,
+            note=note,
+            with_participant=with_participant,
+            with_case_officer=with_case_officer,
+            with_staff=with_staff,
+            steps_discussed=steps_discussed,
+            created_by=by,
         )
         audit.record(
             user=by,
@@ -503,6 +585,45 @@ def followup_record(*, enrolment: Enrolment, held_date: date, note: str = "", by
             changes={"held_date": held_date},
         )
     return followup
+
+
+# --- Contacts with the triage team (SPEC §13 rule 3) -----------------------------------------
+
+
+def triage_contact_record(
+    *, contact: TriageContact, contacted_date: date, channel: str, note: str = "", by
+) -> TriageContact:
+    """Record that the triage team was contacted: the deadline "Kontakta EVI" is met."""
+    if channel not in TriageContact.Channel.values:
+        raise ValidationError({"channel": "Välj hur kontakten togs."})
+    with transaction.atomic():
+        enrolment = _lock_active_enrolment(contact.placement.enrolment)
+        contact = TriageContact.objects.select_related("placement").get(pk=contact.pk)
+        if contact.contacted_date is not None:
+            raise ValidationError(
+                f"Kontakten är redan registrerad ({_d(contact.contacted_date)})."
+            )
+        if contacted_date < contact.placement.start_date:
+            raise ValidationError(
+                {
+                    "contacted_date": "Kontakten kan inte ha tagits före placeringens start "
+                    f"({_d(contact.placement.start_date)})."
+                }
+            )
+        if contacted_date > timezone.localdate():
+            raise ValidationError({"contacted_date": "Datumet kan inte ligga i framtiden."})
+        contact.contacted_date = contacted_date
+        contact.channel = channel
+        contact.note = note
+        contact.save(update_fields=["contacted_date", "channel", "note"])
+        audit.record(
+            user=by,
+            action="triage_contact_record",
+            obj=contact,
+            participant_id=enrolment.participant_id,
+            changes={"contacted_date": contacted_date, "channel": channel},
+        )
+    return contact
 
 
 # --- Waiting lists ---------------------------------------------------------------------------

@@ -31,5 +31,11 @@ urlpatterns = [
         name="review_record_booked",
     ),
     path("trepartsmote/<int:pk>/avboka/", views.review_cancel, name="review_cancel"),
+    path("trepartsmote/<int:pk>/protokoll/", views.review_protocol, name="review_protocol"),
+    path(
+        "kontakt-en-vag-in/<int:pk>/registrera/",
+        views.triage_contact_record,
+        name="triage_contact_record",
+    ),
     path("vantelista/<int:pk>/ta-bort/", views.waiting_remove, name="waiting_remove"),
 ]

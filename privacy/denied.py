@@ -26,6 +26,7 @@ DENIED_OBJECT_TYPES = {
     "enrolment_undo_exit": ENROLMENT,
     "exit_followup_create": ENROLMENT,
     "goal_create": ENROLMENT,
+    "exit_evaluation": ENROLMENT,
     "goal_status": "goal",
     "note_create": ENROLMENT,
     "deviation_create": ENROLMENT,
@@ -33,6 +34,7 @@ DENIED_OBJECT_TYPES = {
     "referral_detail": REFERRAL,
     "referral_transition": REFERRAL,
     "referral_assign": REFERRAL,
+    "referral_intro": REFERRAL,
     "consent_create": PARTICIPANT,
     # modules
     "modules:enrolment": ENROLMENT,
@@ -48,6 +50,9 @@ DENIED_OBJECT_TYPES = {
     "modules:review_record_booked": "review",
     "modules:review_cancel": "review",
     "modules:waiting_remove": "waitinglistentry",
+    "modules:triage_contact_record": "triage_contact",
+    "modules:review_protocol": "review",
+    "action_plan_print": ENROLMENT,
     # privacy
     "privacy:subject_access": PARTICIPANT,
     "privacy:subject_access_json": PARTICIPANT,

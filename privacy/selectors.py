@@ -400,6 +400,12 @@ def subject_access(participant, *, by) -> dict:
                 "need": r.need,
                 "decline_reason": r.decline_reason,
                 "redirected_to": r.redirected_to,
+                "channel": r.get_channel_display(),
+                "diary_number": r.diary_number,
+                "work_within_two_years": r.get_work_within_two_years_display(),
+                "declared_motivated": r.get_declared_motivated_display(),
+                "intro_date": _iso(r.intro_date),
+                "intro_participants": r.intro_participants,
                 "case_officer": {
                     "name": r.case_officer_name,
                     "agency": r.case_officer_agency,

@@ -5,9 +5,13 @@ from django.utils import timezone
 from common.forms import BLANK_LABEL, SwedishBlanks, with_blank
 from referrals.models import Referral
 from referrals.services import CONSENT_AGENCIES
+from rehab import policy
 from rehab.models import Referrer, Team
 
 Status = Referral.Status
+
+# The empty option of a question that may be left unanswered.
+NOT_STATED = "Ej angivet"
 
 
 class DateInput(forms.DateInput):
@@ -53,6 +57,29 @@ class ReferralForm(SwedishBlanks, forms.Form):
         help_text="Vad remittenten beskriver att personen behöver stöd med.",
     )
     received_date = _date_field("Mottagen")
+    channel = forms.ChoiceField(
+        label="Inkom via",
+        choices=Referral.Channel.choices,
+        initial=Referral.Channel.TELEFON,
+        help_text="Hur remissen kom in till teamet.",
+    )
+    diary_number = forms.CharField(
+        label="Diarienummer (valfritt)",
+        max_length=policy.DIARY_NUMBER,
+        required=False,
+        help_text="Ärendets nummer i diariet, unikt inom förbundet. Inget personnummer.",
+    )
+    work_within_two_years = forms.ChoiceField(
+        label="Kan personen nå arbete inom två år?",
+        choices=with_blank(Referral.WorkWithinTwoYears.choices, NOT_STATED),
+        required=False,
+        help_text="Remittentens bedömning.",
+    )
+    declared_motivated = forms.ChoiceField(
+        label="Har deltagaren uppgett sig vara motiverad?",
+        choices=with_blank(Referral.Motivated.choices, NOT_STATED),
+        required=False,
+    )
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,6 +89,27 @@ class ReferralForm(SwedishBlanks, forms.Form):
 
     def clean_received_date(self):
         return _not_in_future(self.cleaned_data["received_date"])
+
+    def clean_diary_number(self):
+        return self.cleaned_data["diary_number"].strip()
+
+
+class IntroForm(forms.Form):
+    """The introductory conversation of an En väg in referral (SPEC §13 rule 4)."""
+
+    intro_date = _date_field("Datum för samtalet")
+    with_participant = forms.BooleanField(label="Deltagaren", required=False)
+    with_referrer = forms.BooleanField(label="Remittenten", required=False)
+    with_staff = forms.BooleanField(label="Förbundets personal", required=False)
+
+    def clean_intro_date(self):
+        return _not_in_future(self.cleaned_data["intro_date"])
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f) for f in ("with_participant", "with_referrer", "with_staff")):
+            self.add_error("with_participant", "Ange vilka som deltog i samtalet.")
+        return data
 
 
 TRANSITION_LABELS = {
@@ -146,7 +194,9 @@ class AssignForm(forms.Form):
 
 
 class ReferralFilterForm(forms.Form):
-    q = forms.CharField(label="Sök handläggare eller behov", required=False, max_length=100)
+    q = forms.CharField(
+        label="Sök handläggare, behov eller diarienummer", required=False, max_length=100
+    )
     status = forms.ChoiceField(
         label="Status", choices=[("", "Alla"), *Status.choices], required=False
     )

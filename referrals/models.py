@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from rehab.models import Enrolment, Participant, Referrer, Team
+from rehab.models import Enrolment, Forbund, Participant, Referrer, Team
 
 
 class Referral(models.Model):
@@ -18,10 +18,48 @@ class Referral(models.Model):
         REDIRECTED = "redirected", "Hänvisad"
         WITHDRAWN = "withdrawn", "Återkallad"
 
+    class Channel(models.TextChoices):
+        TELEFON = "telefon", "Telefon"
+        EPOST = "epost", "E-post"
+        BREV = "brev", "Brev"
+        DIGITAL = "digital", "Digital"
+
+    class WorkWithinTwoYears(models.TextChoices):
+        JA = "ja", "Ja"
+        NEJ = "nej", "Nej"
+        VET_EJ = "vet_ej", "Vet ej"
+
+    class Motivated(models.TextChoices):
+        JA = "ja", "Ja"
+        NEJ = "nej", "Nej"
+
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, related_name="referrals", verbose_name="mottagande team"
     )
+    # The receiving team's förbund, copied when the referral is registered: diary numbers are
+    # unique within a förbund, and a constraint can only name this table's columns.
+    forbund = models.ForeignKey(
+        Forbund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name="samordningsförbund",
+    )
     source = models.CharField("remittent", max_length=10, choices=Referrer)
+    channel = models.CharField(
+        "inkom via", max_length=10, choices=Channel, default=Channel.TELEFON
+    )
+    diary_number = models.CharField("diarienummer", max_length=50, blank=True)
+    work_within_two_years = models.CharField(
+        "arbete inom två år enligt remittenten",
+        max_length=6,
+        choices=WorkWithinTwoYears,
+        blank=True,
+    )
+    declared_motivated = models.CharField(
+        "deltagaren har uppgett sig motiverad", max_length=3, choices=Motivated, blank=True
+    )
     case_officer_name = models.CharField("handläggarens namn", max_length=200, blank=True)
     case_officer_agency = models.CharField("handläggarens myndighet", max_length=100, blank=True)
     case_officer_phone = models.CharField("handläggarens telefon", max_length=40, blank=True)
@@ -46,6 +84,11 @@ class Referral(models.Model):
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
     )
+    # Introductory conversation before an En väg in method decision (SPEC §13 rule 4).
+    intro_date = models.DateField("introduktionssamtal", null=True, blank=True)
+    intro_with_participant = models.BooleanField("deltagaren deltog", default=False)
+    intro_with_referrer = models.BooleanField("remittenten deltog", default=False)
+    intro_with_staff = models.BooleanField("förbundets personal deltog", default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -59,9 +102,46 @@ class Referral(models.Model):
             # The team's referral list filtered by status.
             models.Index(fields=["team", "status"], name="referral_team_status_idx"),
         ]
+        constraints = [
+            # A diary number, when given, names one referral in the förbund (SPEC §13 rule 5).
+            # The constraint's index also serves the duplicate check in referral_create.
+            models.UniqueConstraint(
+                fields=["forbund", "diary_number"],
+                condition=~Q(diary_number=""),
+                name="referral_diary_number_unique_in_forbund",
+                violation_error_message="Diarienumret finns redan på en annan remiss i förbundet.",
+            ),
+            models.CheckConstraint(
+                condition=Q(intro_date__isnull=True)
+                | Q(intro_date__gte=models.F("received_date")),
+                name="referral_intro_not_before_received",
+                violation_error_message=(
+                    "Introduktionssamtalet kan inte ligga före remissens mottagningsdatum."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return f"Remiss från {self.get_source_display()} {self.received_date:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        # Every way a referral is made (the service, the demo, fixtures) carries the förbund.
+        if self.forbund_id is None and self.team_id is not None:
+            self.forbund_id = self.team.forbund_id
+        super().save(*args, **kwargs)
+
+    @property
+    def intro_participants(self) -> list[str]:
+        """Who took part in the introductory conversation, in words."""
+        return [
+            label
+            for taken, label in (
+                (self.intro_with_participant, "deltagaren"),
+                (self.intro_with_referrer, "remittenten"),
+                (self.intro_with_staff, "förbundets personal"),
+            )
+            if taken
+        ]
 
 
 class ReferralEvent(models.Model):

@@ -49,7 +49,11 @@ def referral_list(user, *, q="", status="", source="", team_id=None, sort="-rece
     if q:
         condition = Q()
         for variant in _case_variants(q):
-            condition |= Q(case_officer_name__icontains=variant) | Q(need__icontains=variant)
+            condition |= (
+                Q(case_officer_name__icontains=variant)
+                | Q(need__icontains=variant)
+                | Q(diary_number__icontains=variant)
+            )
         qs = qs.filter(condition)
     if status:
         qs = qs.filter(status=status)
@@ -99,6 +103,16 @@ def can_assign(user, referral: Referral) -> bool:
         referral.team.is_triage
         and referral.status in READY
         and get_access(user).is_admin_of(referral.team_id)
+    )
+
+
+def can_record_intro(user, referral: Referral) -> bool:
+    """The triage team's members record the introductory conversation, before the method
+    decision (SPEC §13 rule 4)."""
+    return (
+        referral.team.is_triage
+        and referral.decided_date is None
+        and get_access(user).is_member(referral.team_id)
     )
 
 

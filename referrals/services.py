@@ -7,7 +7,7 @@ import datetime
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals.models import Consent, Consultation, Referral, ReferralEvent
@@ -115,6 +115,37 @@ def allowed_transitions(referral: Referral) -> list[str]:
 
 
 @transaction.atomic
+def diary_number_error(diary_number: str, team: Team) -> str | None:
+    """What is wrong with a referral's diary number in `team`'s förbund, or None. An empty one
+    is fine: the diary number is optional."""
+    if not diary_number:
+        return None
+    if message := policy.text_error(diary_number, "Diarienumret", policy.DIARY_NUMBER):
+        return message
+    if any(ord(char) < 32 for char in diary_number):
+        return "Diarienumret får inte innehålla radbrytningar eller andra styrtecken."
+    if PERSONNUMMER_LIKE.search(diary_number):
+        return (
+            "Diarienumret ser ut att innehålla ett personnummer. Ange ärendets diarienummer, "
+            "inte deltagarens personnummer."
+        )
+    taken = Referral.objects.filter(
+        forbund_id=team.forbund_id, diary_number__iexact=diary_number
+    ).exists()
+    return _diary_number_taken(diary_number) if taken else None
+
+
+def _diary_number_taken(diary_number: str) -> str:
+    return f"Diarienumret {diary_number} finns redan på en annan remiss i förbundet."
+
+
+def _choice_error(value: str, choices, message: str, *, required: bool) -> str | None:
+    if not value:
+        return message if required else None
+    return None if value in choices.values else message
+
+
+@transaction.atomic
 def referral_create(
     *,
     team: Team,
@@ -127,11 +158,38 @@ def referral_create(
     case_officer_phone: str = "",
     case_officer_email: str = "",
     participant: Participant | None = None,
+    channel: str = Referral.Channel.TELEFON,
+    diary_number: str = "",
+    work_within_two_years: str = "",
+    declared_motivated: str = "",
 ) -> Referral:
-    """Register a referral received by `team`. The first event (received) carries its date."""
+    """Register a referral received by `team`. The first event (received) carries its date.
+    The referral carries the team's förbund, within which its diary number is unique."""
+    diary_number = (diary_number or "").strip()
     errors = {}
     if source not in Referrer.values:
         errors["source"] = "Välj remittent."
+    for field, value, choices, message, required in (
+        ("channel", channel, Referral.Channel, "Välj hur remissen kom in.", True),
+        (
+            "work_within_two_years",
+            work_within_two_years,
+            Referral.WorkWithinTwoYears,
+            "Välj ja, nej eller vet ej.",
+            False,
+        ),
+        (
+            "declared_motivated",
+            declared_motivated,
+            Referral.Motivated,
+            "Välj ja eller nej.",
+            False,
+        ),
+    ):
+        if message := _choice_error(value, choices, message, required=required):
+            errors[field] = message
+    if message := diary_number_error(diary_number, team):
+        errors["diary_number"] = message
     if not need or not need.strip():
         errors["need"] = "Beskriv behovet."
     elif message := policy.text_error(need, "Behovet", policy.DESCRIPTION):
@@ -150,18 +208,28 @@ def referral_create(
         errors["team"] = f"{team} är inte längre aktivt."
     if errors:
         raise ValidationError(errors)
-    referral = Referral.objects.create(
-        team=team,
-        source=source,
-        case_officer_name=case_officer_name.strip(),
-        case_officer_agency=case_officer_agency.strip(),
-        case_officer_phone=case_officer_phone.strip(),
-        case_officer_email=case_officer_email.strip(),
-        need=need.strip(),
-        received_date=received_date,
-        participant=participant,
-        created_by=by,
-    )
+    try:
+        # A savepoint, so that losing a race for the diary number leaves the transaction usable.
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                team=team,
+                forbund_id=team.forbund_id,
+                source=source,
+                channel=channel,
+                diary_number=diary_number,
+                work_within_two_years=work_within_two_years,
+                declared_motivated=declared_motivated,
+                case_officer_name=case_officer_name.strip(),
+                case_officer_agency=case_officer_agency.strip(),
+                case_officer_phone=case_officer_phone.strip(),
+                case_officer_email=case_officer_email.strip(),
+                need=need.strip(),
+                received_date=received_date,
+                participant=participant,
+                created_by=by,
+            )
+    except IntegrityError as e:
+        raise ValidationError({"diary_number": _diary_number_taken(diary_number)}) from e
     ReferralEvent.objects.create(
         referral=referral, status=Status.RECEIVED, date=received_date, by=by
     )
@@ -175,6 +243,76 @@ def referral_create(
             "source": source,
             "received_date": received_date,
             "need": need,
+            "channel": channel,
+            "diary_number": diary_number,
+            "work_within_two_years": work_within_two_years,
+            "declared_motivated": declared_motivated,
+        },
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_intro_record(
+    *,
+    referral: Referral,
+    intro_date: datetime.date,
+    with_participant: bool,
+    with_referrer: bool,
+    with_staff: bool,
+    by,
+) -> Referral:
+    """Record the introductory conversation of an En väg in referral (SPEC §13 rule 4): held
+    after the referral was received, not in the future and not after the method decision.
+    Recording it again corrects the earlier record."""
+    referral = _locked(referral)
+    if not referral.team.is_triage:
+        raise ValidationError(
+            "Introduktionssamtal registreras bara för remisser till ett En väg in-team."
+        )
+    errors = {}
+    if intro_date is None:
+        errors["intro_date"] = "Ange datumet för introduktionssamtalet."
+    elif message := policy.event_date_error(intro_date, "Introduktionssamtalet"):
+        errors["intro_date"] = message
+    elif intro_date < referral.received_date:
+        errors["intro_date"] = (
+            "Introduktionssamtalet kan inte ligga före remissens mottagningsdatum "
+            f"({referral.received_date:%Y-%m-%d})."
+        )
+    elif referral.decided_date and intro_date > referral.decided_date:
+        errors["intro_date"] = (
+            "Introduktionssamtalet hålls före beslutet och kan inte ligga efter beslutsdatumet "
+            f"({referral.decided_date:%Y-%m-%d})."
+        )
+    if not (with_participant or with_referrer or with_staff):
+        errors["with_participant"] = "Ange vilka som deltog i samtalet."
+    if errors:
+        raise ValidationError(errors)
+    before = referral.intro_date
+    referral.intro_date = intro_date
+    referral.intro_with_participant = bool(with_participant)
+    referral.intro_with_referrer = bool(with_referrer)
+    referral.intro_with_staff = bool(with_staff)
+    referral.save(
+        update_fields=[
+            "intro_date",
+            "intro_with_participant",
+            "intro_with_referrer",
+            "intro_with_staff",
+        ]
+    )
+    audit.record(
+        user=by,
+        action="referral_intro_record",
+        obj=referral,
+        participant_id=referral.participant_id,
+        changes={
+            "intro_date": intro_date,
+            "previous_intro_date": before,
+            "with_participant": referral.intro_with_participant,
+            "with_referrer": referral.intro_with_referrer,
+            "with_staff": referral.intro_with_staff,
         },
     )
     return referral

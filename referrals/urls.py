@@ -10,6 +10,7 @@ urlpatterns = [
         "<int:pk>/status/<str:to_status>/", views.referral_transition, name="referral_transition"
     ),
     path("<int:pk>/fordela/", views.referral_assign, name="referral_assign"),
+    path("<int:pk>/introduktionssamtal/", views.referral_intro, name="referral_intro"),
     path("konsultationer/", views.consultation_list, name="consultation_list"),
     path("konsultationer/ny/", views.consultation_create, name="consultation_create"),
     path(

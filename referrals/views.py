@@ -19,6 +19,7 @@ from referrals.forms import (
     AssignForm,
     ConsentForm,
     ConsultationForm,
+    IntroForm,
     ReferralFilterForm,
     ReferralForm,
     TransitionForm,
@@ -143,6 +144,9 @@ def referral_detail(request, pk):
     decision_days, start_days = selectors.referral_waiting_days(referral)
     allowed = services.allowed_transitions(referral)
     can_assign = selectors.can_assign(request.user, referral)
+    intro_days = (
+        (referral.intro_date - referral.received_date).days if referral.intro_date else None
+    )
     return render(
         request,
         "referrals/referral_detail.html",
@@ -151,6 +155,8 @@ def referral_detail(request, pk):
             "events": referral.events.all(),
             "decision_days": decision_days,
             "start_days": start_days,
+            "intro_days": intro_days,
+            "can_record_intro": selectors.can_record_intro(request.user, referral),
             "inline_forms": [
                 _transition_form(referral, s) for s in allowed if s not in CONFIRM_FIRST
             ],
@@ -232,6 +238,34 @@ def referral_assign(request, pk):
             "can_assign": selectors.can_assign(request.user, referral),
         },
     )
+
+
+@team_roles
+def referral_intro(request, pk):
+    """En väg in: a member of the triage team records the introductory conversation."""
+    referral = _get_referral_for_user(request, pk)
+    if not referral.team.is_triage:
+        raise Http404("Introduktionssamtal hör till remisser till ett En väg in-team.")
+    if not get_access(request.user).is_member(referral.team_id):
+        raise PermissionDenied("Bara En väg in-teamet registrerar introduktionssamtalet.")
+    initial = None
+    if referral.intro_date:
+        initial = {
+            "intro_date": referral.intro_date,
+            "with_participant": referral.intro_with_participant,
+            "with_referrer": referral.intro_with_referrer,
+            "with_staff": referral.intro_with_staff,
+        }
+    form = IntroForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_intro_record(referral=referral, **form.cleaned_data, by=request.user)
+        except ValidationError as e:
+            apply_errors(form, e)
+        else:
+            messages.success(request, "Introduktionssamtalet är registrerat.")
+            return redirect("referral_detail", pk=referral.pk)
+    return render(request, "referrals/referral_intro.html", {"referral": referral, "form": form})
 
 
 # --- Consultations --------------------------------------------------------------------------

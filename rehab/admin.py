@@ -64,6 +64,17 @@ class TeamAdmin(TeamScopedAdmin):
                 ]
             },
         ),
+        (
+            "Platser och mjuka regler (SPEC §13)",
+            {
+                "fields": [
+                    "total_places",
+                    "expected_referrer",
+                    "require_referring_income",
+                    "is_complementary",
+                ]
+            },
+        ),
         ("Mål", {"fields": ["target_step_pct", "target_work_pct", "target_wellbeing_pct"]}),
         # The lost-update check's hidden version (common/conflicts.py).
         (None, {"fields": [conflicts.FIELD]}),

@@ -260,6 +260,47 @@ def _share(value):
     return value
 
 
+class ExitEvaluationForm(forms.Form):
+    """SPEC §13 rule 9: the evaluation meeting before the exit, one outcome per goal."""
+
+    held_date = forms.DateField(label="Mötet hölls", widget=DateInput())
+    with_participant = forms.BooleanField(label="Deltagaren var med", required=False)
+    with_case_officer = forms.BooleanField(
+        label="Remitterande handläggare var med", required=False
+    )
+    with_handledare = forms.BooleanField(label="Ansvarig handledare var med", required=False)
+    note = forms.CharField(
+        label="Anteckning",
+        required=False,
+        max_length=policy.NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, goals, evaluation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goals = list(goals)
+        if evaluation is not None:
+            for name in ("held_date", "with_participant", "with_case_officer", "with_handledare"):
+                self.fields[name].initial = getattr(evaluation, name)
+            self.fields["note"].initial = evaluation.note
+        else:
+            self.fields["held_date"].initial = timezone.localdate()
+            for name in ("with_participant", "with_case_officer", "with_handledare"):
+                self.fields[name].initial = True
+        outcomes = [(s.value, s.label) for s in Goal.OUTCOMES]
+        for goal in self.goals:
+            self.fields[f"goal_{goal.pk}"] = forms.ChoiceField(
+                label=f"{'Delmål' if goal.parent_id else 'Mål'}: {goal.text}",
+                choices=outcomes,
+                widget=forms.RadioSelect,
+                initial=goal.status if goal.status in Goal.OUTCOMES else None,
+                error_messages={"required": "Ange hur det gick för målet."},
+            )
+
+    def outcomes(self) -> dict:
+        return {g.pk: self.cleaned_data.get(f"goal_{g.pk}") for g in self.goals}
+
+
 class ExitForm(forms.Form):
     exit_date = forms.DateField(label="Avslutsdatum", widget=DateInput())
     outcome = forms.ChoiceField(label="Avslutsorsak", choices=with_blank(ExitOutcome.choices))

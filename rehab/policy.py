@@ -26,6 +26,7 @@ SHORT = 200  # addresses, languages, e-mail, phone, one-line answers
 REASON = 2_000  # a reason, a decline, a need, a plan after exit
 DESCRIPTION = 5_000  # a deviation, a review's notes, a referral's need
 NOTE = 20_000  # a journal note
+DIARY_NUMBER = 50  # a referral's diary number
 
 
 def today() -> datetime.date:

@@ -4,7 +4,16 @@ from django.db.models import Count, OuterRef, Prefetch, Q
 
 from common.queries import count_subquery
 from rehab.access import enrolments_for, get_access
-from rehab.models import Deviation, Enrolment, ExitFollowUp, Goal, JournalNote, Membership, Team
+from rehab.models import (
+    Deviation,
+    Enrolment,
+    ExitEvaluation,
+    ExitFollowUp,
+    Goal,
+    JournalNote,
+    Membership,
+    Team,
+)
 from rehab.services import deviation_is_late
 
 
@@ -67,3 +76,8 @@ def participant_enrolments(participant, user):
             deviation.is_late = deviation_is_late(deviation)
         enrolment.is_admin = get_access(user).is_admin_of(enrolment.team_id)
     return enrolments
+
+
+def exit_evaluation_of(enrolment):
+    """The enrolment's evaluation meeting before exit (SPEC §13 rule 9), or None."""
+    return ExitEvaluation.objects.filter(enrolment=enrolment).first()

@@ -16,7 +16,17 @@ urlpatterns = [
         views.exit_followup_create,
         name="exit_followup_create",
     ),
+    path(
+        "inskrivning/<int:pk>/utvardering-fore-avslut/",
+        views.exit_evaluation,
+        name="exit_evaluation",
+    ),
     path("inskrivning/<int:pk>/mal/ny/", views.goal_create, name="goal_create"),
+    path(
+        "inskrivning/<int:pk>/handlingsplan/utskrift/",
+        views.action_plan_print,
+        name="action_plan_print",
+    ),
     path("mal/<int:pk>/status/", views.goal_status, name="goal_status"),
     path("inskrivning/<int:pk>/anteckning/ny/", views.note_create, name="note_create"),
     path("inskrivning/<int:pk>/avvikelse/ny/", views.deviation_create, name="deviation_create"),

@@ -134,6 +134,60 @@ def _simple_form_view(request, enrolment, form, *, save, template, title, succes
 
 
 @role_required(*CASE_ROLES)
+def exit_evaluation(request, pk):
+    """SPEC §13 rule 9: record (or correct) the evaluation meeting before the exit."""
+    enrolment = get_enrolment_for_user(request, pk)
+    if not enrolment.is_active:
+        messages.error(request, "Inskrivningen är avslutad; utvärderingen kan inte ändras.")
+        return redirect(enrolment)
+    goals = enrolment.goals.exclude(status=Goal.Status.DROPPED).order_by("created_at", "pk")
+    evaluation = selectors.exit_evaluation_of(enrolment)
+    form = forms.ExitEvaluationForm(request.POST or None, goals=goals, evaluation=evaluation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.exit_evaluation_record(
+                enrolment=enrolment,
+                held_date=data["held_date"],
+                outcomes=form.outcomes(),
+                with_participant=data["with_participant"],
+                with_case_officer=data["with_case_officer"],
+                with_handledare=data["with_handledare"],
+                note=data["note"],
+                by=request.user,
+            )
+        except ValidationError as e:
+            apply_errors(form, e)
+        else:
+            messages.success(request, "Utvärderingsmötet och målens utfall är sparade.")
+            if request.GET.get("fran") == "avslut":
+                return redirect("enrolment_exit", pk=enrolment.pk)
+            return redirect(enrolment)
+    return render(
+        request,
+        "rehab/exit_evaluation_form.html",
+        {"form": form, "enrolment": enrolment, "evaluation": evaluation},
+    )
+
+
+@role_required(*CASE_ROLES)
+def action_plan_print(request, pk):
+    """The action plan for the participant, in easy Swedish, to print and hand over."""
+    enrolment = get_enrolment_for_user(request, pk)
+    goals = (
+        enrolment.goals.filter(parent__isnull=True)
+        .exclude(status=Goal.Status.DROPPED)
+        .prefetch_related("subgoals")
+        .order_by("created_at", "pk")
+    )
+    return render(
+        request,
+        "rehab/action_plan_print.html",
+        {"enrolment": enrolment, "goals": goals, "today": timezone.localdate()},
+    )
+
+
+@role_required(*CASE_ROLES)
 def goal_create(request, pk):
     enrolment = get_enrolment_for_user(request, pk)
     form = forms.GoalForm(

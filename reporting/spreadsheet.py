@@ -130,10 +130,12 @@ def read_rows(
     source: str | Path | bytes | IO[bytes],
     filename: str | None,
     columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
 ) -> list[RawRow]:
     """Read a spreadsheet into rows of text. `source` is a path, the file's bytes, or a
     binary file object; `filename` (for its extension) defaults to the path's name. The header
-    must hold exactly `columns`, in any order and any case."""
+    must hold exactly `columns`, in any order and any case, and may add any of `optional`
+    (a row's values hold only the columns the file has)."""
     if isinstance(source, str | Path):
         path = Path(source)
         filename = filename or path.name
@@ -165,7 +167,7 @@ def read_rows(
     else:
         table = _read_csv(data)
     with closing(table):  # the XLSX reader closes its workbook even when a row is refused
-        return _rows_from_table(table, columns)
+        return _rows_from_table(table, columns, optional)
 
 
 def _read_csv(data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -292,7 +294,9 @@ def _as_text(value) -> str:
 
 
 def _rows_from_table(
-    table: Iterable[tuple[int, list[str]]], columns: tuple[str, ...]
+    table: Iterable[tuple[int, list[str]]],
+    columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
 ) -> list[RawRow]:
     rows_iter = _row_limit(table)
     header_cells = None
@@ -305,7 +309,7 @@ def _rows_from_table(
     header = [c.strip().casefold() for c in header_cells]
     while header and not header[-1]:
         header.pop()
-    _check_header(header, columns)
+    _check_header(header, columns, optional)
     index = {name: i for i, name in enumerate(header) if name}
     rows = []
     for line, cells in rows_iter:
@@ -331,9 +335,11 @@ def _row_limit(table: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, li
         yield line, cells
 
 
-def _check_header(header: list[str], columns: tuple[str, ...]) -> None:
+def _check_header(
+    header: list[str], columns: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> None:
     named = [h for h in header if h]
-    unknown = [h for h in named if h not in columns]
+    unknown = [h for h in named if h not in columns and h not in optional]
     missing = [c for c in columns if c not in named]
     doubled = sorted({h for h in named if named.count(h) > 1})
     problems = []
@@ -349,5 +355,6 @@ def _check_header(header: list[str], columns: tuple[str, ...]) -> None:
             + "; ".join(problems)
             + "). Första raden ska innehålla kolumnerna "
             + ", ".join(columns)
+            + (" (och får ha " + ", ".join(optional) + ")" if optional else "")
             + "."
         )

@@ -95,6 +95,9 @@ PERSONA_STATUS = {
     ("enrolment_create", "handledare_b"): 403,
     # Only the unit manager of the referral's team assigns an En väg in referral.
     ("referral_assign", "handledare_a"): 403,
+    # The introductory conversation belongs to an En väg in referral (team B's): a handledare
+    # of team A does not see it.
+    ("referral_intro", "handledare_a"): 404,
 }
 
 # Query strings a page needs besides its URL arguments.
@@ -160,11 +163,17 @@ SECRET_LAST = "Sekretessdotter"
 @pytest.fixture
 def samples(rehab_team, handledare_a, admin_user):
     from modules import services as module_services
-    from modules.models import ManagementApproval, Module, Placement, WaitingListEntry
+    from modules.models import (
+        ManagementApproval,
+        Module,
+        Placement,
+        TriageContact,
+        WaitingListEntry,
+    )
     from modules.rules import review_due
     from referrals import services as referral_services
     from rehab import services as rehab_services
-    from rehab.models import Referrer
+    from rehab.models import Referrer, Team
 
     participant = ParticipantFactory(first_name=SECRET_FIRST, last_name=SECRET_LAST)
     enrolment = EnrolmentFactory(
@@ -185,6 +194,9 @@ def samples(rehab_team, handledare_a, admin_user):
     waiting = WaitingListEntry.objects.create(
         enrolment=enrolment, module=portalen, added_date=datetime.date(2024, 2, 1)
     )
+    triage = TriageContact.objects.create(
+        placement=placement, reason="extension", due_date=datetime.date(2024, 3, 15)
+    )
     approval = ManagementApproval.objects.create(
         enrolment=enrolment, requested_date=datetime.date(2024, 3, 1)
     )
@@ -196,6 +208,13 @@ def samples(rehab_team, handledare_a, admin_user):
         received_date=datetime.date(2024, 1, 2),
         by=handledare_a,
         participant=participant,
+    )
+    evi_referral = referral_services.referral_create(
+        team=Team.objects.get(name="EVI"),
+        source=Referrer.FK,
+        need="Stöd mot arbete",
+        received_date=datetime.date(2024, 1, 3),
+        by=admin_user,
     )
     activity = rehab_services.activity_create(
         team=rehab_team, date=datetime.date(2024, 3, 4), title="Fika", kind="group", by=admin_user
@@ -213,9 +232,11 @@ def samples(rehab_team, handledare_a, admin_user):
         "placement": placement,
         "review": review,
         "waiting": waiting,
+        "triage": triage,
         "approval": approval,
         "goal": goal,
         "referral": referral,
+        "evi_referral": evi_referral,
         "activity": activity,
         "module": kompassen,
         "team": rehab_team,
@@ -240,6 +261,7 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "enrolment_mark_error": enrolment,
         "exit_followup_create": enrolment,
         "goal_create": enrolment,
+        "exit_evaluation": enrolment,
         "goal_status": {"pk": s["goal"].pk},
         "note_create": enrolment,
         "deviation_create": enrolment,
@@ -260,6 +282,9 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "modules:review_record": {"pk": s["placement"].pk},
         "modules:review_record_booked": {"pk": s["review"].pk},
         "modules:review_cancel": {"pk": s["review"].pk},
+        "modules:triage_contact_record": {"pk": s["triage"].pk},
+        "modules:review_protocol": {"pk": s["review"].pk},
+        "action_plan_print": enrolment,
         "modules:waiting_remove": {"pk": s["waiting"].pk},
         "privacy:subject_access": {"pk": s["participant"].pk},
         "privacy:subject_access_json": {"pk": s["participant"].pk},
@@ -269,6 +294,9 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
     result = {name: (kwargs, True) for name, kwargs in by_url.items()}
     # Arguments that are not objects of a team.
     result["board_report_export"] = ({"fmt": "csv"}, False)
+    result["import_template"] = ({"fmt": "csv"}, False)
+    # Team B's (EVI's) referral: its handledare may, team A's may not (PERSONA_STATUS).
+    result["referral_intro"] = ({"pk": s["evi_referral"].pk}, False)
     result["dashboard_csv"] = ({"figure": "aktiva"}, False)
     result["modules:calendar_ics"] = ({"token": "ingen-sadan-nyckel"}, False)
     budget = {"team_id": s["budget"].team_id, "year": s["budget"].year}

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from demo.cases import (
     AGENCY_NAMES,
+    DEMO_INCOME,
     FIRST_NAMES,
     GOALS,
     LAST_NAMES,
@@ -45,6 +46,7 @@ class TeamProfile:
 
     def __init__(self, team, handledare, kommun_weights):
         self.pk = team.pk
+        self.forbund_id = team.forbund_id
         self.rule = TeamRule(
             frame_months=team.frame_months,
             approval_lead_months=team.approval_lead_months,
@@ -84,7 +86,7 @@ class Builder:
         self.outcomes = _weighted(OUTCOME_WEIGHTS)
         self.referrers = _weighted(REFERRER_WEIGHTS)
         self.note_kinds = list(NOTE_TEXTS)
-        self.income_bits = list(INCOME_BITS.values())
+        self.income_bits = [INCOME_BITS[s] for s in DEMO_INCOME]
         self.educations = list(Education.values)
         self.months = [None, *range(0, 121, 3)]
         self.officers = FIRST_NAMES["K"] + FIRST_NAMES["M"]
@@ -216,6 +218,7 @@ class Builder:
             Referral,
             (
                 team.pk,
+                team.forbund_id,
                 referrer,
                 officer,
                 agency,

@@ -192,6 +192,7 @@ COLUMNS = [
         Referral,
         [
             "team_id",
+            "forbund_id",
             "source",
             "case_officer_name",
             "case_officer_agency",

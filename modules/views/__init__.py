@@ -3,7 +3,12 @@ waiting lists and deadlines. Thin views: authorise through rehab.access (404 for
 user may not see), validate a form, call one service, redirect with a Swedish message."""
 
 from modules.views.approvals import approval_decide, approval_list, approval_request
-from modules.views.followups import followup_record, waiting_add, waiting_remove
+from modules.views.followups import (
+    followup_record,
+    triage_contact_record,
+    waiting_add,
+    waiting_remove,
+)
 from modules.views.lists import (
     calendar_feed,
     calendar_ics,
@@ -17,7 +22,13 @@ from modules.views.placements import (
     placement_end,
     placement_extend,
 )
-from modules.views.reviews import review_book, review_cancel, review_record, review_record_booked
+from modules.views.reviews import (
+    review_book,
+    review_cancel,
+    review_protocol,
+    review_record,
+    review_record_booked,
+)
 
 __all__ = [
     "approval_decide",
@@ -35,8 +46,10 @@ __all__ = [
     "placement_extend",
     "review_book",
     "review_cancel",
+    "review_protocol",
     "review_record",
     "review_record_booked",
+    "triage_contact_record",
     "waiting_add",
     "waiting_remove",
 ]

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from modules.models import Placement, Review, WaitingListEntry
+from modules.models import Placement, Review, TriageContact, WaitingListEntry
 from rehab.access import (
     ADMIN,
     HANDLEDARE,
@@ -22,6 +22,21 @@ FEED_URL_SESSION_KEY = "modules_calendar_feed_url"
 
 def iso(value):
     return value.isoformat()
+
+
+def flash_rule_notes(request, placement) -> None:
+    """After a placement or extension: the soft rules it broke (SPEC §13 rule 2) and a new
+    deadline to contact the triage team (rule 3), where the user acts."""
+    for warning in getattr(placement, "warnings", ()):
+        messages.warning(request, warning)
+    contact = placement.triage_contacts.filter(contacted_date__isnull=True).order_by("-pk").first()
+    if contact is not None:
+        reason = contact.get_reason_display().lower()
+        messages.info(
+            request,
+            f"Kontakta En väg in senast {iso(contact.due_date)} ({reason}); fristen finns under "
+            "Frister tills kontakten är registrerad.",
+        )
 
 
 def enrolment_for(request, pk):
@@ -53,6 +68,28 @@ def placement_for(request, pk):
         object_id=placement.pk,
     )
     return placement
+
+
+def triage_contact_for(request, pk):
+    contact = (
+        TriageContact.objects.select_related(
+            "placement__module", "placement__enrolment__participant", "placement__enrolment__team"
+        )
+        .filter(
+            pk=pk,
+            placement__enrolment__team_id__in=get_access(request.user).team_ids(*CASE_ROLES),
+        )
+        .first()
+    )
+    if contact is None:
+        raise Http404
+    log_read(
+        request,
+        participant_id=contact.placement.enrolment.participant_id,
+        object_type="triage_contact",
+        object_id=contact.pk,
+    )
+    return contact
 
 
 def review_for(request, pk):

@@ -14,6 +14,7 @@ from modules.views._common import (
     enrolment_url,
     form_page,
     iso,
+    triage_contact_for,
     waiting_entry_for,
 )
 from rehab.access import role_required
@@ -29,9 +30,8 @@ def followup_record(request, pk):
         try:
             services.followup_record(
                 enrolment=enrolment,
-                held_date=form.cleaned_data["held_date"],
-                note=form.cleaned_data["note"],
                 by=request.user,
+                **form.cleaned_data,
             )
         except ValidationError as error:
             apply_errors(form, error)
@@ -45,6 +45,39 @@ def followup_record(request, pk):
         title="Registrera uppföljningsmöte",
         submit="Registrera",
         facts=[("Deltagare", str(enrolment.participant))],
+    )
+
+
+@role_required(*CASE_ROLES)
+def triage_contact_record(request, pk):
+    contact = triage_contact_for(request, pk)
+    enrolment = contact.placement.enrolment
+    if closed := closed_redirect(request, enrolment):
+        return closed
+    if contact.contacted_date is not None:
+        messages.info(request, "Kontakten med En väg in är redan registrerad.")
+        return redirect(enrolment_url(enrolment))
+    form = forms.TriageContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.triage_contact_record(contact=contact, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Kontakten med En väg in är registrerad.")
+            return redirect(enrolment_url(enrolment))
+    return form_page(
+        request,
+        enrolment=enrolment,
+        form=form,
+        title="Registrera kontakt med En väg in",
+        submit="Registrera",
+        facts=[
+            ("Deltagare", str(enrolment.participant)),
+            ("Modul", str(contact.placement.module)),
+            ("Anledning", contact.get_reason_display()),
+            ("Kontakta senast", iso(contact.due_date)),
+        ],
     )
 
 

@@ -13,6 +13,7 @@ from modules.views._common import (
     enrolment_for,
     enrolment_page,
     enrolment_url,
+    flash_rule_notes,
     form_page,
     iso,
     participant_url,
@@ -67,6 +68,7 @@ def placement_create(request, pk):
                 f"Deltagaren är placerad i {module} från {iso(placement.start_date)}. "
                 f"Första utvärderingen ska hållas senast {iso(placement.next_review_due)}.",
             )
+            flash_rule_notes(request, placement)
             return redirect(enrolment_url(enrolment))
     return form_page(
         request,
@@ -103,6 +105,7 @@ def placement_extend(request, pk):
                 f"Placeringen i {placement.module} är förlängd. Nästa utvärdering ska hållas "
                 f"senast {iso(placement.next_review_due)}.",
             )
+            flash_rule_notes(request, placement)
         return redirect(enrolment_url(enrolment))
     return enrolment_page(
         request,

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from common.forms import apply_errors
 from modules import forms, selectors, services
@@ -12,6 +12,7 @@ from modules.views._common import (
     closed_redirect,
     enrolment_page,
     enrolment_url,
+    flash_rule_notes,
     form_page,
     iso,
     placement_facts,
@@ -88,6 +89,7 @@ def _record_review(request, placement, review=None):
                 waiting_offer = data.get("target_module")
         else:
             messages.success(request, _review_message(recorded, data))
+            flash_rule_notes(request, getattr(recorded, "new_placement", None) or placement)
             return redirect(enrolment_url(enrolment))
     return form_page(
         request,
@@ -124,6 +126,31 @@ def _review_message(review, data):
 @role_required(*CASE_ROLES)
 def review_record(request, pk):
     return _record_review(request, placement_for(request, pk))
+
+
+@role_required(*CASE_ROLES)
+def review_protocol(request, pk):
+    """The 3-party meeting's protocol to print and sign: booked (blank lines to fill in) or
+    held (what was recorded)."""
+    review = review_for(request, pk)
+    enrolment = review.placement.enrolment
+    goals = (
+        enrolment.goals.filter(parent__isnull=True)
+        .exclude(status="dropped")
+        .prefetch_related("subgoals")
+        .order_by("created_at", "pk")
+    )
+    return render(
+        request,
+        "modules/review_protocol.html",
+        {
+            "review": review,
+            "placement": review.placement,
+            "enrolment": enrolment,
+            "goals": goals,
+            "decisions": Review.Decision.choices,
+        },
+    )
 
 
 @role_required(*CASE_ROLES)

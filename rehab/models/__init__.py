@@ -25,7 +25,7 @@ from rehab.models.organisation import (
     Team,
 )
 from rehab.models.participants import Participant
-from rehab.models.plan import Deviation, ExitFollowUp, Goal, JournalNote
+from rehab.models.plan import Deviation, ExitEvaluation, ExitFollowUp, Goal, JournalNote
 from rehab.models.records import AuditEvent, DataVersion, RuleWarning
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Education",
     "Enrolment",
     "EnrolmentQuerySet",
+    "ExitEvaluation",
     "ExitFollowUp",
     "ExitOutcome",
     "Forbund",

@@ -16,6 +16,7 @@ class Referrer(models.TextChoices):
     REGION = "Region", "Regionen (hälso- och sjukvård)"
     KOMMUN = "Kommun", "Kommunen (IFO/AME)"
     EGEN = "Egen", "Egen anmälan"
+    FORBUND = "Forbund", "Verksamhet finansierad av förbundet"
 
 
 class ExitOutcome(models.TextChoices):
@@ -62,11 +63,24 @@ class IncomeSource(models.TextChoices):
     AKASSA = "akassa", "A-kassa"
     AKTIVITETSSTOD = "aktivitetsstod", "Aktivitetsstöd"
     FORSORJNINGSSTOD = "forsorjningsstod", "Försörjningsstöd"
+    ETABLERINGSERSATTNING = "etableringsersattning", "Etableringsersättning"
     ANNAN = "annan", "Annan försörjning"
     INGEN = "ingen", "Ingen offentlig försörjning"
 
 
-INCOME_BITS = {source: 1 << i for i, source in enumerate(IncomeSource.values)}
+# Each source's bit is stored in the enrolments' income columns, so a bit is never reused or
+# renumbered: a new source takes the next free bit, wherever it stands in the list above.
+_BIT_NUMBERS = {
+    "sjukpenning": 0,
+    "ersattning": 1,
+    "akassa": 2,
+    "aktivitetsstod": 3,
+    "forsorjningsstod": 4,
+    "annan": 5,
+    "ingen": 6,
+    "etableringsersattning": 7,
+}
+INCOME_BITS = {source: 1 << _BIT_NUMBERS[source] for source in IncomeSource.values}
 
 
 def income_to_bits(sources):

@@ -15,7 +15,12 @@ class Goal(models.Model):
         PLANNED = "planned", "Planerat"
         IN_PROGRESS = "in_progress", "Pågår"
         ACHIEVED = "achieved", "Uppnått"
+        PARTLY = "partly", "Delvis uppnått"
+        NOT_ACHIEVED = "not_achieved", "Inte uppnått"
         DROPPED = "dropped", "Avbrutet"
+
+    # The outcomes a pre-exit evaluation gives each goal (SPEC §13 rule 9).
+    OUTCOMES = (Status.ACHIEVED, Status.PARTLY, Status.NOT_ACHIEVED)
 
     # No index of its own: goal_enrolment_status_idx starts with the enrolment.
     enrolment = models.ForeignKey(
@@ -45,6 +50,32 @@ class Goal(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class ExitEvaluation(models.Model):
+    """SPEC §13 rule 9: the evaluation meeting before an exit, with the participant, the
+    referring case officer and the responsible handledare, that evaluates the goals set at
+    enrolment (their outcomes are the goals' statuses). One per enrolment."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.CASCADE, related_name="exit_evaluation"
+    )
+    held_date = models.DateField("mötet hölls")
+    with_participant = models.BooleanField("deltagaren var med", default=True)
+    with_case_officer = models.BooleanField("remitterande handläggare var med", default=True)
+    with_handledare = models.BooleanField("ansvarig handledare var med", default=True)
+    note = models.TextField("anteckning", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "utvärderingsmöte före avslut"
+        verbose_name_plural = "utvärderingsmöten före avslut"
+
+    def __str__(self):
+        return f"Utvärderingsmöte {self.held_date:%Y-%m-%d}"
 
 
 class JournalNote(models.Model):

@@ -10,6 +10,7 @@ from rehab import audit, policy
 from rehab.models import (
     Enrolment,
     ExitOutcome,
+    RuleWarning,
     income_to_bits,
 )
 from rehab.services.common import ENROLMENT_TEXT_LIMITS, WORK_OR_STUDIES, _check_texts, _today
@@ -219,6 +220,8 @@ def enrolment_undo_exit(*, enrolment: Enrolment, reason: str, by) -> Enrolment:
     enrolment.exit_plan = ""
     enrolment.phase = Enrolment.Phase.AKTIVITET
     enrolment.save()
+    # The exit's own warning goes with it (SPEC §13 rule 9).
+    enrolment.rule_warnings.filter(code=RuleWarning.Code.EXIT_WITHOUT_EVALUATION).delete()
     audit.record(
         user=by,
         action="enrolment_undo_exit",

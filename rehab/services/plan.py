@@ -9,6 +9,7 @@ from rehab.models import (
     Attendance,
     Deviation,
     Enrolment,
+    ExitEvaluation,
     ExitFollowUp,
     Goal,
     GroupActivity,
@@ -58,6 +59,65 @@ def goal_set_status(*, goal: Goal, status: str, by) -> Goal:
         changes={"from": before, "to": status},
     )
     return goal
+
+
+def exit_evaluation_record(
+    *,
+    enrolment: Enrolment,
+    held_date,
+    outcomes: dict,
+    with_participant: bool = True,
+    with_case_officer: bool = True,
+    with_handledare: bool = True,
+    note: str = "",
+    by,
+) -> ExitEvaluation:
+    """SPEC §13 rule 9: record the evaluation meeting before the exit and each goal's outcome
+    (`outcomes`: goal pk → achieved, partly or not achieved). Every goal of the action plan
+    that is not dropped gets one. Recording again replaces the meeting and the outcomes."""
+    errors = {}
+    if held_date < enrolment.start_date:
+        errors["held_date"] = (
+            f"Mötet kan inte ha hållits före inskrivningen ({enrolment.start_date:%Y-%m-%d})."
+        )
+    elif held_date > _today():
+        errors["held_date"] = "Mötesdatum kan inte ligga i framtiden."
+    if not (with_participant or with_case_officer or with_handledare):
+        errors["with_participant"] = "Ange vem som var med på mötet."
+    policy.check_text(note, field="note", label="Anteckningen", max_length=policy.NOTE)
+    with transaction.atomic():
+        enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        _require_active(enrolment)
+        goals = list(enrolment.goals.exclude(status=Goal.Status.DROPPED))
+        missing = [g for g in goals if outcomes.get(g.pk) not in Goal.OUTCOMES]
+        if missing:
+            errors["__all__"] = "Ange hur det gick för varje mål: " + ", ".join(
+                f"”{g.text}”" for g in missing
+            )
+        if errors:
+            raise ValidationError(errors)
+        evaluation, _ = ExitEvaluation.objects.update_or_create(
+            enrolment=enrolment,
+            defaults={
+                "held_date": held_date,
+                "with_participant": with_participant,
+                "with_case_officer": with_case_officer,
+                "with_handledare": with_handledare,
+                "note": note.strip(),
+                "created_by": by,
+            },
+        )
+        for goal in goals:
+            goal.status = outcomes[goal.pk]
+        Goal.objects.bulk_update(goals, ["status"])
+        audit.record(
+            user=by,
+            action="exit_evaluation_record",
+            obj=evaluation,
+            participant_id=enrolment.participant_id,
+            changes={"held_date": held_date, "goals": {g.pk: g.status for g in goals}},
+        )
+    return evaluation
 
 
 @transaction.atomic

@@ -142,6 +142,20 @@ def enrolment_warnings(
     return warnings
 
 
+def exit_warnings(enrolment) -> list[SoftWarning]:
+    """§13 rule 9: an exit without an evaluation meeting on or before the exit date warns."""
+    evaluation = getattr(enrolment, "exit_evaluation", None) if enrolment.pk else None
+    if evaluation is not None and evaluation.held_date <= enrolment.exit_date:
+        return []
+    return [
+        SoftWarning(
+            "Inget utvärderingsmöte före avslutet är registrerat; målen är inte utvärderade "
+            "med deltagaren och remitterande handläggare.",
+            code=Code.EXIT_WITHOUT_EVALUATION,
+        )
+    ]
+
+
 def warnings_record(*, enrolment, warnings, by) -> list[RuleWarning]:
     """Keep the counted warnings of a write (those with a code) for the board report."""
     return RuleWarning.objects.bulk_create(

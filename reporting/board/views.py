@@ -22,6 +22,7 @@ from reporting.board.forms import BoardNoteForm, BoardReportForm
 from reporting.board.national import national_cells, national_followup
 from reporting.board.presentation import present
 from reporting.board.selectors import board_note, board_note_locked
+from reporting.board.soft_rules import board_soft_rules
 from reporting.board.tables import TOTAL, board_table
 from reporting.budget.followup import board_budget
 from reporting.forecast import forecast_for, present_forecast
@@ -136,6 +137,10 @@ def _page(request, form, scopes, *, note_form=None, status=200, note_changes=(),
             note_version=version
             or conflicts.seal(_note_state(note), _note_salt(scope, date_from, date_to)),
             conflict_changes=list(note_changes),
+            # Counts of a few people per kommun: for the exact viewer only (SPEC §11, §13).
+            soft_rules=board_soft_rules(scope.teams, date_from=date_from, date_to=date_to)
+            if exact
+            else [],
         )
     return render(request, "reporting/board.html", context, status=status)
 

@@ -272,21 +272,27 @@ def _days(expression_from: str, expression_to: str):
 
 def referral_stats(teams, date_from: date, as_of: date) -> dict:
     """Referrals received in the period per source: how many, how many decided and started,
-    with the summed waiting days for the means (one query) and the medians (four)."""
+    with the summed waiting days for the means (one query) and the medians (four). Where the
+    teams include an En väg in entry, also how many had an introductory conversation and the
+    summed days from received to it (SPEC §13 rule 4; in the same query)."""
     received = Referral.objects.filter(team__in=teams, received_date__range=(date_from, as_of))
     decided = Q(decided_date__isnull=False)
     started = Q(status=Referral.Status.ENROLLED, enrolment__isnull=False) & valid_q("enrolment__")
+    intro = Q(intro_date__isnull=False, intro_date__lte=as_of)
+    with_intro = any(team.is_triage for team in teams)
+    measures = {
+        "n": Count("pk"),
+        "decided": Count("pk", filter=decided),
+        "started": Count("pk", filter=started),
+        "decided_days": Sum(_days("received_date", "decided_date"), filter=decided),
+        "started_days": Sum(_days("received_date", "enrolment__start_date"), filter=started),
+    }
+    if with_intro:
+        measures["intro"] = Count("pk", filter=intro)
+        measures["intro_days"] = Sum(_days("received_date", "intro_date"), filter=intro)
     rows = {
         row.pop("source"): row
-        for row in received.values("source")
-        .annotate(
-            n=Count("pk"),
-            decided=Count("pk", filter=decided),
-            started=Count("pk", filter=started),
-            decided_days=Sum(_days("received_date", "decided_date"), filter=decided),
-            started_days=Sum(_days("received_date", "enrolment__start_date"), filter=started),
-        )
-        .order_by("source")
+        for row in received.values("source").annotate(**measures).order_by("source")
     }
     medians = {
         "decided": _medians(received.filter(decided), _days("received_date", "decided_date")),
@@ -294,7 +300,7 @@ def referral_stats(teams, date_from: date, as_of: date) -> dict:
             received.filter(started), _days("received_date", "enrolment__start_date")
         ),
     }
-    return {"rows": rows, "medians": medians}
+    return {"rows": rows, "medians": medians, "intro": with_intro}
 
 
 def _medians(queryset, days) -> dict[str, Decimal | None]:
@@ -363,7 +369,7 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
     _link_active(counts, equations, active)
     _link_flows(counts, equations, flows, months)
     _link_modules(counts, equations, modules)
-    _link_referrals(counts, equations, referrals["rows"])
+    _link_referrals(counts, equations, referrals["rows"], intro=referrals["intro"])
     ly_keys = _link_last_year(counts, equations, ly_table, ly_modules, points)
     forecast = forecast_for(teams, year, today)
     forecast_keys = _link_forecast(counts, equations, forecast, ly_table, ly_keys)
@@ -631,9 +637,9 @@ def _link_last_year(counts, equations, ly_table, ly_modules, points):
     return keys
 
 
-def _link_referrals(counts, equations, rows):
+def _link_referrals(counts, equations, rows, *, intro=False):
     sources = Referrer.values
-    for measure in REFERRAL_MEASURES:
+    for measure in (*REFERRAL_MEASURES, "intro") if intro else REFERRAL_MEASURES:
         for source in sources:
             counts[("r", measure, source)] = rows.get(source, {}).get(measure, 0)
         counts[("r", measure, TOTAL)] = sum(counts[("r", measure, s)] for s in sources)

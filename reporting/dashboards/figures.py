@@ -402,65 +402,83 @@ def _wait_median(medians, measure, group, n, base: Cell, exact, threshold) -> Ce
 
 
 def referral_figure(shown, referrals, exact, *, threshold: int = DEFAULT_THRESHOLD) -> Figure:
+    """Referrals per source with the waiting times to decision and to start; where the scope
+    has an En väg in entry, also the introductory conversations and the mean days to them
+    (SPEC §13 rule 4). Every count is the page's suppressed one, and a mean is withheld where
+    its count is hidden or under the threshold."""
     rows_in = referrals["rows"]
     medians = referrals["medians"]
+    with_intro = referrals.get("intro", False)
+    waits = ("decided", "started", "intro") if with_intro else ("decided", "started")
     groups = [(code, label) for code, label in Referrer.choices] + [(TOTAL, "Totalt")]
-    means: dict[str, dict[str, Cell]] = {"decided": {}, "started": {}}
+    means: dict[str, dict[str, Cell]] = {w: {} for w in waits}
     rows = []
     for group, label in groups:
         if group == TOTAL:
-            stats = {
-                m: sum(r.get(m, 0) for r in rows_in.values()) for m in ("n", "decided", "started")
-            }
-            stats["decided_days"] = sum(as_days(r.get("decided_days")) for r in rows_in.values())
-            stats["started_days"] = sum(as_days(r.get("started_days")) for r in rows_in.values())
+            stats = {m: sum(r.get(m, 0) for r in rows_in.values()) for m in ("n", *waits)}
+            for w in waits:
+                stats[f"{w}_days"] = sum(as_days(r.get(f"{w}_days")) for r in rows_in.values())
         else:
             stats = rows_in.get(group, {})
         cells = [shown[("r", m, group)] for m in REFERRAL_MEASURES]
-        for measure, base in (("decided", cells[1]), ("started", cells[2])):
+        bases = {"decided": cells[1], "started": cells[2]}
+        if with_intro:
+            bases["intro"] = shown[("r", "intro", group)]
+        for measure, base in bases.items():
             n = stats.get(measure, 0)
             means[measure][group] = (
                 _wait_mean(stats, measure, base, exact, threshold),
-                _wait_median(medians, measure, group, n, base, exact, threshold),
+                _wait_median(medians, measure, group, n, base, exact, threshold)
+                if measure in medians
+                else None,
             )
-        rows.append((label, cells, group))
+        rows.append((label, cells, bases.get("intro"), group))
     # A total mean would give a withheld source's mean away through the shown ones.
     if not exact:
         for by_group in means.values():
             withheld = any(by_group[g][0] == HIDDEN for g, _label in groups if g != TOTAL)
             if withheld and by_group[TOTAL][0] is not None:
                 by_group[TOTAL] = (HIDDEN, HIDDEN)
-    table_rows = [
-        (
-            label,
-            [
-                *cells,
-                means["decided"][group][0],
-                means["decided"][group][1],
-                means["started"][group][0],
-                means["started"][group][1],
-            ],
-        )
-        for label, cells, group in rows
+    table_rows = []
+    for label, cells, intro_cell, group in rows:
+        values = [
+            *cells,
+            means["decided"][group][0],
+            means["decided"][group][1],
+            means["started"][group][0],
+            means["started"][group][1],
+        ]
+        if with_intro:
+            values += [intro_cell, means["intro"][group][0]]
+        table_rows.append((label, values))
+    columns = [
+        Column("Mottagna"),
+        Column("Beslutade", chart=False),
+        Column("Inskrivna", chart=False),
+        Column("Dagar till beslut, medel", MEAN, chart=False),
+        Column("Dagar till beslut, median", MEAN, chart=False),
+        Column("Dagar till start, medel", MEAN, chart=False),
+        Column("Dagar till start, median", MEAN, chart=False),
     ]
+    intro_text = ""
+    if with_intro:
+        columns += [
+            Column("Introduktionssamtal", chart=False),
+            Column("Dagar till introduktionssamtal, medel", MEAN, chart=False),
+        ]
+        intro_text = (
+            " För En väg in visas också hur många som haft introduktionssamtal och väntetiden dit."
+        )
     return Figure(
         key="remisser",
         title="Remisser per remittent och väntetider",
         intro=(
             "Remisser mottagna under perioden per remittent, hur många som fått beslut och "
             "hur många som lett till inskrivning, med väntetiden i dagar från mottagen remiss "
-            "till beslut och till start."
+            "till beslut och till start." + intro_text
         ),
         category="Remittent",
-        columns=[
-            Column("Mottagna"),
-            Column("Beslutade", chart=False),
-            Column("Inskrivna", chart=False),
-            Column("Dagar till beslut, medel", MEAN, chart=False),
-            Column("Dagar till beslut, median", MEAN, chart=False),
-            Column("Dagar till start, medel", MEAN, chart=False),
-            Column("Dagar till start, median", MEAN, chart=False),
-        ],
+        columns=columns,
         rows=table_rows,
     )
 

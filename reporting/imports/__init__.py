@@ -10,6 +10,7 @@ from reporting.imports.examples import example_rows, rows_to_csv
 from reporting.imports.plan import (
     COLUMNS,
     MAX_UPLOAD_BYTES,
+    OPTIONAL_COLUMNS,
     REIMPORT_RULE,
     ImportFileError,
     ImportPlan,
@@ -27,6 +28,7 @@ from reporting.imports.validation import team_refusal, validate_rows
 __all__ = [
     "COLUMNS",
     "MAX_UPLOAD_BYTES",
+    "OPTIONAL_COLUMNS",
     "REIMPORT_RULE",
     "ImportFileError",
     "ImportPlan",

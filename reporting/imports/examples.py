@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from rehab import personnummer
 from rehab.models import ExitOutcome, Referrer
-from reporting.imports.plan import COLUMNS
+from reporting.imports.plan import COLUMNS, OPTIONAL_COLUMNS
 
 __all__ = ["example_rows", "rows_to_csv"]
 
@@ -75,9 +75,12 @@ def example_rows(n: int, seed: int = 1) -> list[dict[str, str]]:
 
 
 def rows_to_csv(rows: Iterable[dict[str, str]], *, delimiter: str = ",") -> str:
-    """Import rows (as from `example_rows`) as CSV text with the header row."""
+    """Import rows (as from `example_rows`) as CSV text with the header row; an optional
+    column is written when a row has it."""
+    rows = list(rows)
+    fieldnames = [*COLUMNS, *(c for c in OPTIONAL_COLUMNS if any(c in r for r in rows))]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, delimiter=delimiter, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=fieldnames, delimiter=delimiter, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

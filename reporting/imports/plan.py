@@ -31,6 +31,7 @@ from reporting.spreadsheet import ImportFileError, RawRow, RowError, file_sha256
 __all__ = [
     "COLUMNS",
     "MAX_UPLOAD_BYTES",
+    "OPTIONAL_COLUMNS",
     "REIMPORT_RULE",
     "ImportFileError",
     "ImportPlan",
@@ -57,6 +58,9 @@ COLUMNS = (
     "modul",
     "modulstart",
 )
+# Columns a file may add to COLUMNS (SPEC §12 names the required ones): the income sources at
+# start, as codes separated by commas, semicolons or plus signs.
+OPTIONAL_COLUMNS = ("forsorjning",)
 
 # Uploads through the browser stay in memory (never a temporary file on disk) and travel in the
 # session between preview and confirmation: 2.5 MB holds well over 20 000 rows.
@@ -73,10 +77,11 @@ def parse_file(
     source: str | Path | bytes | IO[bytes],
     filename: str | None = None,
     columns: tuple[str, ...] = COLUMNS,
+    optional: tuple[str, ...] = OPTIONAL_COLUMNS,
 ) -> list[RawRow]:
     """Read an import file into rows of text (`reporting.spreadsheet.read_rows`); the header
     must hold exactly `columns`, by default the enrolment import's."""
-    return read_rows(source, filename, columns)
+    return read_rows(source, filename, columns, optional)
 
 
 @dataclass
@@ -98,6 +103,7 @@ class PlannedRow:
     module_id: int | None
     module_name: str
     module_start: date | None
+    income: int = 0  # income sources at start as bits (rehab.models.INCOME_BITS)
     participant_id: int | None = None  # an existing participant
     enrolment_id: int | None = None  # an existing enrolment: the row is unchanged
 

@@ -66,6 +66,7 @@ def _apply(plan: ImportPlan, *, team: Team, by, file_hash: str, channel: str) ->
             referrer=row.referrer,
             start_date=row.start_date,
             months_without_work=row.months_without_work,
+            income_start=row.income,
             exit_date=row.exit_date,
             exit_outcome=row.exit_outcome,
             phase=Enrolment.Phase.AVSLUT if row.exit_date else Enrolment.Phase.KARTLAGGNING,

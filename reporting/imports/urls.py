@@ -9,4 +9,5 @@ urlpatterns = [
     path("forhandsgranska/", import_views.import_preview, name="import_preview"),
     path("bekrafta/", import_views.import_confirm, name="import_confirm"),
     path("avbryt/", import_views.import_cancel, name="import_cancel"),
+    path("mall.<str:fmt>", import_views.import_template, name="import_template"),
 ]

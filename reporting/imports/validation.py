@@ -17,7 +17,16 @@ from datetime import date, timedelta
 
 from modules.models import Module, Placement
 from rehab import personnummer, policy
-from rehab.models import Enrolment, ExitOutcome, Gender, Kommun, Participant, Referrer, Team
+from rehab.models import (
+    INCOME_BITS,
+    Enrolment,
+    ExitOutcome,
+    Gender,
+    Kommun,
+    Participant,
+    Referrer,
+    Team,
+)
 from reporting.imports.plan import ImportPlan, PlannedRow
 from reporting.spreadsheet import RawRow, RowError
 
@@ -33,7 +42,11 @@ ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WHOLE_NUMBER_RE = re.compile(r"[0-9]+")
 
 GENDER_HINT = "ange K, M eller X"
-REFERRER_HINT = "ange EVI, AF, FK, Region, Kommun eller Egen"
+REFERRER_HINT = "ange EVI, AF, FK, Region, Kommun, Egen eller Förbund"
+# Spellings of a referrer code besides the codes themselves.
+REFERRER_ALIASES = {"förbund": Referrer.FORBUND}
+INCOME_HINT = "ange koder bland " + ", ".join(INCOME_BITS)
+INCOME_SEPARATORS_RE = re.compile(r"[,;+]")
 OUTCOME_HINT = "ange en av " + ", ".join(ExitOutcome.values)
 
 
@@ -92,7 +105,7 @@ class _Lookups:
             kommuner=kommuner,
             modules=modules,
             other_team_modules=others - set(modules),
-            referrers={v.casefold(): v for v in Referrer.values},
+            referrers={v.casefold(): v for v in Referrer.values} | REFERRER_ALIASES,
             outcomes={v.casefold(): v for v in ExitOutcome.values},
             genders={v.casefold(): v for v in Gender.values},
         )
@@ -180,6 +193,8 @@ def _check_row(raw: RawRow, lookups: _Lookups, today: date, errors: list[str]):
                     f"vid startdatum"
                 )
 
+    income = _income(v.get("forsorjning", ""), errors)
+
     module = None
     if v["modul"]:
         module = lookups.modules.get(v["modul"].casefold())
@@ -221,10 +236,28 @@ def _check_row(raw: RawRow, lookups: _Lookups, today: date, errors: list[str]):
         exit_date=exit_date,
         exit_outcome=outcome or "",
         months_without_work=months,
+        income=income,
         module_id=module.pk if module else None,
         module_name=module.name if module else "",
         module_start=(module_start or start) if module else None,
     )
+
+
+def _income(text: str, errors: list[str]) -> int:
+    """The optional `forsorjning` cell: income source codes, any case, separated by commas,
+    semicolons or plus signs, as bits (0 when empty)."""
+    codes = [c.strip().casefold() for c in INCOME_SEPARATORS_RE.split(text) if c.strip()]
+    unknown = [c for c in codes if c not in INCOME_BITS]
+    if unknown:
+        errors.append(f"okänd försörjning '{', '.join(unknown)}' ({INCOME_HINT})")
+        return 0
+    if "ingen" in codes and len(set(codes)) > 1:
+        errors.append("försörjning 'ingen' kan inte kombineras med andra försörjningskällor")
+        return 0
+    bits = 0
+    for code in codes:
+        bits |= INCOME_BITS[code]
+    return bits
 
 
 def _name(text: str, label: str, errors: list[str]) -> str:

@@ -5,16 +5,22 @@ is kept server-side as a `PendingImport` row for 30 minutes (reporting.pending; 
 holds only its id, and the file never goes to disk: uploads are read into memory and capped at
 MAX_UPLOAD_BYTES), and it is parsed and validated again on confirmation."""
 
+import io
+
+import openpyxl
+import openpyxl.styles
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from common.responses import attachment, csv_text
 from rehab.access import ADMIN, get_access, role_required
-from rehab.models import Team
+from rehab.models import INCOME_BITS, Team
 from reporting import imports as importing
 from reporting import pending as pending_imports
 from reporting.imports.forms import ImportConfirmForm, ImportUploadForm
@@ -59,10 +65,38 @@ def _import_upload(request, handler):
         {
             "form": form,
             "columns": importing.COLUMNS,
+            "income_codes": list(INCOME_BITS),
             "reimport_rule": importing.REIMPORT_RULE,
             "has_teams": form.fields["team"].queryset.exists(),
         },
     )
+
+
+TEMPLATE_COLUMNS = (*importing.COLUMNS, *importing.OPTIONAL_COLUMNS)
+
+
+@require_GET
+@role_required(ADMIN)
+def import_template(request, fmt):
+    """An empty import file to fill in: the header row of SPEC §12 (and the optional income
+    column), as CSV for Excel or as an Excel workbook with the header frozen."""
+    if fmt == "csv":
+        return attachment(
+            csv_text([TEMPLATE_COLUMNS], bom=True).encode("utf-8"), "csv", "importmall.csv"
+        )
+    if fmt != "xlsx":
+        raise Http404
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Inskrivningar"
+    sheet.append(list(TEMPLATE_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = openpyxl.styles.Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = max(14, len(cell.value) + 4)
+    sheet.freeze_panes = "A2"
+    body = io.BytesIO()
+    workbook.save(body)
+    return attachment(body.getvalue(), "xlsx", "importmall.xlsx")
 
 
 def _pending(request, missing_message):

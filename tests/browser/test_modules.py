@@ -81,6 +81,21 @@ def test_handledare_places_books_and_records_a_review(page, live_server, enrolme
     assert "Portalen kan bara förlängas 1 gång." in page.locator("main").inner_text()
     assert_accessible(page)
 
+    # Portalen asks for En väg in to be contacted at an extension (SPEC §13 rule 3): the only
+    # deadline within 30 days is "Kontakta EVI", 14 days after the meeting.
+    due = (timezone.localdate() + datetime.timedelta(days=14)).isoformat()
+    page.goto(f"{live_server.url}/moduler/frister/")
+    main = page.locator("main").inner_text()
+    assert "1 frist" in main and "Kontakta EVI" in main and due in main
+    assert_accessible(page)
+    page.get_by_role("link", name="Greta Webbtest").click()
+    assert "Kontakter med En väg in" in page.locator("main").inner_text()
+    page.get_by_role("link", name=f"Registrera kontakt senast {due}").click()
+    page.get_by_label("Hur").select_option(label="Telefon")
+    page.get_by_label("Anteckning").fill("Ringde EVI om förlängningen.")
+    assert_accessible(page)
+    page.get_by_role("button", name="Registrera").click()
+    assert "Kontakten med En väg in är registrerad." in page.locator("main").inner_text()
     page.goto(f"{live_server.url}/moduler/frister/")
     assert "0 frister" in page.locator("main").inner_text()  # the review is months away now
     page.goto(f"{live_server.url}/moduler/modul/{placement.module_id}/")
@@ -91,6 +106,11 @@ def test_handledare_places_books_and_records_a_review(page, live_server, enrolme
     page.goto(f"{live_server.url}/moduler/frister/kalender/")
     page.get_by_role("button", name="Skapa kalenderlänk").click()
     assert page.get_by_label("Kalenderlänk").input_value().endswith(".ics")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Kopiera länken").click()
+    assert "Länken är kopierad" in page.locator("main").inner_text()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.get_by_label("Kalenderlänk").input_value()
     assert_accessible(page)
 
 

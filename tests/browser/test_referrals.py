@@ -51,13 +51,13 @@ def test_handledare_registers_assesses_and_accepts_a_referral(page, live_server,
 
     page.get_by_role("link", name="← Alla remisser").click()
     assert_accessible(page)
-    page.get_by_label("Sök handläggare eller behov").fill("Lindwall")
+    page.get_by_label("Sök handläggare, behov eller diarienummer").fill("Lindwall")
     page.get_by_role("button", name="Sök").click()
     row = page.get_by_role("row").filter(has_text="Petra Lindwall")
     assert "Antagen" in row.inner_text()
     assert_accessible(page)
 
-    page.get_by_label("Sök handläggare eller behov").fill("struktur och komma ut")
+    page.get_by_label("Sök handläggare, behov eller diarienummer").fill("struktur och komma ut")
     page.get_by_label("Status").select_option("accepted")
     page.get_by_label("Remittent").select_option("FK")
     page.get_by_role("button", name="Sök").click()
@@ -84,7 +84,7 @@ def test_admin_of_evi_assigns_a_referral_to_rehabteamet(page, live_server, demo)
     login(page, live_server, "admin", PASSWORD)
     page.goto(f"{live_server.url}/remisser/")
     page.get_by_label("Team").select_option(label="EVI")
-    page.get_by_label("Sök handläggare eller behov").fill("Norrgård")
+    page.get_by_label("Sök handläggare, behov eller diarienummer").fill("Norrgård")
     page.get_by_role("button", name="Sök").click()
     assert_accessible(page)
     page.get_by_role("row").filter(has_text="Alva Norrgård").get_by_role("link").click()
@@ -121,3 +121,51 @@ def test_consultations_page_is_accessible(page, live_server, demo):
     assert "Konsultationen är registrerad." in main.inner_text()
     assert "Fråga om vilka som passar för Portalen" in main.inner_text()
     assert_accessible(page)
+
+
+def test_evi_handledare_registers_a_referral_and_its_introductory_conversation(
+    page, live_server, demo
+):
+    login(page, live_server, "handledare2", PASSWORD)
+    page.goto(f"{live_server.url}/remisser/ny/")
+    assert_accessible(page)
+    page.get_by_label("Remittent").select_option("Forbund")
+    page.get_by_label("Inkom via").select_option("epost")
+    page.get_by_label("Diarienummer (valfritt)").fill("VB 2024/0042")
+    page.get_by_label("Kan personen nå arbete inom två år?").select_option("vet_ej")
+    page.get_by_label("Har deltagaren uppgett sig vara motiverad?").select_option("ja")
+    page.get_by_label("Behov").fill("Behöver samordnat stöd från flera myndigheter.")
+    page.get_by_label("Mottagen").fill("2024-09-02")
+    page.get_by_role("button", name="Spara remissen").click()
+
+    main = page.locator("main")
+    assert "Remissen är registrerad." in main.inner_text()
+    text = main.inner_text()
+    for shown in ("E-post", "VB 2024/0042", "Vet ej", "Verksamhet finansierad av förbundet"):
+        assert shown in text
+    assert "Inget registrerat" in text
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Registrera introduktionssamtal").click()
+    assert page.get_by_role("heading", name="Introduktionssamtal").is_visible()
+    assert_accessible(page)
+    # Before the referral was received: refused on the field, nothing saved.
+    page.get_by_label("Datum för samtalet").fill("2024-08-30")
+    page.get_by_label("Deltagaren").check()
+    page.get_by_role("button", name="Spara samtalet").click()
+    assert "före remissens mottagningsdatum (2024-09-02)" in main.inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Datum för samtalet").fill("2024-09-09")
+    page.get_by_label("Förbundets personal").check()
+    page.get_by_role("button", name="Spara samtalet").click()
+    assert "Introduktionssamtalet är registrerat." in main.inner_text()
+    text = main.inner_text()
+    assert "2024-09-09, med deltagaren, förbundets personal" in text
+    assert "7 dagar" in text
+    assert_accessible(page)
+    referral = Referral.objects.get(diary_number="VB 2024/0042")
+    assert referral.channel == "epost"
+    assert referral.intro_date == datetime.date(2024, 9, 9)
+    assert referral.intro_with_participant and referral.intro_with_staff
+    assert not referral.intro_with_referrer

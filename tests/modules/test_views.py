@@ -516,10 +516,33 @@ def test_recording_a_followup(client, handledare_a, case):
     client.force_login(handledare_a)
     url = reverse("modules:followup_record", args=[case.enrolment.pk])
     future = (TODAY() + datetime.timedelta(days=3)).isoformat()
-    assert "framtiden" in client.post(url, {"held_date": future}).content.decode()
-    response = client.post(url, {"held_date": "2024-03-01", "note": "Bra samtal."})
+    page = client.post(url, {"held_date": future, "with_participant": "on"}).content.decode()
+    assert "framtiden" in page
+    # Nobody ticked as present: refused, nothing saved (SPEC §13 rule 8).
+    page = client.post(url, {"held_date": "2024-03-01", "note": "Bra samtal."}).content.decode()
+    assert "Ange vem som var med på mötet." in page
+    assert not FollowUp.objects.exists()
+    response = client.post(
+        url,
+        {
+            "held_date": "2024-03-01",
+            "note": "Bra samtal.",
+            "with_participant": "on",
+            "with_case_officer": "on",
+            "steps_discussed": "Från kartläggning till arbetsträning.",
+        },
+    )
     assert response.status_code == 302
-    assert FollowUp.objects.get().note == "Bra samtal."
+    followup = FollowUp.objects.get()
+    assert followup.note == "Bra samtal."
+    assert (followup.with_participant, followup.with_case_officer, followup.with_staff) == (
+        True,
+        True,
+        False,
+    )
+    page = client.get(reverse("modules:enrolment", args=[case.enrolment.pk])).content.decode()
+    assert "Från kartläggning till arbetsträning." in page
+    assert "Deltagaren, handläggare" in page
 
 
 def test_removing_from_the_waiting_list_is_confirmed(client, handledare_a, case):

@@ -256,6 +256,8 @@ def test_json_export_holds_everything_with_stable_keys(
     assert enrolment["goals"][0]["text"] == "Hitta praktik"
     assert enrolment["notes"][0]["text"] == "Ringde om praktik"
     assert data["referrals"][0]["need"] == "Behov av stöd"
+    assert data["referrals"][0]["channel"] == "Telefon"
+    assert data["referrals"][0]["intro_date"] is None
     assert data["consents"][0]["scope"] == "Utbyte med AF"
     # Accesses: dates and roles, never the names of staff.
     assert data["accesses"][0]["role"] and "count" in data["accesses"][0]

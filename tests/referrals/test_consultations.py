@@ -70,10 +70,18 @@ def test_counts_per_month_and_agency_in_one_query(
     with django_assert_num_queries(1):
         counts = consultation_counts(rehab_team, 2024)
     agencies = [a.value for a in counts["agencies"]]
-    assert agencies == ["EVI", "AF", "FK", "Region", "Kommun", "Egen"]
+    assert agencies == ["EVI", "AF", "FK", "Region", "Kommun", "Egen", "Forbund"]
     months = {m["number"]: dict(zip(agencies, m["counts"], strict=True)) for m in counts["months"]}
     assert len(counts["months"]) == 12
-    assert months[1] == {"EVI": 0, "AF": 2, "FK": 1, "Region": 0, "Kommun": 0, "Egen": 0}
+    assert months[1] == {
+        "EVI": 0,
+        "AF": 2,
+        "FK": 1,
+        "Region": 0,
+        "Kommun": 0,
+        "Egen": 0,
+        "Forbund": 0,
+    }
     assert months[2] == dict.fromkeys(agencies, 0)
     assert months[3]["Region"] == 1
     assert months[12]["Kommun"] == 1
@@ -85,6 +93,7 @@ def test_counts_per_month_and_agency_in_one_query(
         "Region": 1,
         "Kommun": 1,
         "Egen": 0,
+        "Forbund": 0,
     }
     assert counts["total"] == 5
 

@@ -169,6 +169,7 @@ def _create_data(team, **overrides):
         "case_officer_email": "per@example.se",
         "need": "Behöver stöd i arbetsträning.",
         "received_date": "2024-05-02",
+        "channel": Referral.Channel.EPOST,
         **overrides,
     }
 

@@ -151,6 +151,7 @@ def test_consultations_per_agency_and_month_of_the_team_and_period(consultations
         "Regionen (hälso- och sjukvård)": [0, 0, 0, 0, 0, 0, 0],
         "Kommunen (IFO/AME)": [0, 0, 1, 0, 0, 0, 1],
         "Egen anmälan": [0, 0, 0, 0, 0, 0, 0],
+        "Verksamhet finansierad av förbundet": [0, 0, 0, 0, 0, 0, 0],
     }
     assert view.total == ("Totalt", [2, 1, 1, 0, 0, 1, 5])
 
@@ -334,7 +335,7 @@ def test_the_files_hold_the_new_tables(lasting, consultations):
     title = rows.index(["Konsultationer per myndighet och månad"])
     assert rows[title + 1] == ["Myndighet", *MONTHS, "Totalt"]
     assert rows[title + 3] == ["Arbetsförmedlingen", "2", "0", "0", "0", "0", "0", "2"]
-    assert rows[title + 8] == ["Totalt", "2", "1", "1", "0", "0", "1", "5"]
+    assert rows[title + 9] == ["Totalt", "2", "1", "1", "0", "0", "1", "5"]
     heading = exports.ReportHeading(
         scope_label=lasting.name, team_names=[lasting.name], made=D(2024, 7, 2), **H1
     )
@@ -410,7 +411,7 @@ def test_the_dashboard_has_consultations_per_month_and_agency(consultations):
     assert rows["feb 2024"][2] == 1
     assert rows["Hela perioden"][-1] == 5
     chart = figure.chart_data()
-    assert chart["stacked"] and len(chart["datasets"]) == 6  # the agencies, not the total
+    assert chart["stacked"] and len(chart["datasets"]) == 7  # the agencies, not the total
 
 
 def test_the_dashboard_has_the_followups(lasting):

@@ -430,6 +430,7 @@ def test_referrer_breakdown_lists_every_referrer(rehab_team):
         "Regionen (hälso- och sjukvård)",
         "Kommunen (IFO/AME)",
         "Egen anmälan",
+        "Verksamhet finansierad av förbundet",
     ]
     assert rows["Försäkringskassan"].new == {"K": 1, "M": 0, "X": 0, "total": 1}
 

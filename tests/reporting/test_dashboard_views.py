@@ -319,3 +319,27 @@ def test_query_count_does_not_grow_with_the_number_of_teams(
     body = client.get(PAGE, params).content.decode()
     assert "Nytt team 0" in body and "Nytt team 2 har ingen budget för 2024" in body
     assert _count_queries(client, django_assert_max_num_queries, params) == two_teams
+
+
+def test_en_vag_in_dashboard_shows_the_introductory_conversations_suppressed(
+    client, styrgrupp_user, other_team
+):
+    for days in (1, 2):
+        Referral.objects.create(
+            team=other_team,
+            source=Referrer.AF,
+            need="Behov",
+            received_date=D(2024, 3, 1),
+            intro_date=D(2024, 3, 1 + days),
+            intro_with_participant=True,
+        )
+    as_user(client, styrgrupp_user)
+    params = {"scope": f"team-{other_team.pk}", "ar": "2024"}
+    page = client.get(PAGE, params)
+    assert page.status_code == 200
+    assert "Dagar till introduktionssamtal, medel" in page.content.decode()
+    rows = read_csv(client.get(csv_url("remisser"), params))
+    assert rows[0][-2:] == ["Introduktionssamtal", "Dagar till introduktionssamtal, medel"]
+    af = next(r for r in rows if r[0] == "Arbetsförmedlingen")
+    assert af[-2:] == ["<5", "–"]
+    assert all(len(row) == len(rows[0]) for row in rows)

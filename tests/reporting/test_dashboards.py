@@ -227,6 +227,55 @@ def test_median_of_an_even_number_is_the_mean_of_the_middle_two(rehab_team):
     assert got["Egen anmälan"][4] == Decimal("4.5")
 
 
+def _intro_referral(team, source, received, days):
+    made = referral(team, source, received)
+    made.intro_date = received + datetime.timedelta(days)
+    made.intro_with_participant = True
+    made.save()
+    return made
+
+
+def test_en_vag_in_reports_the_introductory_conversations_and_the_days_to_them(other_team):
+    for days in (2, 4, 9):
+        _intro_referral(other_team, Referrer.AF, D(2024, 3, 1), days)
+    referral(other_team, Referrer.FK, D(2024, 3, 1))  # no conversation yet
+    figure = board(other_team).figure("remisser")
+    headings = [c.heading for c in figure.columns]
+    assert headings[-2:] == ["Introduktionssamtal", "Dagar till introduktionssamtal, medel"]
+    got = rows(figure)
+    assert got["Arbetsförmedlingen"][0] == 3
+    assert got["Arbetsförmedlingen"][-2:] == [3, Decimal("5.0")]
+    assert got["Försäkringskassan"][-2:] == [0, None]
+    assert got["Totalt"][-2:] == [3, Decimal("5.0")]
+    assert "introduktionssamtal" in figure.intro
+
+
+def test_a_team_without_en_vag_in_has_no_introductory_columns(rehab_team):
+    figure = board(rehab_team).figure("remisser")
+    assert len(figure.columns) == 7
+    assert "Introduktionssamtal" not in [c.heading for c in figure.columns]
+
+
+def test_introductory_conversations_pass_the_disclosure_control(other_team):
+    for days in (1, 2, 3):
+        _intro_referral(other_team, Referrer.AF, D(2024, 3, 1), days)
+    for days in (2, 2, 4, 4, 8):
+        _intro_referral(other_team, Referrer.FK, D(2024, 3, 1), days)
+    for days in (1, 3, 5, 7, 9):
+        _intro_referral(other_team, Referrer.EGEN, D(2024, 3, 1), days)
+    got = rows(board(other_team, exact=False).figure("remisser"))
+    # AF's 3 is a small count, and its mean is withheld; a second cell hides it in its column.
+    assert got["Arbetsförmedlingen"][-2:] == [SMALL, HIDDEN]
+    assert got["Försäkringskassan"][-2:] == [5, Decimal("4.0")]
+    assert got["Egen anmälan"][-2:] == [5, Decimal("5.0")]
+    assert sum(1 for cells in got.values() if cells[-2] in (SMALL, HIDDEN)) >= 2
+    # The total count is shown, but its mean would give AF's away.
+    assert got["Totalt"][-2:] == [13, HIDDEN]
+    exact = rows(board(other_team).figure("remisser"))
+    assert exact["Arbetsförmedlingen"][-2:] == [3, Decimal("2.0")]
+    assert exact["Totalt"][-2] == 13
+
+
 # --- Budget burn -------------------------------------------------------------------------------
 
 
@@ -386,7 +435,8 @@ def test_derived_figures_over_fewer_than_five_are_withheld(rehab_team):
         )
     for days in range(6):
         referral(rehab_team, Referrer.FK, D(2024, 3, 1), decided=D(2024, 3, 1 + days))
-    # AF's withheld count needs a second withheld one in its column: the smallest, Kommunen's 0.
+    # AF's withheld count needs a second withheld one in its column: the smallest, a 0 (the
+    # last of the zeros, Verksamhet finansierad av förbundet).
     for days in range(5):
         referral(rehab_team, Referrer.EGEN, D(2024, 3, 1), decided=D(2024, 3, 1 + days))
     result = board(rehab_team, exact=False)
@@ -394,7 +444,7 @@ def test_derived_figures_over_fewer_than_five_are_withheld(rehab_team):
     got = rows(result.figure("remisser"))
     assert got["Arbetsförmedlingen"][:2] == [SMALL, SMALL]
     assert got["Arbetsförmedlingen"][3:5] == [HIDDEN, HIDDEN]
-    assert got["Kommunen (IFO/AME)"][:2] == [HIDDEN, HIDDEN]
+    assert got["Verksamhet finansierad av förbundet"][:2] == [HIDDEN, HIDDEN]
     assert got["Egen anmälan"][:2] == [5, 5]
     assert got["Egen anmälan"][3:5] == [Decimal("2.0"), Decimal("2.0")]
     assert got["Försäkringskassan"][1:5] == [6, 0, Decimal("2.5"), Decimal("2.5")]

@@ -201,9 +201,12 @@ def test_an_xlsx_file_is_recognised_by_content_whatever_its_name():
         ({"kommun": ""}, "kommun saknas"),
         (
             {"remittent": "Polisen"},
-            "okänd remittent 'Polisen' (ange EVI, AF, FK, Region, Kommun eller Egen)",
+            "okänd remittent 'Polisen' (ange EVI, AF, FK, Region, Kommun, Egen eller Förbund)",
         ),
-        ({"remittent": ""}, "remittent saknas (ange EVI, AF, FK, Region, Kommun eller Egen)"),
+        (
+            {"remittent": ""},
+            "remittent saknas (ange EVI, AF, FK, Region, Kommun, Egen eller Förbund)",
+        ),
         ({"startdatum": "", "modul": "", "modulstart": ""}, "startdatum saknas"),
         (
             {"startdatum": "2023/02/01", "modul": "", "modulstart": ""},
@@ -606,3 +609,59 @@ def test_ten_thousand_generated_rows_import_with_bulk_inserts(
     assert Placement.objects.count() == result.created_placements > 4_000
     again = importing.validate_rows(parse(*rows), team=rehab_team, today=TODAY)
     assert (again.new_enrolments, again.unchanged) == (0, 10_000)
+
+
+# --- Referrer Förbund and the optional income column (SPEC §13 rule 5) -----------------------
+
+
+@pytest.mark.parametrize("code", ["Forbund", "Förbund", "FÖRBUND", "forbund"])
+def test_referrer_funded_by_the_forbund_is_accepted_in_either_spelling(rehab_team, code):
+    plan = plan_for(rehab_team, row(remittent=code))
+    assert plan.ok, messages(plan)
+    assert plan.rows[0].referrer == "Forbund"
+
+
+def test_a_file_without_the_income_column_imports_no_income(rehab_team):
+    plan = plan_for(rehab_team, ANNA)
+    assert plan.ok
+    assert plan.rows[0].income == 0
+
+
+def test_income_codes_are_read_into_bits_and_stored(rehab_team):
+    from rehab.models import INCOME_BITS
+
+    plan = plan_for(
+        rehab_team,
+        row(forsorjning="Etableringsersattning; akassa"),
+        row(personnummer="19900101-1239", fornamn="Bo", kon="M", forsorjning=""),
+    )
+    assert plan.ok, messages(plan)
+    assert plan.rows[0].income == INCOME_BITS["etableringsersattning"] | INCOME_BITS["akassa"]
+    importing.import_apply(plan, team=rehab_team, by=None)
+    enrolment = Enrolment.objects.get(participant__first_name="Anna")
+    assert enrolment.income_start_list == ["akassa", "etableringsersattning"]
+    assert Enrolment.objects.get(participant__first_name="Bo").income_start == 0
+
+
+def test_unknown_income_code_is_reported_with_its_line(rehab_team):
+    plan = plan_for(rehab_team, row(forsorjning="akassa+lön"))
+    assert not plan.ok
+    assert messages(plan) == [
+        "rad 2: okänd försörjning 'lön' (ange koder bland sjukpenning, ersattning, akassa, "
+        "aktivitetsstod, forsorjningsstod, etableringsersattning, annan, ingen)"
+    ]
+
+
+def test_no_public_income_cannot_be_combined_with_another_source(rehab_team):
+    plan = plan_for(rehab_team, row(forsorjning="ingen,akassa"))
+    assert messages(plan) == [
+        "rad 2: försörjning 'ingen' kan inte kombineras med andra försörjningskällor"
+    ]
+
+
+def test_the_header_may_add_the_income_column_but_no_other(rehab_team):
+    text = importing.rows_to_csv([ANNA]).replace("modulstart", "modulstart,lön", 1)
+    with pytest.raises(importing.ImportFileError) as excinfo:
+        importing.parse_file(text.encode(), "fil.csv")
+    assert "okända kolumner: lön" in str(excinfo.value)
+    assert "(och får ha forsorjning)" in str(excinfo.value)

@@ -1,7 +1,9 @@
 """The import pages: who may use them, upload → preview → confirm, and bad files."""
 
 import datetime
+import io
 
+import openpyxl
 import pytest
 from django.contrib.auth import get_user
 from django.contrib.messages import get_messages
@@ -359,3 +361,20 @@ def test_upload_without_csrf_token_is_refused(admin_user, rehab_team):
     response = upload(client, rehab_team, example_upload())
     assert response.status_code == 403
     assert SESSION_KEY not in client.session
+
+
+def test_import_template_downloads_round_trip(client, admin_user, handledare_a):
+    """Issue #22: the empty template's header is exactly what the import reads."""
+    client.force_login(handledare_a)
+    assert client.get(reverse("import_template", args=["csv"])).status_code == 403
+    client.force_login(admin_user)
+    csv_file = client.get(reverse("import_template", args=["csv"]))
+    assert csv_file["Content-Disposition"] == 'attachment; filename="importmall.csv"'
+    header = csv_file.content.decode("utf-8-sig").strip().split(",")
+    assert header == [*importing.COLUMNS, *importing.OPTIONAL_COLUMNS]
+    xlsx = client.get(reverse("import_template", args=["xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[1]] == header and sheet.max_row == 1
+    assert client.get(reverse("import_template", args=["pdf"])).status_code == 404
+    page = client.get(reverse("import_upload")).content.decode()
+    assert reverse("import_template", args=["xlsx"]) in page

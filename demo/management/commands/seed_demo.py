@@ -2,7 +2,7 @@ import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 
-from demo import organisation
+from demo import national, organisation, sources
 from demo.budget import seed_budget
 from demo.seeding import seed_cases
 from rehab import freshness
@@ -23,11 +23,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="Slumpfrö för demodata.")
         parser.add_argument(
+            "--only-vasterbergslagen",
+            action="store_true",
+            help="Bara Västerbergslagen (SPEC §3), utan de övriga förbunden i SPEC §13.",
+        )
+        parser.add_argument(
             "--password",
             help="Lösenord för alla demoanvändare (standard: ett slumpat, som skrivs ut).",
         )
 
-    def handle(self, *args, participants, seed, password, **options):
+    def handle(self, *args, participants, seed, password, only_vasterbergslagen, **options):
         if participants < 0:
             raise CommandError("--participants måste vara 0 eller större.")
         org = organisation.seed_organisation()
@@ -43,6 +48,16 @@ class Command(BaseCommand):
             organisation.seed_users(org, shown)
         counts = seed_cases(org, participants=participants, seed=seed)
         seed_budget(org, seed=seed)  # SPEC §10: Rehabteamet's 2024 budget with actual costs
+        others = None
+        if not only_vasterbergslagen:
+            # SPEC §13: the other source teams, each in its förbund, with a few participants
+            # each (not at benchmark scale, where the national profile has its own teams).
+            others = sources.seed_sources(
+                org,
+                password=None if shown == "(oförändrat)" else shown,
+                participants=0 < participants < national.NATIONAL_FROM,
+                seed=seed,
+            )
         freshness.bump()
         self.stdout.write(self.style.SUCCESS(f"Demoförbundet: {organisation.FORBUND_NAME}"))
         if counts:
@@ -53,6 +68,19 @@ class Command(BaseCommand):
             )
         elif participants:
             self.stdout.write("Demodeltagarna finns redan; inget lades till.")
+        if others:
+            self.stdout.write(
+                "Fler förbund (SPEC §13): "
+                + ", ".join(others["forbund"])
+                + (
+                    f"; {others['participants']} deltagare i deras team."
+                    if others["participants"]
+                    else "."
+                )
+            )
         self.stdout.write("Demoanvändare (användarnamn / lösenord – roll):")
         for user in organisation.DEMO_USERS:
-            self.stdout.write(f"  {user.username:<12} / {shown} – {user.description}")
+            self.stdout.write(f"  {user.username:<19} / {shown} – {user.description}")
+        if others:
+            for user in sources.SOURCE_USERS:
+                self.stdout.write(f"  {user.username:<19} / {shown} – {user.description}")

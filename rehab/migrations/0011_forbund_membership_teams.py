@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rehab', '0008_team_places_rule_warnings'),
+        ('rehab', '0010_referral_details_intro'),
     ]
 
     operations = [
