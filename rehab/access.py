@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_noop
@@ -46,6 +47,9 @@ class Access:
     team_roles: dict[int, str] = field(default_factory=dict)
     forbund_roles: dict[int, str] = field(default_factory=dict)
     admin_team_forbunds: set[int] = field(default_factory=set)
+    # Förbund roles limited to chosen teams (SPEC §13 rule 15): förbund id → those teams of
+    # that förbund. A förbund missing here is seen whole.
+    forbund_team_limits: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @property
     def roles(self) -> set[str]:
@@ -77,6 +81,33 @@ class Access:
         they manage."""
         return set(self.forbund_roles) | self.admin_team_forbunds
 
+    def whole_forbund_ids(self, *roles: str) -> set[int]:
+        """Förbund where the user holds a förbund role (one of `roles`, if given) covering
+        every team."""
+        return {
+            f
+            for f, r in self.forbund_roles.items()
+            if (not roles or r in roles) and f not in self.forbund_team_limits
+        }
+
+    def forbund_teams_q(self, *roles: str) -> Q:
+        """Teams the user's förbund roles (one of `roles`, if given) cover, as a filter on
+        Team: every team of a whole förbund, only the chosen ones of a limited membership."""
+        limited = {
+            t
+            for f, teams in self.forbund_team_limits.items()
+            if not roles or self.forbund_roles.get(f) in roles
+            for t in teams
+        }
+        return Q(forbund_id__in=self.whole_forbund_ids(*roles)) | Q(pk__in=limited)
+
+    def covers_team(self, team) -> bool:
+        """Whether a förbund role covers `team` (reads team.forbund_id)."""
+        if team.forbund_id not in self.forbund_roles:
+            return False
+        limit = self.forbund_team_limits.get(team.forbund_id)
+        return limit is None or team.pk in limit
+
 
 def get_access(user) -> Access:
     if not user.is_authenticated or not user.is_active:
@@ -91,9 +122,18 @@ def get_access(user) -> Access:
         access.team_roles[team_id] = role
         if role == ADMIN:
             access.admin_team_forbunds.add(forbund_id)
-    access.forbund_roles = dict(
-        ForbundMembership.objects.filter(user=user).values_list("forbund_id", "role")
-    )
+    # One row per chosen team (SPEC §13 rule 15), or one row with no team for a membership
+    # of the whole förbund. Any chosen team limits the membership; only teams of its own
+    # förbund count, so a team of another förbund chosen by mistake widens nothing.
+    for forbund_id, role, team_id, team_forbund_id in ForbundMembership.objects.filter(
+        user=user
+    ).values_list("forbund_id", "role", "teams", "teams__forbund_id"):
+        access.forbund_roles[forbund_id] = role
+        if team_id is not None:
+            teams = access.forbund_team_limits.get(forbund_id, frozenset())
+            if team_forbund_id == forbund_id:
+                teams = teams | {team_id}
+            access.forbund_team_limits[forbund_id] = teams
     user._rehab_access = access
     return access
 

@@ -1,6 +1,7 @@
 """Django admin for the organisation data only. Personal data is never registered here: it is
 reached through the case views, which check team membership and log every read."""
 
+from django import forms
 from django.contrib import admin
 
 from common import conflicts
@@ -102,11 +103,40 @@ class ForbundAdmin(admin.ModelAdmin):
         return ("disclosure_threshold",)
 
 
+class ForbundMembershipForm(forms.ModelForm):
+    class Meta:
+        model = ForbundMembership
+        fields = ["user", "forbund", "role", "teams"]
+
+    def clean(self):
+        cleaned = super().clean()
+        forbund, teams = cleaned.get("forbund"), cleaned.get("teams")
+        if forbund and teams:
+            others = [t.name for t in teams if t.forbund_id != forbund.pk]
+            if others:
+                self.add_error(
+                    "teams",
+                    "Välj bara team i förbundet "
+                    f"{forbund.name}. Hör till ett annat förbund: {', '.join(others)}.",
+                )
+        return cleaned
+
+
 @admin.register(ForbundMembership)
 class ForbundMembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "forbund", "role"]
+    form = ForbundMembershipForm
+    list_display = ["user", "forbund", "role", "covers"]
     list_filter = ["forbund", "role"]
     autocomplete_fields = ["user"]
+    filter_horizontal = ["teams"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("teams")
+
+    @admin.display(description="omfattar")
+    def covers(self, obj):
+        names = [t.name for t in obj.teams.all()]
+        return ", ".join(names) if names else "Alla team i förbundet"
 
 
 @admin.register(Kommun)

@@ -109,6 +109,13 @@ class BudgetLine(models.Model):
     name = models.CharField("budgetrad", max_length=100)
     amount = models.DecimalField("budget (kr)", **MONEY)
     order = models.PositiveSmallIntegerField("ordning", default=0)
+    # SPEC §13 rule 14: a cost the huvudman carries outside the förbund's grant (Rehabteamet:
+    # overhead above 200 000 kr). The follow-up shows it apart from the grant's lines.
+    outside_grant = models.BooleanField(
+        "utanför förbundets medel",
+        default=False,
+        help_text="Bärs av huvudmannen utanför förbundets medel.",
+    )
 
     class Meta:
         verbose_name = "budgetrad"

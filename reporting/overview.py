@@ -101,7 +101,14 @@ def _overview_context(access):
     forbunds = Forbund.objects.filter(pk__in=access.aggregate_forbund_ids()).order_by("name")
     sections = []
     for forbund in forbunds:
-        teams = list(selectors.team_summaries(forbund.teams.filter(is_active=True).values("pk")))
+        # A membership limited to chosen teams (SPEC §13 rule 15) lists those teams only.
+        visible = forbund.teams.filter(
+            Q(pk__in=access.team_ids(ADMIN))
+            | Q(forbund_id__in=access.admin_team_forbunds)
+            | access.forbund_teams_q(),
+            is_active=True,
+        )
+        teams = list(selectors.team_summaries(visible.values("pk")))
         cells, total = suppress_table(
             [t.active_count for t in teams], threshold=forbund.disclosure_threshold
         )

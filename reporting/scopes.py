@@ -10,6 +10,8 @@ scope) sees small counts suppressed (SPEC §11).
   the förbund funding them. Handledare have no board report.
 - Dashboards: förbund officers and steering-group members see every active team of their
   förbund; an admin sees the teams they manage (and all of those together).
+- A förbund membership limited to chosen teams (SPEC §13 rule 15) sees only those teams, on
+  every report; "all teams together" is then all of those teams together.
 
 The suppressed view uses the disclosure threshold of the teams' förbund; where a page shows
 teams of several förbund, the strictest (highest) of their thresholds.
@@ -53,23 +55,32 @@ class Scope:
 
 def report_forbund_ids(user, report: str = BOARD) -> set[int]:
     """Förbund all of whose active teams the user may see in `report`: every förbund where
-    they hold a förbund role (officer or steering group), and for the board report also those
-    funding teams they manage."""
+    they hold a förbund role covering the whole förbund (officer or steering group), and for
+    the board report also those funding teams they manage."""
     access = get_access(user)
     if report == DASHBOARD:
-        return set(access.forbund_roles)
-    return set(access.forbund_roles) | access.admin_team_forbunds
+        return access.whole_forbund_ids()
+    return access.whole_forbund_ids() | access.admin_team_forbunds
+
+
+def report_teams_q(user, report: str) -> Q:
+    """The teams of `report` the user may open, as a filter on Team: those they manage, every
+    team of `report_forbund_ids`, and the chosen teams of a förbund role limited to some
+    (SPEC §13 rule 15: a steering group for En väg in alone sees En väg in alone)."""
+    access = get_access(user)
+    return (
+        Q(pk__in=access.team_ids(ADMIN))
+        | Q(forbund_id__in=report_forbund_ids(user, report))
+        | access.forbund_teams_q()
+    )
 
 
 def report_scopes(user, report: str) -> list[Scope]:
     """The scopes of `report` (BOARD or DASHBOARD) the user may open, förbund by förbund:
     all teams together first (where the förbund has more than one), then each team."""
-    access = get_access(user)
     forbund_ids = report_forbund_ids(user, report)
     teams = list(
-        Team.objects.filter(
-            Q(pk__in=access.team_ids(ADMIN)) | Q(forbund_id__in=forbund_ids), is_active=True
-        )
+        Team.objects.filter(report_teams_q(user, report), is_active=True)
         .select_related("forbund")
         .order_by("forbund__name", "name")
     )

@@ -215,6 +215,16 @@ class ForbundMembership(models.Model):
     )
     forbund = models.ForeignKey(Forbund, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("roll", max_length=12, choices=Role)
+    # SPEC §13 rule 15: a steering group for some teams only (En väg in's own). Empty = every
+    # team of the förbund. Teams of another förbund are refused by clean() and ignored by
+    # rehab/access.py.
+    teams = models.ManyToManyField(
+        Team,
+        blank=True,
+        related_name="steering_memberships",
+        verbose_name="team som medlemskapet gäller",
+        help_text="Tomt = alla team i förbundet. Annars ser medlemmen bara de valda teamen.",
+    )
 
     class Meta:
         verbose_name = "förbundsmedlemskap"

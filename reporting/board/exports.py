@@ -30,6 +30,7 @@ from reporting.board.presentation import (
 )
 from reporting.board.tables import COLUMNS, TOTAL
 from reporting.budget.followup import BudgetView
+from reporting.forecast import RULE, ForecastView
 
 CSV_HEADER = ["key", "K", "M", "X", "total"]
 # The table for people: the columns in words (the genders as rehab.models.Gender names them).
@@ -294,11 +295,16 @@ class _Sheet:
             self.sheet.freeze_panes = f"B{freeze_row}"
 
 
-def board_xlsx(view: BoardView, heading: ReportHeading, budget: BudgetView | None = None) -> bytes:
+def board_xlsx(
+    view: BoardView,
+    heading: ReportHeading,
+    budget: BudgetView | None = None,
+    forecast: ForecastView | None = None,
+) -> bytes:
     """Excel: the table with §9's Swedish headings, the targets, one sheet per breakdown and
     one per matrix (with its margins per gender), the follow-ups after exit, the consultations
-    per agency and month, and a "Budget" sheet with the team's budget follow-up where there is
-    one."""
+    per agency and month, a "Budget" sheet with the team's budget follow-up where there is
+    one, and a "Prognos" sheet with the forecast for the next year where given."""
     book = Workbook()
     table = _Sheet(book.active, heading, "Styrelsens tabell")
     table.sheet.title = "Tabell"
@@ -424,6 +430,15 @@ def board_xlsx(view: BoardView, heading: ReportHeading, budget: BudgetView | Non
 
     if budget is not None:
         budget_sheet(book, budget, heading)
+    if forecast is not None:
+        sheet = _Sheet(
+            book.create_sheet("Prognos"), heading, f"Prognos för {forecast.forecast.year}"
+        )
+        formula = forecast.formula + ("" if forecast.hidden else " deltagare")
+        for text in (forecast.words, formula, forecast.note, RULE):
+            if text:
+                sheet.put(1, text).alignment = WRAP
+                sheet.row += 1
 
     book.properties.title = f"Styrelserapport {heading.scope_label} {heading.period_label}"
     book.properties.creator = "Finsam ärendehantering"
@@ -462,14 +477,20 @@ def half_year_xlsx(teams: list[tuple[str, BoardView]], heading: ReportHeading) -
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def board_pdf(view: BoardView, heading: ReportHeading, budget: BudgetView | None = None) -> bytes:
+def board_pdf(
+    view: BoardView,
+    heading: ReportHeading,
+    budget: BudgetView | None = None,
+    forecast: ForecastView | None = None,
+) -> bytes:
     """A printable board report, tagged for accessibility (PDF/UA-1), with a section on the
-    team's budget follow-up where there is one."""
+    team's budget follow-up where there is one and the forecast for the next year where
+    given."""
     from weasyprint import CSS, HTML
 
     html = render_to_string(
         "reporting/board_pdf.html",
-        {"view": view, "heading": heading, "budget": budget},
+        {"view": view, "heading": heading, "budget": budget, "forecast": forecast},
     )
     css = render_to_string("reporting/board_pdf.css")
     return HTML(string=html).write_pdf(stylesheets=[CSS(string=css)], pdf_variant="pdf/ua-1")
@@ -500,8 +521,18 @@ def budget_sheet(book, budget: BudgetView, heading: ReportHeading) -> None:
             "Avvikelse (kr)",
         ]
     )
-    for row in [*followup.lines, followup.total]:
-        font = BOLD if row is followup.total else None
+    totals = (followup.total, *budget.outside_totals)
+    outside = []
+    if followup.outside_lines:
+        # SPEC §13 rule 14: the lines the huvudman carries outside the grant, apart.
+        outside = [None, *followup.outside_lines, *budget.outside_totals]
+    for row in [*followup.lines, followup.total, *outside]:
+        if row is None:
+            sheet.row += 1
+            sheet.put(1, "Utanför förbundets medel (bärs av huvudmannen)", font=BOLD)
+            sheet.row += 1
+            continue
+        font = BOLD if any(row is t for t in totals) else None
         sheet.put(1, row.name, font=font)
         for column, value in enumerate(
             (row.budget, row.actual, None, row.forecast, row.deviation), start=2
@@ -542,6 +573,13 @@ def budget_sheet(book, budget: BudgetView, heading: ReportHeading) -> None:
         1,
         f"Budget {format_kronor(followup.total.budget)}, utfall hittills "
         f"{format_kronor(followup.total.actual)} ({format_percent(followup.total.share_used)}), "
-        f"prognos {format_kronor(followup.total.forecast)}.",
+        f"prognos {format_kronor(followup.total.forecast)}."
+        + (
+            f" Verksamhetens totala kostnad: budget "
+            f"{format_kronor(followup.activity_total.budget)}, utfall hittills "
+            f"{format_kronor(followup.activity_total.actual)}."
+            if followup.activity_total
+            else ""
+        ),
     )
     sheet.finish(freeze)

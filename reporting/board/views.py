@@ -23,8 +23,9 @@ from reporting.board.national import national_cells, national_followup
 from reporting.board.presentation import present
 from reporting.board.selectors import board_note, board_note_locked
 from reporting.board.soft_rules import board_soft_rules
-from reporting.board.tables import board_table
+from reporting.board.tables import TOTAL, board_table
 from reporting.budget.followup import board_budget
+from reporting.forecast import forecast_for, present_forecast
 from reporting.scopes import BOARD, is_exact, report_scopes, threshold_for
 
 # "csv" is the table for people (Swedish headings, byte-order mark); "nycklar" the same table
@@ -77,6 +78,22 @@ def _board_view(teams, date_from, date_to, exact):
     )
 
 
+def _forecast_view(teams, date_to, view, exact):
+    """The forecast for the year after the period's end year (SPEC §13 rule 13). Where the
+    active count is taken on the period's last day it is the period's active minus its
+    exits, so for aggregate users it is shown only where both of those are."""
+    today = timezone.localdate()
+    parts = (tuple(t.pk for t in teams), date_to.year, today)
+    forecast = freshness.cached(
+        "board-forecast", parts, lambda: forecast_for(teams, date_to.year, today)
+    )
+    linked = ()
+    if forecast.as_of == date_to:
+        totals = {row.key: row.cells[TOTAL] for row in view.rows}
+        linked = (totals["aktiva_under_perioden"], totals["avslut_totalt"])
+    return present_forecast(forecast, exact=exact, threshold=threshold_for(teams), linked=linked)
+
+
 def _note_salt(scope, date_from, date_to) -> str:
     return f"board-note:{scope.key}:{date_from}:{date_to}"
 
@@ -95,6 +112,7 @@ def _page(request, form, scopes, *, note_form=None, status=200, note_changes=(),
         )
         exact = is_exact(request.user, scope)
         note = board_note(scope, date_from, date_to)
+        view = _board_view(scope.teams, date_from, date_to, exact)
         # Show the dates the quick choices resolved to.
         context["form"] = BoardReportForm(
             initial={
@@ -110,7 +128,8 @@ def _page(request, form, scopes, *, note_form=None, status=200, note_changes=(),
             date_from=date_from,
             date_to=date_to,
             period_name=exports.period_name(date_from, date_to),
-            view=_board_view(scope.teams, date_from, date_to, exact),
+            view=view,
+            forecast=_forecast_view(scope.teams, date_to, view, exact),
             exact=exact,
             note=note,
             note_form=note_form or (BoardNoteForm(instance=note) if exact else None),
@@ -179,9 +198,10 @@ def board_report_export(request, fmt):
         return csv_response(exports.table_rows(view), name)
     heading = _heading(scope, date_from, date_to, note=board_note(scope, date_from, date_to))
     budget = board_budget(scope.team, date_to, exact=exact, threshold=scope.threshold)
+    forecast = _forecast_view(scope.teams, date_to, view, exact)
     if fmt == "xlsx":
-        return attachment(exports.board_xlsx(view, heading, budget), fmt, name)
-    return attachment(exports.board_pdf(view, heading, budget), fmt, name)
+        return attachment(exports.board_xlsx(view, heading, budget, forecast), fmt, name)
+    return attachment(exports.board_pdf(view, heading, budget, forecast), fmt, name)
 
 
 def _heading(scope, date_from, date_to, *, note) -> exports.ReportHeading:

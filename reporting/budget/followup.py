@@ -17,6 +17,10 @@ The rules, stated once (the follow-up page and the README repeat them):
   participants are the board table's `aktiva_under_perioden` (SPEC §9); exits to work or
   studies are those exits in the period with outcome `arbete` or `studier`. A figure is empty
   where there is nobody to divide by.
+- Lines marked as outside the grant (SPEC §13 rule 14: carried by the huvudman outside the
+  förbund's grant) are shown apart: the total, the monthly actuals and the per-participant
+  figures are the grant's; the lines outside and their total follow, and the activity's total
+  cost is the grant's total plus theirs.
 - Amounts are exact decimals (never floats). Calculated amounts are rounded to whole öre,
   shares to one decimal, both with halves away from zero.
 """
@@ -24,7 +28,7 @@ The rules, stated once (the follow-up page and the README repeat them):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -55,6 +59,9 @@ RULES = [
     "1 januari till datumet (styrelsetabellens ”Antal aktiva under perioden”). Kostnad per "
     "avslut till arbete eller studier = utfall hittills ÷ antal avslut under samma period med "
     "avslutsorsak arbete eller studier. Tomt när det inte finns någon att dela med.",
+    "Rader som bärs av huvudmannen utanför förbundets medel visas för sig. Totalen, utfallet "
+    "per månad och kostnaden per deltagare gäller förbundets medel; verksamhetens totala "
+    "kostnad = förbundets medel + kostnader utanför förbundets medel.",
     "Beräknade belopp avrundas till hela ören och andelar till en decimal, med halva uppåt.",
 ]
 
@@ -187,6 +194,11 @@ class BudgetFollowUp:
     cost_per_work_or_study_exit: Decimal | None
     months_elapsed: int = 0
     budget_id: int | None = None
+    # SPEC §13 rule 14: the lines the huvudman carries outside the grant, their total and the
+    # activity's total cost (grant + outside); empty and None where there are none.
+    outside_lines: list[BudgetRow] = field(default_factory=list)
+    outside_total: BudgetRow | None = None
+    activity_total: BudgetRow | None = None
 
     @property
     def period_start(self) -> date:
@@ -231,10 +243,12 @@ def budget_followups(
     # decimals as floating point; Python's Decimal keeps every öre exact on both databases.
     by_line = {line.pk: ZERO for lines in lines_of.values() for line in lines}
     by_month = {pk: dict.fromkeys(range(1, 13), ZERO) for pk in lines_of}
+    outside_ids = {line.pk for lines in lines_of.values() for line in lines if line.outside_grant}
     for budget_id, line_id, month, amount in ActualCost.objects.filter(
         line__budget_id__in=lines_of
     ).values_list("line__budget_id", "line_id", "month", "amount"):
-        by_month[budget_id][month] += amount
+        if line_id not in outside_ids:
+            by_month[budget_id][month] += amount
         if month <= months:
             by_line[line_id] += amount
 
@@ -254,14 +268,19 @@ def budget_followups(
     }
     for team in with_budget:
         budget = budgets[team.pk]
-        lines = lines_of[budget.pk]
+        lines = [line for line in lines_of[budget.pk] if not line.outside_grant]
+        outside = [line for line in lines_of[budget.pk] if line.outside_grant]
         rows = [_row(line.name, line.amount, by_line[line.pk], months) for line in lines]
-        total = _row(
-            "Totalt",
-            sum((line.amount for line in lines), ZERO),
-            sum((by_line[line.pk] for line in lines), ZERO),
-            months,
+        total = _total_row(
+            "Totalt förbundets medel" if outside else "Totalt", lines, by_line, months
         )
+        outside_rows = [_row(line.name, line.amount, by_line[line.pk], months) for line in outside]
+        outside_total = activity_total = None
+        if outside:
+            outside_total = _total_row("Totalt utanför förbundets medel", outside, by_line, months)
+            activity_total = _total_row(
+                "Verksamhetens totala kostnad", lines_of[budget.pk], by_line, months
+            )
         monthly, running = [], ZERO
         for month in range(1, 13):
             running += by_month[budget.pk][month]
@@ -280,8 +299,20 @@ def budget_followups(
             cost_per_work_or_study_exit=per_unit(total.actual, team_counts["work_or_study"]),
             months_elapsed=months,
             budget_id=budget.pk,
+            outside_lines=outside_rows,
+            outside_total=outside_total,
+            activity_total=activity_total,
         )
     return result
+
+
+def _total_row(name: str, lines, by_line: dict, months: int) -> BudgetRow:
+    return _row(
+        name,
+        sum((line.amount for line in lines), ZERO),
+        sum((by_line[line.pk] for line in lines), ZERO),
+        months,
+    )
 
 
 # --- Who may see what -----------------------------------------------------------------------
@@ -289,11 +320,12 @@ def budget_followups(
 
 def budget_viewable_teams(user):
     """Teams whose budget follow-up the user may read: those they manage (admin), and every
-    team of a förbund where they are the förbund officer or sit in the steering group."""
+    team of a förbund where they are the förbund officer or sit in the steering group (only
+    the chosen teams of a membership limited to some)."""
     access = get_access(user)
-    forbund_ids = [f for f, role in access.forbund_roles.items() if role in (FORBUND, STYRGRUPP)]
     return Team.objects.filter(
-        Q(pk__in=access.team_ids(ADMIN)) | Q(forbund_id__in=forbund_ids), is_active=True
+        Q(pk__in=access.team_ids(ADMIN)) | access.forbund_teams_q(FORBUND, STYRGRUPP),
+        is_active=True,
     ).select_related("forbund")
 
 
@@ -303,11 +335,16 @@ def budget_editable_teams(user):
 
 
 def visible_budgets(user):
-    """The budgets the user may open, with each one's total."""
+    """The budgets the user may open, with each one's total of the grant (`total`) and of the
+    lines outside it (`outside_total`, None where there are none)."""
     return (
         Budget.objects.filter(team__in=budget_viewable_teams(user))
         .select_related("team")
-        .annotate(total=Sum("lines__amount"))
+        # The grant's total, as the follow-up's; the lines outside the grant apart (rule 14).
+        .annotate(
+            total=Sum("lines__amount", filter=Q(lines__outside_grant=False)),
+            outside_total=Sum("lines__amount", filter=Q(lines__outside_grant=True)),
+        )
         .order_by("team__name", "-year")
     )
 
@@ -344,6 +381,12 @@ class BudgetView:
     @property
     def any_suppressed(self) -> bool:
         return any(p.cost == HIDDEN for p in self.per_person)
+
+    @property
+    def outside_totals(self) -> list[BudgetRow]:
+        """The total outside the grant, then the activity's total cost (grant + outside)."""
+        f = self.followup
+        return [row for row in (f.outside_total, f.activity_total) if row is not None]
 
     @property
     def monthly_rows(self) -> list[tuple[str, Decimal, Decimal]]:

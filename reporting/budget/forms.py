@@ -120,6 +120,11 @@ class BudgetLineForm(forms.Form):
         error_messages={"max_length": f"Namnet får vara högst {NAME_MAX_LENGTH} tecken."},
     )
     amount = KronorField(label="Budget (kr)", required=False)
+    outside_grant = forms.BooleanField(
+        label="Utanför förbundets medel",
+        required=False,
+        help_text="Bärs av huvudmannen utanför förbundets medel.",
+    )
 
     def clean(self):
         cleaned = super().clean()

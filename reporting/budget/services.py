@@ -27,6 +27,10 @@ class LineInput:
     id: int | None
     name: str
     amount: Decimal
+    # Carried by the huvudman outside the förbund's grant (SPEC §13 rule 14). None keeps what
+    # the line has (a new line: inside the grant), so a caller that does not know the flag
+    # never clears it.
+    outside_grant: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,8 @@ def budget_save(*, team, year: int, lines: list[LineInput], by) -> Budget:
         BudgetLine.objects.filter(pk=line.id).update(name=f"\u2060parkerad-{line.id}")
     for order, line in enumerate(lines, start=1):
         values = {"name": line.name.strip(), "amount": line.amount, "order": order}
+        if line.outside_grant is not None:
+            values["outside_grant"] = line.outside_grant
         if line.id is None:
             BudgetLine.objects.create(budget=budget, **values)
         else:
@@ -133,7 +139,11 @@ def budget_save(*, team, year: int, lines: list[LineInput], by) -> Budget:
         changes={
             "team": team.pk,
             "year": year,
-            "lines": [f"{line.name.strip()}: {line.amount}" for line in lines],
+            "lines": [
+                f"{line.name.strip()}: {line.amount}"
+                + (" (utanför förbundets medel)" if line.outside_grant else "")
+                for line in lines
+            ],
             "removed": [line.name for line in removed],
         },
     )

@@ -50,7 +50,11 @@ VIEWERS = (ADMIN, FORBUND, STYRGRUPP)
 def _lines_state(team, year) -> dict:
     """The budget's lines as they stand, for the lost-update check of the budget page."""
     lines = BudgetLine.objects.filter(budget__team=team, budget__year=year).order_by("pk")
-    return {str(line.pk): f"{line.name}: {format_kronor(line.amount)}" for line in lines}
+    return {
+        str(line.pk): f"{line.name}: {format_kronor(line.amount)}"
+        + (" (utanför förbundets medel)" if line.outside_grant else "")
+        for line in lines
+    }
 
 
 def _actuals_state(budget) -> dict:
@@ -156,7 +160,15 @@ def budget_edit(request, team_id, year):
     team = _team_for_user(request, team_id, year, edit=True)
     budget = _budget(team, year)
     lines = list(budget.lines.order_by("order", "pk")) if budget else []
-    initial = [{"id": line.pk, "name": line.name, "amount": line.amount} for line in lines]
+    initial = [
+        {
+            "id": line.pk,
+            "name": line.name,
+            "amount": line.amount,
+            "outside_grant": line.outside_grant,
+        }
+        for line in lines
+    ]
     status = 200
     salt = f"budget-lines:{team.pk}:{year}"
     changes = []
@@ -172,6 +184,14 @@ def budget_edit(request, team_id, year):
                     id=form.cleaned_data.get("id"),
                     name=form.cleaned_data["name"],
                     amount=form.cleaned_data["amount"],
+                    # The grid shows the flag on every line, so what it sends is wanted;
+                    # a form without the field (an older page) keeps the stored flag.
+                    outside_grant=(
+                        form.cleaned_data["outside_grant"]
+                        if form.add_prefix("outside_grant") in request.POST
+                        or f"{form.prefix}-present" in request.POST
+                        else None
+                    ),
                 )
                 for form in formset.forms
                 if not formset._should_delete_form(form) and not form.is_blank

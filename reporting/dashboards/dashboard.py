@@ -92,6 +92,7 @@ from reporting.disclosure import (
     as_cell,
     suppress_linked,
 )
+from reporting.forecast import ForecastView, forecast_for, present_forecast
 from reporting.scopes import Scope
 
 __all__ = ["FIGURE_KEYS", "Dashboard", "dashboard"]
@@ -113,6 +114,7 @@ class Dashboard:
     last_year_from: date | None = None
     last_year_to: date | None = None
     threshold: int = DEFAULT_THRESHOLD
+    forecast: ForecastView | None = None
 
     @property
     def legend(self) -> str:
@@ -371,6 +373,8 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
     _link_modules(counts, equations, modules)
     _link_referrals(counts, equations, referrals["rows"], intro=referrals["intro"])
     ly_keys = _link_last_year(counts, equations, ly_table, ly_modules, points)
+    forecast = forecast_for(teams, year, today)
+    forecast_keys = _link_forecast(counts, equations, forecast, ly_table, ly_keys)
     if exact:
         shown = dict(counts)
     else:
@@ -428,7 +432,27 @@ def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard
         last_year_from=ly_from,
         last_year_to=ly_as_of,
         threshold=threshold,
+        forecast=present_forecast(
+            forecast,
+            exact=exact,
+            threshold=threshold,
+            active_cell=shown[("a", len(points) - 1, TOTAL)],
+            inflow_cells={y: shown[key] for y, key in forecast_keys.items()},
+        ),
     )
+
+
+def _link_forecast(counts, equations, forecast, ly_table, ly_keys) -> dict:
+    """The forecast's yearly inflows in the page's linked system (SPEC §13 rule 13), by year.
+    Its active count is the last month end's (the same day). Where last year's period is the
+    whole year the inflow of that year is last year's new, so the two are one equation."""
+    keys = {}
+    for y, n in forecast.inflow:
+        keys[y] = ("fc", y, TOTAL)
+        counts[keys[y]] = n
+        if ly_table.date_from == date(y, 1, 1) and ly_table.date_to == date(y, 12, 31):
+            equations.append((keys[y], [ly_keys["nya"]], TOTAL_FIRST))
+    return keys
 
 
 # --- The key figures ------------------------------------------------------------------------
