@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rehab', '0010_referral_details_intro'),
+        ('rehab', '0012_case_meetings'),
     ]
 
     operations = [
