@@ -236,6 +236,15 @@ SOURCE_USERS = [
         "styrgrupp i Insjöriket – bara sammanställningar",
     ),
     SourceUser(
+        "envagin-styrgrupp",
+        "Elsa",
+        "Väg",
+        "styrgrupp",
+        "insjoriket",
+        "En väg in Insjöriket",
+        "styrgrupp för En väg in (En väg in, Individsamverkansteam, Balder) – sammanställningar",
+    ),
+    SourceUser(
         "rebus-handledare",
         "Rut",
         "Hagberg",
@@ -391,9 +400,13 @@ def _seed_users(seeded, password) -> None:
             user.set_password(password)
             user.save(update_fields=["password"])
         if demo.role in (ForbundMembership.Role.FORBUND, ForbundMembership.Role.STYRGRUPP):
-            ForbundMembership.objects.get_or_create(
+            membership, created = ForbundMembership.objects.get_or_create(
                 user=user, forbund=forbund, defaults={"role": demo.role}
             )
+            if created and demo.team:
+                # SPEC §13 rule 15: the steering group of En väg in and its methods alone.
+                triage = teams[demo.team]
+                membership.teams.set([triage, *triage.methods.all()])
             continue
         if demo.role == Membership.Role.ADMIN:
             if not user.is_staff:

@@ -126,3 +126,15 @@ def test_lekeberg_holds_case_meetings():
     count = meetings.count()
     sources.seed_sources(org, password=None, participants=True, seed=7)
     assert CaseMeeting.objects.filter(team=lekeberg).count() == count
+
+
+def test_en_vag_in_has_its_own_steering_group():
+    _seed()
+    elsa = ForbundMembership.objects.get(user__username="envagin-styrgrupp")
+    assert set(elsa.teams.values_list("name", flat=True)) == {
+        "En väg in Insjöriket",
+        "Individsamverkansteam",
+        "Balder",
+    }
+    irma = ForbundMembership.objects.get(user__username="insjo-styrgrupp")
+    assert not irma.teams.exists()  # the whole förbund
