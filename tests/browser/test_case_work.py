@@ -36,7 +36,7 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     assert_accessible(page)
 
     # A wrong check digit is refused in Swedish, and nothing is lost.
-    page.get_by_label("Personnummer").fill("19850312-4127")
+    page.locator("main").get_by_label("Personnummer").fill("19850312-4127")
     page.get_by_label("Förnamn").fill("Anna")
     page.get_by_label("Efternamn").fill("Berg")
     page.get_by_label("Kön").select_option("K")
@@ -48,7 +48,7 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     assert "Kontrollsiffran stämmer inte" in page.locator("main").inner_text()
     assert page.get_by_label("Förnamn").input_value() == "Anna"
     assert_accessible(page)
-    page.get_by_label("Personnummer").fill("19850312-4128")
+    page.locator("main").get_by_label("Personnummer").fill("19850312-4128")
     page.get_by_role("button", name="Spara").click()
 
     # Enrolment form, pre-filled with the team and the responsible handledare.

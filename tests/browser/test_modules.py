@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from modules.models import ManagementApproval, Placement
 from rehab.models import Enrolment, Team
@@ -108,7 +109,8 @@ def test_handledare_places_books_and_records_a_review(page, live_server, enrolme
     assert page.get_by_label("Kalenderlänk").input_value().endswith(".ics")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_role("button", name="Kopiera länken").click()
-    assert "Länken är kopierad" in page.locator("main").inner_text()
+    # The copy is asynchronous: wait for the status line rather than read it at once.
+    expect(page.locator("main")).to_contain_text("Länken är kopierad")
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied == page.get_by_label("Kalenderlänk").input_value()
     assert_accessible(page)
