@@ -36,6 +36,7 @@ ACTION_LABELS: dict[str, str] = {
     "goal_status": "Ändrad status för mål",
     "goal_set_status": "Ändrad status för mål",
     "note_create": "Ny journalanteckning",
+    "note_draft": "Utkast till journalanteckning sparat",
     "deviation_create": "Ny avvikelse",
     "activity_list": "Teamets aktiviteter",
     "activity_detail": "Aktivitet och närvaro",

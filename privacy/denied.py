@@ -29,6 +29,7 @@ DENIED_OBJECT_TYPES = {
     "exit_evaluation": ENROLMENT,
     "goal_status": "goal",
     "note_create": ENROLMENT,
+    "note_draft": ENROLMENT,
     "deviation_create": ENROLMENT,
     # A case meeting's pages list the participants discussed and what was said about them.
     "case_meeting_detail": "casemeeting",

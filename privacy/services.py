@@ -42,6 +42,7 @@ from rehab.models import (
     Enrolment,
     Goal,
     JournalNote,
+    JournalNoteDraft,
     Participant,
 )
 
@@ -198,7 +199,8 @@ def plan(as_of: date) -> dict[str, int]:
     c = Cutoffs.for_date(as_of)
     identities = due_identities(c.identity)
     return {
-        "notes": JournalNote.objects.filter(enrolment__in=ended_enrolments(c.notes)).count(),
+        "notes": JournalNote.objects.filter(enrolment__in=ended_enrolments(c.notes)).count()
+        + JournalNoteDraft.objects.filter(enrolment__in=ended_enrolments(c.notes)).count(),
         "deviations": Deviation.objects.filter(enrolment__in=ended_enrolments(c.notes)).count(),
         "free_texts": sum(qs.count() for qs, _f, _v in _free_text_querysets(c.notes)),
         "referrals": due_referrals(c.referrals).count(),
@@ -277,6 +279,8 @@ def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeR
 
         ended = ended_enrolments(c.notes)
         counts["notes"], _ = JournalNote.objects.filter(enrolment__in=ended).delete()
+        # Drafts of notes never saved go with the notes (counted with them).
+        counts["notes"] += JournalNoteDraft.objects.filter(enrolment__in=ended).delete()[0]
         counts["deviations"], _ = Deviation.objects.filter(enrolment__in=ended).delete()
         for queryset, field_name, value in _free_text_querysets(c.notes):
             counts["free_texts"] += queryset.update(**{field_name: value})

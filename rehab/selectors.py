@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from common.queries import count_subquery
@@ -16,6 +16,7 @@ from rehab.models import (
     ExitFollowUp,
     Goal,
     JournalNote,
+    JournalNoteDraft,
     Membership,
     Team,
 )
@@ -83,6 +84,10 @@ def participant_enrolments(participant, user):
                 "attendances", filter=Q(attendances__status=Attendance.Status.NOTIFIED)
             ),
             attendance_recorded=Count("attendances", distinct=True),
+            # The user's own draft of a journal note (the page links to it, never shows it).
+            has_note_draft=Exists(
+                JournalNoteDraft.objects.filter(enrolment=OuterRef("pk"), author=user)
+            ),
         )
         .order_by("exit_date", "-start_date")
     )
@@ -109,3 +114,8 @@ def case_meeting_enrolments(team, include=()):
 def exit_evaluation_of(enrolment):
     """The enrolment's evaluation meeting before exit (SPEC §13 rule 9), or None."""
     return ExitEvaluation.objects.filter(enrolment=enrolment).first()
+
+
+def note_draft_of(enrolment, user):
+    """The user's own draft of a journal note for the enrolment, or None."""
+    return JournalNoteDraft.objects.filter(enrolment=enrolment, author=user).first()

@@ -34,5 +34,6 @@ urlpatterns = [
     ),
     path("mal/<int:pk>/status/", views.goal_status, name="goal_status"),
     path("inskrivning/<int:pk>/anteckning/ny/", views.note_create, name="note_create"),
+    path("inskrivning/<int:pk>/anteckning/utkast/", views.note_draft, name="note_draft"),
     path("inskrivning/<int:pk>/avvikelse/ny/", views.deviation_create, name="deviation_create"),
 ]

@@ -2,11 +2,13 @@
 deviations, exit follow-ups and group activities. Thin views: authorise, validate a form,
 call one service, redirect. Pages that show a case across apps are in casework.views."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -254,19 +256,92 @@ def enrolment_phase(request, pk):
     return redirect(enrolment)
 
 
+def _draft_from_post(request, enrolment):
+    """Keep what the form holds as the user's draft: nothing is validated but the size."""
+    try:
+        date = datetime.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        date = None
+    return services.note_draft_save(
+        enrolment=enrolment,
+        by=request.user,
+        date=date,
+        kind=request.POST.get("kind", ""),
+        text=request.POST.get("text", ""),
+    )
+
+
 @role_required(*CASE_ROLES)
 def note_create(request, pk):
+    """A journal note. What is written is kept as a server-side draft (the "Spara utkast"
+    button, or every few seconds by static/js/note-draft.js) and restored here; saving the note
+    deletes the draft."""
     enrolment = get_enrolment_for_user(request, pk)
-    form = forms.NoteForm(request.POST or None)
-    return _simple_form_view(
+    draft = selectors.note_draft_of(enrolment, request.user)
+    action = request.POST.get("utkast")
+    if request.method == "POST" and action == "slang":
+        services.note_draft_discard(enrolment=enrolment, by=request.user)
+        messages.success(request, "Utkastet är slängt.")
+        return redirect("note_create", pk=enrolment.pk)
+    if request.method == "POST" and action == "spara":
+        try:
+            draft = _draft_from_post(request, enrolment)
+        except ValidationError as e:
+            form = forms.NoteForm(request.POST)
+            apply_errors(form, e)
+        else:
+            messages.success(
+                request,
+                "Utkastet är sparat. Det finns kvar när du öppnar formuläret igen."
+                if draft
+                else "Det fanns ingen text att spara som utkast.",
+            )
+            return redirect("note_create", pk=enrolment.pk)
+    elif request.method == "POST":
+        form = forms.NoteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.note_create(enrolment=enrolment, by=request.user, **form.cleaned_data)
+            except ValidationError as e:
+                apply_errors(form, e)
+            else:
+                messages.success(request, "Anteckningen är sparad.")
+                return redirect(enrolment)
+    elif draft:
+        form = forms.NoteForm(
+            initial={
+                "date": draft.date or timezone.localdate(),
+                "kind": draft.kind,
+                "text": draft.text,
+            }
+        )
+    else:
+        form = forms.NoteForm()
+    return render(
         request,
-        enrolment,
-        form,
-        save=lambda d: services.note_create(enrolment=enrolment, by=request.user, **d),
-        template="rehab/simple_form.html",
-        title="Ny journalanteckning",
-        success="Anteckningen är sparad.",
+        "rehab/note_form.html",
+        {
+            "form": form,
+            "enrolment": enrolment,
+            "draft": draft,
+            "confirm_discard": bool(draft) and request.GET.get("slang") == "1",
+        },
     )
+
+
+@require_POST
+@role_required(*CASE_ROLES)
+def note_draft(request, pk):
+    """The autosave of a journal note's draft (static/js/note-draft.js): JSON, no page."""
+    enrolment = get_enrolment_for_user(request, pk)
+    try:
+        draft = _draft_from_post(request, enrolment)
+    except ValidationError as e:
+        return JsonResponse({"fel": " ".join(e.messages)}, status=400)
+    if draft is None:
+        return JsonResponse({"status": "Inget utkast (ingen text)."})
+    saved = timezone.localtime(draft.updated_at)
+    return JsonResponse({"status": f"Utkastet är sparat kl. {saved:%H:%M}."})
 
 
 @role_required(*CASE_ROLES)

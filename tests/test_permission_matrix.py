@@ -279,6 +279,7 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "exit_evaluation": enrolment,
         "goal_status": {"pk": s["goal"].pk},
         "note_create": enrolment,
+        "note_draft": enrolment,
         "deviation_create": enrolment,
         "referral_detail": {"pk": s["referral"].pk},
         "referral_transition": {"pk": s["referral"].pk, "to_status": "assessing"},

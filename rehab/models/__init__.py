@@ -26,7 +26,14 @@ from rehab.models.organisation import (
     Team,
 )
 from rehab.models.participants import Participant
-from rehab.models.plan import Deviation, ExitEvaluation, ExitFollowUp, Goal, JournalNote
+from rehab.models.plan import (
+    Deviation,
+    ExitEvaluation,
+    ExitFollowUp,
+    Goal,
+    JournalNote,
+    JournalNoteDraft,
+)
 from rehab.models.records import AuditEvent, DataVersion, RuleWarning
 
 __all__ = [
@@ -51,6 +58,7 @@ __all__ = [
     "GroupActivity",
     "IncomeSource",
     "JournalNote",
+    "JournalNoteDraft",
     "Kommun",
     "KommunQuota",
     "Membership",

@@ -177,3 +177,30 @@ class ExitFollowUp(models.Model):
 
     def __str__(self):
         return f"{self.get_months_after_display()} efter avslut"
+
+
+class JournalNoteDraft(models.Model):
+    """A journal note being written: kept on the server per user and enrolment (never in the
+    browser's storage, the text is secret), restored when the form is opened again and deleted
+    when the note is saved. Not part of the record: nobody but its author sees it."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField("datum", null=True, blank=True)
+    kind = models.CharField("typ", max_length=20, choices=JournalNote.Kind, blank=True)
+    text = models.TextField("anteckning", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "utkast till journalanteckning"
+        verbose_name_plural = "utkast till journalanteckningar"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "author"], name="note_draft_one_per_author"
+            )
+        ]
+
+    def __str__(self):
+        return f"Utkast {self.updated_at:%Y-%m-%d %H:%M}"

@@ -39,6 +39,8 @@ from rehab.services.plan import (
     goal_create,
     goal_set_status,
     note_create,
+    note_draft_discard,
+    note_draft_save,
 )
 from rehab.services.soft_rules import (
     SoftWarning,
@@ -83,6 +85,8 @@ __all__ = [
     "goal_create",
     "goal_set_status",
     "note_create",
+    "note_draft_discard",
+    "note_draft_save",
     "participant_create",
     "participant_create_anonymous",
     "participant_update",

@@ -14,6 +14,7 @@ from rehab.models import (
     Goal,
     GroupActivity,
     JournalNote,
+    JournalNoteDraft,
     income_to_bits,
 )
 from rehab.services.common import _today
@@ -121,6 +122,7 @@ def exit_evaluation_record(
 
 
 @transaction.atomic
+@transaction.atomic
 def note_create(*, enrolment: Enrolment, date, kind: str, text: str, by) -> JournalNote:
     policy.check_event_date(date, field="date", label="Datumet")
     policy.check_text(text, field="text", label="Anteckningen", max_length=policy.NOTE)
@@ -136,6 +138,8 @@ def note_create(*, enrolment: Enrolment, date, kind: str, text: str, by) -> Jour
     note = JournalNote.objects.create(
         enrolment=enrolment, date=date, kind=kind, text=text.strip(), author=by
     )
+    # The note is written: its draft has done its work.
+    JournalNoteDraft.objects.filter(enrolment=enrolment, author=by).delete()
     audit.record(
         user=by,
         action="note_create",
@@ -144,6 +148,26 @@ def note_create(*, enrolment: Enrolment, date, kind: str, text: str, by) -> Jour
         changes={"kind": kind, "text": text},
     )
     return note
+
+
+def note_draft_save(*, enrolment: Enrolment, by, date=None, kind: str = "", text: str = ""):
+    """Keep a journal note half written (SPEC-free: a draft is not part of the record). Only the
+    size is checked, since a draft may be unfinished; a draft without text is deleted. Returns
+    the draft, or None when there is nothing to keep."""
+    policy.check_text(text, field="text", label="Anteckningen", max_length=policy.NOTE)
+    if kind not in JournalNote.Kind.values:
+        kind = ""
+    if not text.strip():
+        note_draft_discard(enrolment=enrolment, by=by)
+        return None
+    draft, _ = JournalNoteDraft.objects.update_or_create(
+        enrolment=enrolment, author=by, defaults={"date": date, "kind": kind, "text": text}
+    )
+    return draft
+
+
+def note_draft_discard(*, enrolment: Enrolment, by) -> None:
+    JournalNoteDraft.objects.filter(enrolment=enrolment, author=by).delete()
 
 
 def deviation_is_late(deviation: Deviation) -> bool:

@@ -14,7 +14,15 @@ from modules.rules import add_months
 from privacy import services
 from privacy.models import AccessLog, PurgeRun
 from referrals.models import Consent, Consultation, Referral
-from rehab.models import AuditEvent, Deviation, Enrolment, Goal, JournalNote, Participant
+from rehab.models import (
+    AuditEvent,
+    Deviation,
+    Enrolment,
+    Goal,
+    JournalNote,
+    JournalNoteDraft,
+    Participant,
+)
 from reporting.board.tables import board_table
 from tests.factories import EnrolmentFactory
 from tests.separation import purge_db
@@ -89,6 +97,17 @@ def test_notes_go_exactly_on_the_boundary_day_and_not_before(rehab_team):
     assert counts["notes"] == 1
     assert not JournalNote.objects.filter(enrolment=on_boundary).exists()
     assert JournalNote.objects.filter(enrolment=day_after).exists()
+
+
+def test_unsaved_note_drafts_go_with_the_notes(rehab_team, handledare_a):
+    ended = _exited(rehab_team, D(2023, 6, 15))
+    kept = _exited(rehab_team, D(2023, 6, 16))
+    for enrolment in (ended, kept):
+        JournalNoteDraft.objects.create(enrolment=enrolment, author=handledare_a, text="Utkast")
+    assert services.plan(D(2024, 6, 15))["notes"] == 2  # one note, one draft
+    counts, _run = services.purge(as_of=D(2024, 6, 15))
+    assert counts["notes"] == 2
+    assert list(JournalNoteDraft.objects.values_list("enrolment", flat=True)) == [kept.pk]
 
 
 def test_active_enrolments_and_their_people_are_never_touched(rehab_team):
