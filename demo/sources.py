@@ -19,6 +19,7 @@ from demo import cases
 from demo.organisation import ADMIN_GROUP, REHAB_TEAM, _admin_group
 from modules.models import Module, ModuleReservation
 from modules.rules import WEEKS
+from rehab import services
 from rehab.models import (
     Agency,
     CaseMeeting,
@@ -468,7 +469,33 @@ def seed_sources(org, *, password, participants: bool = True, seed: int = 1) -> 
         for source in SOURCES:
             for team in seeded[source.key]["teams"].values():
                 _seed_case_meetings(team, seed=seed)
+                _record_rule_warnings(team)
     return {"forbund": [s.name for s in SOURCES], "participants": made}
+
+
+def _record_rule_warnings(team) -> None:
+    """The soft-rule warnings (SPEC §13) the services would have kept had the synthetic
+    enrolments been entered by hand, in order of start: so that the board report's
+    "Platser och mjuka regler" counts them in the demo as it would in real use. Enrolments
+    that already have theirs are left alone (seed_demo may run again)."""
+    for enrolment in (
+        Enrolment.objects.valid()
+        .filter(team=team, rule_warnings__isnull=True)
+        .select_related("participant__kommun", "team", "responsible", "exit_evaluation")
+        .order_by("start_date", "pk")
+    ):
+        warnings = services.enrolment_warnings(
+            participant=enrolment.participant,
+            team=team,
+            start_date=enrolment.start_date,
+            agencies=enrolment.agencies,
+            referrer=enrolment.referrer,
+            income_start=enrolment.income_start_list,
+            exclude=enrolment,
+        )
+        if enrolment.exit_date:
+            warnings += services.exit_warnings(enrolment)
+        services.warnings_record(enrolment=enrolment, warnings=warnings, by=enrolment.responsible)
 
 
 def _seed_case_meetings(team, *, seed: int) -> None:

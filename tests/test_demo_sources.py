@@ -138,3 +138,22 @@ def test_en_vag_in_has_its_own_steering_group():
     }
     irma = ForbundMembership.objects.get(user__username="insjo-styrgrupp")
     assert not irma.teams.exists()  # the whole förbund
+
+
+def test_the_demo_board_counts_the_soft_rules_gone_past():
+    """The synthetic enrolments carry the warnings the services would have kept, so the demo's
+    board report shows e.g. "N inskrivningar utöver Hagfors andel" (seeding again adds none)."""
+    from rehab.models import RuleWarning
+    from reporting.board.soft_rules import soft_rule_counts
+
+    org = organisation.seed_organisation()
+    sources.seed_sources(org, password=None, participants=True, seed=7)
+    rebus = Team.objects.get(name="REBUS")
+    warned = RuleWarning.objects.filter(enrolment__team=rebus, code="kommun_share")
+    assert warned.exists()
+    first = warned.order_by("enrolment__start_date").first().enrolment.start_date
+    counts = soft_rule_counts(rebus, date_from=first, date_to=first.replace(year=first.year + 3))
+    assert any("utöver" in line and "andel" in line for line in counts), counts
+    total = RuleWarning.objects.count()
+    sources.seed_sources(org, password=None, participants=True, seed=7)
+    assert RuleWarning.objects.count() == total
