@@ -202,6 +202,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "goal": "mål",
     "groupactivity": "aktivitet",
     "journalnote": "journalanteckning",
+    "journalnotedraft": "utkast till journalanteckning",
     "kommun": "kommun",
     "kommunquota": "kommunandel",
     "managementapproval": "ledningsgruppsbeslut",

@@ -44,12 +44,12 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     home = page.get_by_label("Kommun").locator('optgroup[label="Teamets kommuner"] option')
     assert home.all_inner_texts() == ["Ludvika", "Smedjebacken"]
     page.get_by_label("Kommun").select_option(label="Ludvika")
-    page.get_by_role("button", name="Spara").click()
+    page.get_by_role("button", name="Spara", exact=True).click()
     assert "Kontrollsiffran stämmer inte" in page.locator("main").inner_text()
     assert page.get_by_label("Förnamn").input_value() == "Anna"
     assert_accessible(page)
     page.locator("main").get_by_label("Personnummer").fill("19850312-4128")
-    page.get_by_role("button", name="Spara").click()
+    page.get_by_role("button", name="Spara", exact=True).click()
 
     # Enrolment form, pre-filled with the team and the responsible handledare.
     assert "Skriv in Anna Berg" in page.locator("h1").inner_text()
@@ -60,7 +60,7 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_label("Arbetsförmedlingen").check()
     page.get_by_label("Försäkringskassan").check()
     page.get_by_label("Självskattat välmående vid start (1–10)").fill("4")
-    page.get_by_role("button", name="Spara").click()
+    page.get_by_role("button", name="Spara", exact=True).click()
     assert "Anna Berg är inskriven i Rehabteamet" in page.locator("main").inner_text()
     assert "Arbetsförmedlingen, Försäkringskassan" in page.locator("main").inner_text()
     assert_accessible(page)
@@ -70,7 +70,7 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_label("Datum").fill("2024-02-05")
     page.get_by_label("Typ").select_option("individual")
     page.get_by_label("Anteckning").fill("Första samtalet om mål och mående.")
-    page.get_by_role("button", name="Spara").click()
+    page.get_by_role("button", name="Spara", exact=True).click()
     assert "Första samtalet om mål och mående." in page.locator("main").inner_text()
 
     page.get_by_role("link", name="Avsluta").click()
