@@ -40,7 +40,7 @@ from rehab.access import (
     get_team_for_user,
     role_required,
 )
-from reporting.scopes import DASHBOARD, is_exact, report_scopes
+from reporting.scopes import BOARD, is_exact, report_scopes
 
 CASE_ROLES = (HANDLEDARE, ADMIN)
 RESULT_ROLES = (ADMIN, FORBUND, STYRGRUPP)
@@ -287,7 +287,8 @@ def team_setting(request, pk):
 
 
 def _results_form(request):
-    scopes = report_scopes(request.user, DASHBOARD)
+    # The board report's scopes, so that its link to the results opens the same teams.
+    scopes = report_scopes(request.user, BOARD)
     questionnaires = list(selectors.active_questionnaires())
     today = timezone.localdate()
     data = {

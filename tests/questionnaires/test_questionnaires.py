@@ -380,3 +380,33 @@ def test_wellbeing_question_must_be_a_scale(version):
         Question.objects.create(
             version=version, position=9, key="x", text="x", kind="text", measures_wellbeing=True
         )
+
+
+# --- Board report and dashboard -------------------------------------------------------------
+
+
+def _this_year(team):
+    today = timezone.localdate()
+    return {"scope": f"team-{team.pk}", "fran": f"{today.year}-01-01", "till": today.isoformat()}
+
+
+def test_board_report_shows_the_questionnaire_wellbeing_target_suppressed_for_styrgrupp(
+    rehab_team, handledare_a, admin_user, styrgrupp_user, version
+):
+    TeamSetting.objects.create(team=rehab_team, wellbeing_from_questionnaire=True)
+    _answered(rehab_team, handledare_a, version, [(3, 7), (4, 8), (5, 5)])
+    exact = _client(admin_user).get(reverse("board_report"), _this_year(rehab_team))
+    text = exact.content.decode()
+    assert "Ökat välmående enligt deltagarnas egna svar" in text
+    assert "<strong>67 %</strong> av 3" in text
+    hidden = _client(styrgrupp_user).get(reverse("board_report"), _this_year(rehab_team))
+    text = hidden.content.decode()
+    assert "<strong>–</strong> av &lt;5" in text
+    assert "67 %" not in text
+    assert "Enkätresultat för samma team och period" in text
+
+
+def test_dashboard_links_to_the_results_of_the_same_teams(rehab_team, styrgrupp_user):
+    page = _client(styrgrupp_user).get(reverse("dashboard"), {"scope": f"team-{rehab_team.pk}"})
+    assert page.status_code == 200
+    assert "Enkätresultat för samma team och period" in page.content.decode()
