@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import segno
 from django.contrib import messages
@@ -125,7 +125,7 @@ def link_create(request, pk):
             "enrolment": enrolment,
             "url": url,
             "qr_svg": segno.make(url, error="m").svg_inline(scale=5, title="QR-kod till enkäten"),
-            "expires": timezone.localdate() + timezone.timedelta(days=services.LINK_DAYS),
+            "expires": timezone.localdate() + timedelta(days=services.LINK_DAYS),
         },
     )
 
