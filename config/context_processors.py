@@ -27,6 +27,7 @@ def navigation(request):
     if access.has_role(FORBUND, STYRGRUPP) or access.has_role(ADMIN):
         items.append((_("Overview"), reverse("overview")))
         items.append(("Instrumentpanel", reverse("dashboard")))
+        items.append(("Enkätresultat", reverse("questionnaires:results")))
     if access.has_role(ADMIN) or user.is_superuser:
         items.append(("Aktiveringskoder", reverse("activation_codes")))
     if user.is_staff:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "reporting",
     "privacy",
     "accounts",
+    "questionnaires",
     "demo",
 ]
 
@@ -67,6 +68,8 @@ MIDDLEWARE = [
     # After messages: a time-out logs out with a message; before the views: 2FA gates them.
     "accounts.middleware.SessionSecurityMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
+    # After the gates: a session in hand-over mode opens the questionnaire only.
+    "questionnaires.middleware.HandoverLockMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: turns a locked-out log-in into the lock-out page.

@@ -40,5 +40,6 @@ urlpatterns = [
     path("instrumentpanel/", include("reporting.dashboards.urls")),
     path("integritet/", include("privacy.urls")),
     path("konto/", include("accounts.urls")),
+    path("enkater/", include("questionnaires.urls")),
     path("admin/", admin.site.urls),
 ]

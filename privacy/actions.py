@@ -154,6 +154,24 @@ ACTION_LABELS: dict[str, str] = {
     "activation_codes": "Aktiveringskoder",
     "activation_code_create": "Ny aktiveringskod",
     "activation_code_issued": "Ny aktiveringskod",
+    # --- Questionnaires (questionnaires) ------------------------------------------------
+    "questionnaires:enrolment": "Deltagarens enkätsvar",
+    "questionnaires:handover_start": "Enkät på handledarens skärm (överlämning)",
+    "questionnaires:link_create": "Ny engångslänk till enkät",
+    "questionnaires:handover": "Enkät i överlämningsläge",
+    "questionnaires:handover_leave": "Avslutat överlämningsläge",
+    "questionnaires:answer": "Enkät via engångslänk",
+    "questionnaires:partner_links": "Partnerenkätens länkar",
+    "questionnaires:team_setting": "Teamets enkätinställning",
+    "questionnaires:results": "Enkätresultat",
+    "questionnaires:results_csv": "Export av enkätresultat",
+    "questionnaire_answer_handover": "Enkätsvar på handledarens skärm",
+    "questionnaire_answer_link": "Enkätsvar via engångslänk",
+    "questionnaire_answer_partner": "Anonymt svar på partnerenkät",
+    "questionnaire_link_create": "Ny engångslänk till enkät",
+    "questionnaire_partner_links_create": "Nya länkar till partnerenkät",
+    "questionnaire_team_setting": "Ändrad enkätinställning för team",
+    "questionnaire_version_copy": "Ny enkätversion",
 }
 
 # What a row whose code is no longer known says (a code renamed or removed after the row
@@ -224,6 +242,13 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "triage_contact": "kontakt med En väg in",
     "modulereservation": "reserverade platser",
     "rulewarning": "regelvarning",
+    "questionnaire": "enkät",
+    "questionnaireversion": "enkätversion",
+    "question": "enkätfråga",
+    "response": "enkätsvar",
+    "answer": "svar på enkätfråga",
+    "answerlink": "engångslänk till enkät",
+    "teamsetting": "enkätinställning för team",
 }
 
 

@@ -62,6 +62,10 @@ DENIED_OBJECT_TYPES = {
     "privacy:subject_access": PARTICIPANT,
     "privacy:subject_access_json": PARTICIPANT,
     "privacy:subject_access_pdf": PARTICIPANT,
+    # questionnaires
+    "questionnaires:enrolment": ENROLMENT,
+    "questionnaires:handover_start": ENROLMENT,
+    "questionnaires:link_create": ENROLMENT,
 }
 
 # URLs with a `pk` that is not one person's data: a team, a group activity, a module.
@@ -73,6 +77,8 @@ NOT_PARTICIPANT_SCOPED = frozenset(
         "case_meeting_list",
         "case_meeting_create",
         "modules:module_detail",
+        "questionnaires:partner_links",
+        "questionnaires:team_setting",
     }
 )
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from modules.models import FollowUp, ManagementApproval, Placement, WaitingListEntry
 from privacy.models import AccessLog
 from privacy.recorder import DENIED_SUMMARY_ACTION
+from questionnaires.models import Response as QuestionnaireResponse
 from referrals.access import of_teams_q
 from referrals.models import Consent, Referral
 from rehab.access import ADMIN, ROLE_LABELS, get_access
@@ -234,6 +235,12 @@ def subject_access(participant, *, by) -> dict:
         .select_related("meeting")
         .order_by("meeting__date", "pk")
     )
+    questionnaires = by_enrolment(
+        QuestionnaireResponse.objects.filter(enrolment_id__in=ids)
+        .select_related("version__questionnaire")
+        .prefetch_related("answers__question")
+        .order_by("submitted_at", "pk")
+    )
 
     def goal_dict(goal, children):
         return {
@@ -361,6 +368,24 @@ def subject_access(participant, *, by) -> dict:
                     "note": i.note,
                 }
                 for i in case_meetings.get(e.pk, [])
+            ],
+            "questionnaires": [
+                {
+                    "questionnaire": r.version.questionnaire.name,
+                    "version": r.version.number,
+                    "occasion": r.get_occasion_display(),
+                    "submitted_at": _iso(r.submitted_at),
+                    "answers": [
+                        {
+                            "question": a.question.text,
+                            "answer": a.question.value_label(a.value)
+                            if a.value is not None
+                            else a.text,
+                        }
+                        for a in sorted(r.answers.all(), key=lambda a: a.question.position)
+                    ],
+                }
+                for r in questionnaires.get(e.pk, [])
             ],
         }
 

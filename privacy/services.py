@@ -4,7 +4,8 @@ Per record type, a configurable number of months after the end of the case (sett
 RETENTION_*_MONTHS; see README "Gallring"):
 
 - notes: journal notes and deviations of an ended enrolment are deleted; the free texts that
-  remain on it (goal texts, review and follow-up texts, exit plan, error reason) are blanked.
+  remain on it (goal texts, review and follow-up texts, exit plan, error reason, free-text
+  questionnaire answers) are blanked.
   Goal *status*, placements, reviews, exit data and follow-ups stay: the board tables count them.
 - referrals: closed referrals (enrolled, declined, redirected, withdrawn) of a person with no
   case left inside the period are deleted with their history; consultation topics are blanked
@@ -33,6 +34,7 @@ from modules.models import FollowUp, Review
 from modules.rules import add_months
 from privacy.gate import purge_gate, purging
 from privacy.models import AccessLog, PurgeRun
+from questionnaires.models import Answer as QuestionnaireAnswer
 from referrals.models import Consent, Consultation, Referral
 from rehab import freshness
 from rehab.models import (
@@ -130,6 +132,15 @@ def _free_text_querysets(day: date):
         # What was said about the person at a case meeting; that they were discussed stays
         # (the case-meeting counts of past periods must not change).
         (CaseMeetingItem.objects.filter(enrolment__in=enrolments).exclude(note=""), "note", ""),
+        # A participant's own words in a questionnaire; the scale answers stay (the results and
+        # the wellbeing target of past periods must not change).
+        (
+            QuestionnaireAnswer.objects.filter(response__enrolment__in=enrolments).exclude(
+                text=""
+            ),
+            "text",
+            "",
+        ),
         (enrolments.exclude(exit_plan=""), "exit_plan", ""),
         (enrolments.exclude(error_reason=""), "error_reason", ""),
     ]

@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import EnrolmentFactory, ParticipantFactory, UserFactory
+from tests.questionnaires.fixtures import make_questionnaire
 from tests.reporting.budget_fixtures import make_budget
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,7 @@ RULES = {
     # Unit managers (their teams' members; others 404) and superusers.
     "activation_codes": frozenset({"admin"}),
     "activation_code_create": frozenset({"admin"}),
+    "questionnaires:answer": TOKEN,
 }
 
 # The answer an allowed persona gets where it is not a plain 200 page.
@@ -84,6 +86,9 @@ OK_STATUS = {
     # Nothing uploaded yet: back to the upload page.
     "import_preview": 302,
     "budget_import_preview": 302,
+    # Hand-over mode not started in this session: back to the start page.
+    "questionnaires:handover": 302,
+    "questionnaires:handover_leave": 302,
 }
 
 # Where a view narrows its role rule further, the answer per persona (and why).
@@ -251,6 +256,8 @@ def samples(rehab_team, handledare_a, admin_user):
         "module": kompassen,
         "team": rehab_team,
         "budget": make_budget(rehab_team, year=2024),
+        # The results pages need a questionnaire to show.
+        "questionnaire": make_questionnaire(),
     }
 
 
@@ -306,6 +313,11 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "privacy:subject_access_json": {"pk": s["participant"].pk},
         "privacy:subject_access_pdf": {"pk": s["participant"].pk},
         "activation_code_create": {"user_pk": s["enrolment"].responsible_id},
+        "questionnaires:enrolment": enrolment,
+        "questionnaires:handover_start": enrolment,
+        "questionnaires:link_create": enrolment,
+        "questionnaires:partner_links": {"pk": s["team"].pk},
+        "questionnaires:team_setting": {"pk": s["team"].pk},
     }
     result = {name: (kwargs, True) for name, kwargs in by_url.items()}
     # Arguments that are not objects of a team.
@@ -315,6 +327,7 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
     result["referral_intro"] = ({"pk": s["evi_referral"].pk}, False)
     result["dashboard_csv"] = ({"figure": "aktiva"}, False)
     result["modules:calendar_ics"] = ({"token": "ingen-sadan-nyckel"}, False)
+    result["questionnaires:answer"] = ({"token": "ingen-sadan-nyckel"}, False)
     budget = {"team_id": s["budget"].team_id, "year": s["budget"].year}
     for name in (
         "budget_followup",

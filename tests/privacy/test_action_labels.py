@@ -29,12 +29,22 @@ PRODUCTION_PACKAGES = [
     "config",
     "modules",
     "privacy",
+    "questionnaires",
     "referrals",
     "rehab",
     "reporting",
 ]
 RECORDING_CALLS = {"record", "Change", "note_read", "note_change"}
-PROJECT_APPS = {"accounts", "casework", "modules", "privacy", "referrals", "rehab", "reporting"}
+PROJECT_APPS = {
+    "accounts",
+    "casework",
+    "modules",
+    "privacy",
+    "questionnaires",
+    "referrals",
+    "rehab",
+    "reporting",
+}
 
 
 def _url_names(resolver, namespace=()):

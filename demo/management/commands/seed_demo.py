@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from demo import national, organisation, sources
 from demo.budget import seed_budget
+from demo.questionnaires import seed_questionnaires
 from demo.seeding import seed_cases
 from rehab import freshness
 
@@ -58,6 +59,8 @@ class Command(BaseCommand):
                 participants=0 < participants < national.NATIONAL_FROM,
                 seed=seed,
             )
+        # Issue #21: the questionnaires, with answers for the enrolments seeded above.
+        seed_questionnaires(seed=seed)
         freshness.bump()
         self.stdout.write(self.style.SUCCESS(f"Demoförbundet: {organisation.FORBUND_NAME}"))
         if counts:
