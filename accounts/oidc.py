@@ -10,7 +10,7 @@ Swedish (`LoginRefused`).
 
 import logging
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 import requests
@@ -107,6 +107,19 @@ def provider_reported_mfa(claims: dict) -> bool:
     if set(amr) & set(settings.OIDC_MFA_AMR):
         return True
     return bool(claims.get("acr")) and claims.get("acr") in settings.OIDC_MFA_ACR
+
+
+def logout_origin() -> str | None:
+    """The origin of the provider's end_session_endpoint: the log-out form posts to us and we
+    redirect there, which the Content-Security-Policy's form-action must allow."""
+    try:
+        endpoint = discovery().get("end_session_endpoint")
+    except ProviderUnavailable:
+        return None
+    if not endpoint:
+        return None
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def end_session_url(*, id_token: str | None, post_logout_redirect_uri: str) -> str | None:
@@ -216,6 +229,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
             )
         user = users[0]
         user.oidc_mfa = provider_reported_mfa(claims)
+        user.oidc_logout_origin = logout_origin()
         user.oidc_id_token = getattr(self, "_id_token", None)
         return user
 

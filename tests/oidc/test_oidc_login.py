@@ -243,6 +243,9 @@ def test_superuser_keeps_password_as_break_glass(client, oidc_provider, settings
 
 def test_logout_ends_the_session_here_and_at_the_provider(client, oidc_provider, hanna):
     client.get(provider_login(client, "hanna-mfa"))
+    # The log-out form on every page may end at the provider: the CSP allows its origin.
+    policy = client.get("/")["Content-Security-Policy"]
+    assert f"form-action 'self' {oidc_provider.issuer}" in policy
     response = client.post(reverse("logout"))
     assert "_auth_user_id" not in client.session
     location = urlsplit(response["Location"])
@@ -255,6 +258,7 @@ def test_logout_ends_the_session_here_and_at_the_provider(client, oidc_provider,
 
 def test_password_logout_stays_local(client, oidc_provider, hanna):
     post_login(client, "hanna")
+    assert "form-action 'self';" in client.get("/")["Content-Security-Policy"] + ";"
     response = client.post(reverse("logout"))
     assert response["Location"] == reverse("login")
     assert "_auth_user_id" not in client.session
