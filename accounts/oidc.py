@@ -101,6 +101,8 @@ def _get_settings(attr, *args):
 
 
 def provider_reported_mfa(claims: dict) -> bool:
+    if settings.OIDC_MFA_ALWAYS:
+        return True
     amr = claims.get("amr") or []
     if isinstance(amr, str):
         amr = [amr]

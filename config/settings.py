@@ -193,6 +193,10 @@ if OIDC_USER_FIELD not in ("email", "username"):
 # the local TOTP step is skipped.
 OIDC_MFA_AMR = env.list("OIDC_MFA_AMR", default=["mfa"])
 OIDC_MFA_ACR = env.list("OIDC_MFA_ACR", default=[])
+# For a provider that enforces MFA for this application itself but reports it in no claim
+# (Microsoft Entra ID's v2.0 ID tokens have no amr; a Conditional Access policy requires MFA):
+# every log-in through it counts as multi-factor.
+OIDC_MFA_ALWAYS = env.bool("OIDC_MFA_ALWAYS", default=False)
 OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
 # mozilla-django-oidc's own settings, from ours.
 OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID

@@ -8,14 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.sessions import LOGIN_METHOD, SECOND_FACTOR
+from accounts.sessions import LOGIN_METHOD, SECOND_FACTOR, SEEN_AT
 from privacy.models import AccessLog, LoginMethod
 from rehab.models import Membership
 from tests.accounts.conftest import post_login
-from tests.factories import PASSWORD, ParticipantFactory, UserFactory
+from tests.factories import PASSWORD, EnrolmentFactory, ParticipantFactory, UserFactory
 from tests.oidc.fixtures import CLIENT_EXPIRED, CLIENT_WRONG_AUDIENCE, EMAIL, provider_login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.oidc]
@@ -31,10 +32,6 @@ def hanna(rehab_team):
 
 def _messages(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def _callback(client, url):
-    return client.get(url)
 
 
 def test_login_page_has_no_oidc_button_when_not_configured(client, settings):
@@ -130,9 +127,7 @@ def test_replayed_state_is_refused(client, oidc_provider, hanna, caplog):
     assert "unknown or already used state" in caplog.text
 
 
-def test_callback_in_another_browser_is_refused(client, oidc_provider, hanna, django_user_model):
-    from django.test import Client
-
+def test_callback_in_another_browser_is_refused(client, oidc_provider, hanna):
     callback = provider_login(client, "hanna-mfa")
     stranger = Client()
     response = stranger.get(callback)
@@ -192,6 +187,15 @@ def test_without_mfa_from_the_provider_the_local_totp_step_applies(
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("two_factor_verify"))
+
+
+def test_mfa_always_trusts_the_provider_without_claims(
+    client, oidc_provider, settings, hanna_with_app
+):
+    settings.REQUIRE_2FA = True
+    settings.OIDC_MFA_ALWAYS = True
+    client.get(provider_login(client, "hanna-pwd"))
+    assert client.session[SECOND_FACTOR] is True
 
 
 def test_without_mfa_and_without_app_the_setup_applies(client, oidc_provider, settings, hanna):
@@ -274,8 +278,6 @@ def test_logout_needs_post(client, hanna):
 
 def test_access_log_records_the_login_method(client, oidc_provider, hanna, rehab_team):
     participant = ParticipantFactory()
-    from tests.factories import EnrolmentFactory
-
     EnrolmentFactory(participant=participant, team=rehab_team, responsible=hanna)
     client.get(provider_login(client, "hanna-mfa"))
     assert client.get(reverse("participant_detail", args=[participant.pk])).status_code == 200
@@ -287,3 +289,41 @@ def test_access_log_records_the_login_method(client, oidc_provider, hanna, rehab
     assert AccessLog.objects.filter(participant_id=participant.pk).latest("pk").login_method == (
         LoginMethod.PASSWORD
     )
+
+
+def test_log_review_and_csv_show_the_login_method(client, oidc_provider, hanna, admin_user):
+    team = hanna.memberships.get().team
+    participant = ParticipantFactory()
+    EnrolmentFactory(participant=participant, team=team, responsible=hanna)
+    client.get(provider_login(client, "hanna-mfa"))
+    client.get(reverse("participant_detail", args=[participant.pk]))
+    client.post(reverse("logout"))
+    client.force_login(admin_user)
+    page = client.get(reverse("privacy:log_review")).content.decode()
+    assert '<th scope="col">Inloggning</th>' in page
+    assert "Kommunens identitetstjänst" in page
+    csv = b"".join(client.get(reverse("privacy:log_csv")).streaming_content).decode("utf-8-sig")
+    assert csv.splitlines()[0].endswith(",inloggning")
+    assert "Kommunens identitetstjänst" in csv
+
+
+# --- Session rules ------------------------------------------------------------------------------
+
+
+def test_session_timeouts_apply_after_an_oidc_login(client, oidc_provider, settings, hanna):
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    client.get(provider_login(client, "hanna-mfa"))
+    session = client.session
+    session[SEEN_AT] -= 31 * 60
+    session.save()
+    response = client.get(reverse("caseload"))
+    assert response["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_log_out_everywhere_ends_an_oidc_session(client, oidc_provider, hanna):
+    client.get(provider_login(client, "hanna-mfa"))
+    other = Client()
+    other.force_login(hanna)
+    other.post(reverse("sessions_end_all"))
+    assert client.get(reverse("caseload"))["Location"].startswith(reverse("login"))
