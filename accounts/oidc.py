@@ -290,6 +290,12 @@ class LoginCallbackView(OIDCAuthenticationCallbackView):
                 "inloggning i den här webbläsaren eller har redan använts. Försök igen.",
             )
         try:
+            issuer = request.GET.get("iss")
+            if issuer is not None and issuer != discovery()["issuer"]:
+                # RFC 9207: an answer from another provider than the one asked (mix-up).
+                request.session["oidc_states"].pop(state, None)
+                request.session.modified = True
+                raise LoginRefused(REFUSED_ANSWER, f"authorization response from {issuer[:100]!r}")
             return super().get(request)
         except LoginRefused as refusal:
             logger.warning("OIDC: log-in refused: %s", refusal.reason)

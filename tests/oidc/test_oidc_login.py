@@ -137,6 +137,17 @@ def test_callback_in_another_browser_is_refused(client, oidc_provider, hanna):
     assert client.get(callback)["Location"] == "/"
 
 
+def test_answer_naming_another_issuer_is_refused(client, oidc_provider, hanna):
+    callback = provider_login(client, "hanna-mfa")
+    assert "iss=" in callback
+    forged = callback.replace("iss=", "iss=http%3A%2F%2Fevil.example%2F&x=")
+    response = client.get(forged)
+    assert any("inte giltigt" in m for m in _messages(response))
+    assert "_auth_user_id" not in client.session
+    # The state is used up: the genuine answer cannot follow.
+    assert client.get(callback)["Location"] == reverse("login")
+
+
 def test_provider_error_is_shown_and_uses_up_the_state(client, oidc_provider):
     response = client.get("/logga-in/oidc/")
     state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
