@@ -45,7 +45,7 @@ CALLBACK_PATH = "/logga-in/oidc/klar/"
 LOGIN_PATH = "/logga-in/"
 
 
-class TestProvider:
+class OidcTestProvider:
     def __init__(self, base_url: str):
         node = shutil.which("node")
         if node is None:
@@ -130,11 +130,11 @@ def _npm_ci():
 @pytest.fixture(scope="session")
 def oidc_providers():
     """One running provider per redirect base, for the whole test process."""
-    started: dict[str, TestProvider] = {}
+    started: dict[str, OidcTestProvider] = {}
 
-    def provider_for(base_url: str) -> TestProvider:
+    def provider_for(base_url: str) -> OidcTestProvider:
         if base_url not in started:
-            started[base_url] = TestProvider(base_url)
+            started[base_url] = OidcTestProvider(base_url)
         return started[base_url]
 
     yield provider_for
