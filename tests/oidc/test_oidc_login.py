@@ -91,6 +91,22 @@ def test_no_identifying_claim_is_refused(client, oidc_provider, hanna):
     assert "_auth_user_id" not in client.session
 
 
+def test_two_accounts_with_the_same_address_are_refused(client, oidc_provider, hanna):
+    UserFactory(username="hanna2", email=EMAIL)
+    response = client.get(provider_login(client, "hanna-mfa"))
+    assert any("inget konto i Finsam" in m for m in _messages(response))
+    assert "_auth_user_id" not in client.session
+
+
+def test_match_by_subject_to_the_user_name(client, oidc_provider, settings, rehab_team):
+    """As with Entra ID's object id: OIDC_USER_CLAIM=oid, OIDC_USER_FIELD=username."""
+    settings.OIDC_USER_CLAIM = "sub"
+    settings.OIDC_USER_FIELD = "username"
+    user = UserFactory(username="hanna-pwd", email="")
+    client.get(provider_login(client, "hanna-pwd"))
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
 def test_inactive_account_is_refused(client, oidc_provider, hanna):
     hanna.is_active = False
     hanna.save()
