@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
+from accounts.backends import REFUSED_BY_LOGIN_POLICY
+
 CODE_CHARACTERS = re.compile(r"^[0-9a-z]+$")
 
 
@@ -60,3 +62,15 @@ class LoginForm(AuthenticationForm):
                 field.max_length, message="Användarnamnet får vara högst %(limit_value)s tecken."
             )
         )
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if getattr(self.request, REFUSED_BY_LOGIN_POLICY, False):
+                raise forms.ValidationError(
+                    "Inloggning med lösenord är avstängd för ditt konto. Logga in med "
+                    "kommunens identitetstjänst.",
+                    code="password_login_off",
+                ) from None
+            raise

@@ -12,6 +12,7 @@ from accounts import services
 from accounts.sessions import (
     AUTH_AT,
     GENERATION,
+    OIDC_LOGOUT_ORIGIN,
     SECOND_FACTOR,
     SEEN_AT,
     SEEN_AT_RESOLUTION,
@@ -48,7 +49,22 @@ class SessionSecurityMiddleware:
             # after its last save, so one that has vanished under its cookie began longer ago
             # than the absolute time-out: say so, as when the check above ends it.
             messages.warning(request, TIMED_OUT_ABSOLUTE)
-        return self.get_response(request)
+        response = self.get_response(request)
+        self._allow_provider_logout(request, response)
+        return response
+
+    @staticmethod
+    def _allow_provider_logout(request, response):
+        """After a log-in through the identity provider, the log-out form on every page ends in
+        a redirect to the provider (RP-initiated log-out): the Content-Security-Policy's
+        form-action, 'self' only, must allow the provider's origin in those sessions."""
+        session = getattr(request, "session", None)
+        origin = session.get(OIDC_LOGOUT_ORIGIN) if session is not None else None
+        if not origin:
+            return
+        update = dict(getattr(response, "_csp_update", None) or {})
+        update["form-action"] = [*update.get("form-action", []), origin]
+        response._csp_update = update
 
     @staticmethod
     def _session_gone(request) -> bool:

@@ -18,10 +18,18 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
-from accounts.forms import ActivationCodeForm, CodeForm
+from accounts import oidc, services
+from accounts.backends import password_login_for_all
+from accounts.forms import ActivationCodeForm, CodeForm, LoginForm
 from accounts.models import ActivationCode
-from accounts.sessions import SECOND_FACTOR, mark_second_factor_given, needs_second_factor
+from accounts.sessions import (
+    LOGIN_METHOD,
+    OIDC_ID_HINT,
+    SECOND_FACTOR,
+    mark_second_factor_given,
+    needs_second_factor,
+)
+from privacy.models import LoginMethod
 from rehab.access import ADMIN, get_access
 from rehab.models import Membership
 
@@ -48,6 +56,37 @@ def _next_url(request, default="start"):
     ):
         return target
     return reverse(default)
+
+
+class LoginView(auth_views.LoginView):
+    """The log-in page: the identity provider's button when OIDC is configured, and the
+    password form (for superusers only with PASSWORD_LOGIN=superusers)."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **kwargs,
+            oidc_enabled=oidc.enabled(),
+            password_for_all=password_login_for_all(),
+        )
+
+
+@require_POST
+def logout_view(request):
+    """Ends the local session and, after a log-in through the identity provider whose discovery
+    document has an end_session_endpoint, the provider's session too (RP-initiated log-out)."""
+    provider_logout = None
+    if request.session.get(LOGIN_METHOD) == LoginMethod.OIDC and oidc.enabled():
+        provider_logout = oidc.end_session_url(
+            id_token=request.session.get(OIDC_ID_HINT),
+            post_logout_redirect_uri=request.build_absolute_uri(reverse("login")),
+        )
+    logout(request)
+    if provider_logout:
+        return redirect(provider_logout)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 @login_required

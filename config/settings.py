@@ -177,6 +177,52 @@ OTP_TOTP_ISSUER = "Finsam"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 RECOVERY_CODE_COUNT = 10
 
+# --- Log-in through the municipality's identity provider (OpenID Connect) ----------------
+# README "Inloggning med kommunens identitetstjänst". Off unless issuer, client id and secret
+# are all set; then the log-in page has no button for it. The endpoints come from the
+# issuer's discovery document (accounts/oidc.py), fetched at the first log-in, not here.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_CLIENT_ID and OIDC_CLIENT_SECRET)
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+# The claim that names the person, matched (case ignored) to this field of an existing user:
+# "email" or "username". Users are never created from a log-in.
+OIDC_USER_CLAIM = env.str("OIDC_USER_CLAIM", default="email")
+OIDC_USER_FIELD = env.str("OIDC_USER_FIELD", default="email")
+if OIDC_USER_FIELD not in ("email", "username"):
+    raise ImproperlyConfigured("OIDC_USER_FIELD ska vara email eller username.")
+# `amr` values, or `acr` values, that mean the provider did multi-factor authentication: then
+# the local TOTP step is skipped.
+OIDC_MFA_AMR = env.list("OIDC_MFA_AMR", default=["mfa"])
+OIDC_MFA_ACR = env.list("OIDC_MFA_ACR", default=[])
+# For a provider that enforces MFA for this application itself but reports it in no claim
+# (Microsoft Entra ID's v2.0 ID tokens have no amr; a Conditional Access policy requires MFA):
+# every log-in through it counts as multi-factor.
+OIDC_MFA_ALWAYS = env.bool("OIDC_MFA_ALWAYS", default=False)
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+# mozilla-django-oidc's own settings, from ours.
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SCOPES = OIDC_SCOPES
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+# Local password log-in: "all", or "superusers" (break-glass only; everyone else logs in
+# through the identity provider).
+PASSWORD_LOGIN = env.str("PASSWORD_LOGIN", default="all")
+if PASSWORD_LOGIN not in ("all", "superusers"):
+    raise ImproperlyConfigured("PASSWORD_LOGIN ska vara all eller superusers.")
+if PASSWORD_LOGIN != "all" and not OIDC_ENABLED:  # noqa: S105  # nosec B105 (a mode)
+    raise ImproperlyConfigured(
+        "PASSWORD_LOGIN=superusers kräver OIDC_ISSUER, OIDC_CLIENT_ID och OIDC_CLIENT_SECRET."
+    )
+# Last: it answers only the identity provider's callback.
+AUTHENTICATION_BACKENDS.append("accounts.oidc.OIDCBackend")
+
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request and, at the latest,
 # SESSION_ABSOLUTE_TIMEOUT seconds after log-in (accounts.middleware).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)

@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from accounts.forms import LoginForm
+from accounts import oidc
+from accounts import views as account_views
 from reporting import overview
 
 admin.site.site_header = "Finsam ärendehantering – administration"
@@ -21,14 +21,11 @@ def favicon(request):
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("", overview.start, name="start"),
-    path(
-        "logga-in/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logga-in/", account_views.LoginView.as_view(), name="login"),
+    # The municipality's identity provider (accounts/oidc.py; 404 when not configured).
+    path("logga-in/oidc/", oidc.LoginStartView.as_view(), name="oidc_start"),
+    path("logga-in/oidc/klar/", oidc.LoginCallbackView.as_view(), name="oidc_callback"),
+    path("logga-ut/", account_views.logout_view, name="logout"),
     path("oversikt/", overview.overview, name="overview"),
     path("", include("rehab.urls")),
     path("", include("casework.urls")),

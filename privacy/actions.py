@@ -141,6 +141,8 @@ ACTION_LABELS: dict[str, str] = {
     # --- Accounts --------------------------------------------------------------------------
     "login": "Inloggning",
     "logout": "Utloggning",
+    "oidc_start": "Inloggning med kommunens identitetstjänst",
+    "oidc_callback": "Svar från kommunens identitetstjänst",
     "account_detail": "Kontots sida",
     "password_change": "Byte av lösenord",  # nosec B105: a page's name, not a password
     "sessions_end_all": "Utloggning på alla enheter",

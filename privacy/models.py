@@ -27,6 +27,16 @@ class AccessLogQuerySet(models.QuerySet):
     # the database triggers stop.
 
 
+# The session key under which accounts records how the user logged in (accounts.sessions); the
+# access log copies it onto every row the session writes.
+LOGIN_METHOD_SESSION_KEY = "accounts_login_method"
+
+
+class LoginMethod(models.TextChoices):
+    PASSWORD = "password", "Lösenord"
+    OIDC = "oidc", "Kommunens identitetstjänst"
+
+
 class AccessLog(models.Model):
     """One access to one participant's data: who, when (UTC), what, which participant, from
     where. A request that reads several objects of a person writes one INSERT (see
@@ -60,6 +70,13 @@ class AccessLog(models.Model):
     # For a change: the rehab.AuditEvent that holds what changed (note text and identity
     # fields masked there).
     audit_event_id = models.BigIntegerField("granskningshändelse", null=True, blank=True)
+    # How the session that read or changed the data logged in. Nullable without a default so
+    # that adding it is a plain ALTER TABLE ADD COLUMN: on SQLite a table rebuild would drop the
+    # append-only triggers (migration 0002). Empty for rows written before it and outside a
+    # logged-in request (management commands).
+    login_method = models.CharField(  # noqa: DJ001 (see above)
+        "inloggning", max_length=8, choices=LoginMethod, null=True, blank=True
+    )
 
     objects = AccessLogQuerySet.as_manager()
 

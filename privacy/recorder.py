@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from privacy.denied import denied_target
-from privacy.models import AccessLog
+from privacy.models import LOGIN_METHOD_SESSION_KEY, AccessLog
 
 _current_request = contextvars.ContextVar("privacy_current_request", default=None)
 
@@ -64,6 +64,14 @@ def _role(request, user) -> str:
     return (access.primary_role or "") if access is not None else ""
 
 
+def _login_method(request, user) -> str | None:
+    """How the session serving this request logged in (no query: the session is loaded)."""
+    if request is None or user is None or getattr(request, "user", None) != user:
+        return None
+    session = getattr(request, "session", None)
+    return session.get(LOGIN_METHOD_SESSION_KEY) if session is not None else None
+
+
 def _action(request) -> str:
     match = getattr(request, "resolver_match", None)
     return match.view_name if match is not None else request.path[:80]
@@ -78,6 +86,7 @@ def note_read(
     entry = AccessLog(
         user=request.user,
         role=_role(request, request.user),
+        login_method=_login_method(request, request.user),
         kind=kind,
         action=(action or _action(request))[:80],
         object_type=object_type,
@@ -132,6 +141,7 @@ def note_denied(request, response) -> bool:
             at=now,
             user=user,
             role=_role(request, user),
+            login_method=_login_method(request, user),
             kind=AccessLog.Kind.DENIED,
             action=DENIED_SUMMARY_ACTION if summary else _action(request)[:80],
             object_type="" if summary else object_type,
@@ -175,6 +185,7 @@ def _change_entry(
     return AccessLog(
         user=user,
         role=_role(request, user),
+        login_method=_login_method(request, user),
         kind=AccessLog.Kind.CHANGE,
         action=action[:80],
         object_type=object_type[:60],

@@ -34,6 +34,7 @@ CSV_COLUMNS = [
     "deltagare_id",
     "deltagare",
     "ip",
+    "inloggning",
 ]
 
 
@@ -171,6 +172,7 @@ def _csv_rows(user, batch):
             e.participant_id or "",
             _csv_text(labels.get(e.participant_id, "")),
             e.ip or "",
+            e.get_login_method_display() if e.login_method else "",
         ]
 
 

@@ -9,6 +9,7 @@ from django.db import connections
 from pytest_django.fixtures import _get_databases_for_setup
 
 from rehab.freshness import forget_all
+from tests.oidc.fixtures import oidc_provider, oidc_providers  # noqa: F401 (fixtures)
 
 # Playwright's sync API runs an event loop in the test thread; the live server still talks to
 # the database synchronously.

@@ -57,6 +57,9 @@ TOKEN = "token"  # a secret in the URL is the key: a wrong token is 404 for ever
 RULES = {
     "login": PUBLIC,
     "logout": PUBLIC,
+    # The identity provider's log-in (accounts/oidc.py): 404 while OIDC is not configured.
+    "oidc_start": PUBLIC,
+    "oidc_callback": PUBLIC,
     "favicon": PUBLIC,  # a redirect to the static icon
     "start": LOGIN,
     "modules:calendar_ics": TOKEN,
