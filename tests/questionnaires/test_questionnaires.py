@@ -13,6 +13,7 @@ from django.utils import timezone
 from privacy.models import AccessLog
 from questionnaires import selectors, services
 from questionnaires.models import AnswerLink, Question, Response, TeamSetting
+from rehab.models import Enrolment
 from tests.factories import PASSWORD, EnrolmentFactory, ParticipantFactory
 from tests.questionnaires.fixtures import (
     answers_for,
@@ -410,3 +411,38 @@ def test_dashboard_links_to_the_results_of_the_same_teams(rehab_team, styrgrupp_
     page = _client(styrgrupp_user).get(reverse("dashboard"), {"scope": f"team-{rehab_team.pk}"})
     assert page.status_code == 200
     assert "Enkätresultat för samma team och period" in page.content.decode()
+
+
+def test_partner_results_count_per_team_and_leave_out_enrolments_in_error(
+    rehab_team, handledare_a, admin_user, version
+):
+    partner = make_partner_questionnaire()
+    for token in services.partner_links_create(
+        team=rehab_team, version=partner.current_version(), count=2, by=handledare_a
+    ):
+        services.link_answer(token=token, values=answers_for(partner.current_version()))
+    _answered(rehab_team, handledare_a, version, [(3, 7), (4, 8)])
+    in_error = Response.objects.filter(enrolment__isnull=False).first().enrolment_id
+    Enrolment.objects.filter(pk=in_error).update(registered_in_error=True, error_reason="Fel")
+    client = _client(admin_user)
+    partner_page = client.get(_results_url(partner, rehab_team)).context["result"]
+    assert partner_page.responses == {"partner": "2"}
+    self_page = client.get(_results_url(version.questionnaire, rehab_team)).context["result"]
+    assert self_page.responses["start"] == "1"
+    csv = client.get(_results_url(partner, rehab_team).replace("/resultat/", "/resultat.csv"))
+    assert csv.status_code == 200 and b"<5" not in csv.content
+
+
+def test_exited_enrolment_takes_no_new_answers(enrolment, version, handledare_a):
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        exit_date=datetime.date(2024, 6, 1), exit_outcome="arbete"
+    )
+    enrolment.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.handover_answer(
+            enrolment=enrolment,
+            version=version,
+            occasion="exit",
+            values=answers_for(version),
+            by=handledare_a,
+        )
