@@ -29,7 +29,7 @@ from questionnaires.forms import (
     TeamSettingForm,
 )
 from questionnaires.middleware import HANDOVER
-from questionnaires.models import QuestionnaireVersion, TeamSetting
+from questionnaires.models import Occasion, QuestionnaireVersion, TeamSetting
 from rehab.access import (
     ADMIN,
     FORBUND,
@@ -57,13 +57,23 @@ def _enrolment(request, pk):
 @role_required(*CASE_ROLES)
 def enrolment_questionnaires(request, pk):
     enrolment = _enrolment(request, pk)
+    responses = list(selectors.enrolment_responses(enrolment))
+    questionnaires = list(selectors.participant_questionnaires())
+    # Sensible defaults: the only questionnaire, and "at start" until it has been answered.
+    initial = {
+        "occasion": Occasion.REVIEW
+        if any(r.occasion == Occasion.START for r in responses)
+        else Occasion.START
+    }
+    if len(questionnaires) == 1:
+        initial["questionnaire"] = questionnaires[0].pk
     return render(
         request,
         "questionnaires/enrolment.html",
         {
             "enrolment": enrolment,
-            "responses": selectors.enrolment_responses(enrolment),
-            "form": StartForm(questionnaires=selectors.participant_questionnaires()),
+            "responses": responses,
+            "form": StartForm(questionnaires=questionnaires, initial=initial),
         },
     )
 

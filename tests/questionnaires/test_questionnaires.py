@@ -446,3 +446,28 @@ def test_exited_enrolment_takes_no_new_answers(enrolment, version, handledare_a)
             values=answers_for(version),
             by=handledare_a,
         )
+
+
+def test_the_start_form_defaults_to_the_only_questionnaire_and_to_start(
+    enrolment, version, handledare_a
+):
+    """A hurried handledare can hand over the screen without choosing: the only questionnaire
+    and "Vid start" are chosen until the start has been answered, then "Vid avstämning"."""
+    from django.utils import timezone
+
+    from questionnaires.models import Occasion, Response
+
+    client = _client(handledare_a)
+    url = reverse("questionnaires:enrolment", args=[enrolment.pk])
+    form = client.get(url).context["form"]
+    assert form.initial == {"questionnaire": version.questionnaire_id, "occasion": Occasion.START}
+    Response.objects.create(
+        version=version,
+        enrolment=enrolment,
+        team=enrolment.team,
+        occasion=Occasion.START,
+        channel="handover",
+        year=timezone.localdate().year,
+        submitted_at=timezone.now(),
+    )
+    assert client.get(url).context["form"].initial["occasion"] == Occasion.REVIEW
