@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts.forms import LoginForm
+from config.health import health
 from reporting import overview
 
 admin.site.site_header = "Finsam ärendehantering – administration"
@@ -20,6 +21,8 @@ def favicon(request):
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
+    # For a load balancer or monitor: no log-in, no data (config/health.py).
+    path("halsa/", health, name="health"),
     path("", overview.start, name="start"),
     path(
         "logga-in/",

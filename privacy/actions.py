@@ -104,6 +104,7 @@ ACTION_LABELS: dict[str, str] = {
     # --- Reporting: board, budget, import, dashboards ---------------------------------------
     "start": "Startsidan",
     "favicon": "Webbplatsens ikon",
+    "health": "Hälsokontroll för drift",
     "overview": "Översikten",
     "board_report": "Styrelserapporten",
     "board_report_export": "Export av styrelserapporten",

@@ -57,6 +57,7 @@ RULES = {
     "login": PUBLIC,
     "logout": PUBLIC,
     "favicon": PUBLIC,  # a redirect to the static icon
+    "health": PUBLIC,  # no data: the checks' names and ok/failed (tests/test_health.py)
     "start": LOGIN,
     "modules:calendar_ics": TOKEN,
     "account_detail": LOGIN,
