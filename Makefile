@@ -37,6 +37,9 @@ run: install
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Öppna http://$(HOST)/ och logga in med en av användarna ovan."
+	@# The task worker runs beside the web server (README "Drift") and stops with it.
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker & worker=$$!; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST)
 
 lint: install

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "reporting",
     "privacy",
     "accounts",
+    "jobs",
     "demo",
 ]
 

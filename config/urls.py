@@ -43,5 +43,6 @@ urlpatterns = [
     path("instrumentpanel/", include("reporting.dashboards.urls")),
     path("integritet/", include("privacy.urls")),
     path("konto/", include("accounts.urls")),
+    path("jobb/", include("jobs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -72,6 +72,10 @@ NOT_PARTICIPANT_SCOPED = frozenset(
         "case_meeting_list",
         "case_meeting_create",
         "modules:module_detail",
+        # A background job is its owner's; anyone else's id is 404 (jobs.selectors).
+        "jobs:job_detail",
+        "jobs:job_status",
+        "jobs:job_download",
     }
 )
 

@@ -164,3 +164,15 @@ def _empty_read_model_cache():
     forget_all()
     yield
     forget_all()
+
+
+@pytest.fixture
+def run_queue(django_capture_on_commit_callbacks):
+    """Runs the task worker over the waiting jobs, as `manage.py db_worker --batch` does, and
+    returns when none is left. (Jobs are enqueued on commit: order them inside
+    `django_capture_on_commit_callbacks(execute=True)`.)"""
+
+    def run():
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+
+    return run
