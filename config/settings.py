@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "privacy",
     "accounts",
     "jobs",
+    "ops",
     "demo",
 ]
 

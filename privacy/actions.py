@@ -148,6 +148,8 @@ ACTION_LABELS: dict[str, str] = {
     "account_detail": "Kontots sida",
     "password_change": "Byte av lösenord",  # nosec B105: a page's name, not a password
     "sessions_end_all": "Utloggning på alla enheter",
+    "deadline_reminders": "Inställning för påminnelser om frister",
+    "deadline_reminders_set": "Ändrad inställning för påminnelser om frister",
     "two_factor_setup": "Inställning av tvåfaktorinloggning",
     "two_factor_verify": "Kod för tvåfaktorinloggning",
     "two_factor_enabled": "Tvåfaktorinloggning påslagen",
@@ -184,6 +186,9 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "account": "konto",
     "accesslog": "åtkomstlogg",
     "accountsecurity": "kontots säkerhet",
+    "accountpreferences": "kontots inställningar",
+    "job": "bakgrundsjobb",
+    "scheduledrun": "schemalagd körning",
     "activationcode": "aktiveringskod",
     "actualcost": "utfall",
     "attendance": "närvaro",

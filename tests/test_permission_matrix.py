@@ -70,6 +70,7 @@ RULES = {
     "recovery_codes_show": LOGIN,
     "recovery_codes_regenerate": LOGIN,
     "sessions_end_all": LOGIN,
+    "deadline_reminders": LOGIN,
     "password_change": LOGIN,
     # Unit managers (their teams' members; others 404) and superusers.
     "activation_codes": frozenset({"admin"}),

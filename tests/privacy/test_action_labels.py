@@ -34,7 +34,17 @@ PRODUCTION_PACKAGES = [
     "reporting",
 ]
 RECORDING_CALLS = {"record", "Change", "note_read", "note_change"}
-PROJECT_APPS = {"accounts", "casework", "modules", "privacy", "referrals", "rehab", "reporting"}
+PROJECT_APPS = {
+    "accounts",
+    "casework",
+    "jobs",
+    "modules",
+    "ops",
+    "privacy",
+    "referrals",
+    "rehab",
+    "reporting",
+}
 
 
 def _url_names(resolver, namespace=()):
