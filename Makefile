@@ -40,7 +40,7 @@ run: install
 	@# The task worker and the scheduler run beside the web server (README "Drift") and stop
 	@# with it.
 	@trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
-	$(DEMO_ENV) $(BIN)/python manage.py db_worker & worker=$$!; \
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker --queue-name default,purge & worker=$$!; \
 	$(DEMO_ENV) $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST)
 

@@ -262,7 +262,8 @@ CONTENT_SECURITY_POLICY = {
 # The task queue is a table in the application's own database (django-tasks' database backend,
 # README "Drift"): no broker to run. `manage.py db_worker` runs the jobs; a job's result file
 # is kept in the database, for the user who asked only, for at most JOB_RESULT_HOURS.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The purge has its own queue, for the one worker that holds the purge credential.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "purge"]}}
 JOB_RESULT_HOURS = env.int("JOB_RESULT_HOURS", default=24)
 # The health endpoint (/halsa/) answers 503 when a job has waited longer than this: no worker.
 HEALTH_QUEUE_MAX_WAIT_SECONDS = env.int("HEALTH_QUEUE_MAX_WAIT_SECONDS", default=600)

@@ -21,7 +21,12 @@ logger = logging.getLogger(__name__)
 KEEP_FINISHED = timedelta(days=14)
 
 
-@task()
+# On its own queue: on PostgreSQL only the worker of that queue holds the purge credential
+# (PURGE_DATABASE_URL), as `manage.py purge` alone does (README "Drift").
+PURGE_QUEUE = "purge"
+
+
+@task(queue_name=PURGE_QUEUE)
 def nightly_purge() -> dict:
     """The retention purge (gallring) for today, as `manage.py purge` does it."""
     try:

@@ -16,7 +16,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def run_worker():
     """The worker, run over the waiting jobs beside the live server (as `manage.py db_worker
     --batch` would in its own process)."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    call_command(
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--interval",
+        "0",
+        "--queue-name",
+        "*",
+        verbosity=0,
+    )
 
 
 def _first_half_2024(page, live_server, username):

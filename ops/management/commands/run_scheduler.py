@@ -33,7 +33,6 @@ class Command(BaseCommand):
             for entry in SCHEDULE:
                 self.stdout.write(f"Schemalagt: {entry.label}")
         while self.running:
-            close_old_connections()
             for name in tick(scheduler_id=scheduler_id):
                 self.stdout.write(f"Startade {name}")
             if once:
@@ -43,6 +42,8 @@ class Command(BaseCommand):
             while self.running and waited < interval:
                 time.sleep(min(1.0, interval - waited))
                 waited += 1.0
+            # As a request would: a connection the database has dropped is opened anew.
+            close_old_connections()
 
     def _stop(self, signum, frame):
         self.running = False
