@@ -141,6 +141,7 @@ ACTION_LABELS: dict[str, str] = {
     "privacy:subject_access": "Registerutdrag",
     "privacy:subject_access_json": "Registerutdrag som JSON-fil",
     "privacy:subject_access_pdf": "Registerutdrag som PDF-fil",
+    "privacy:subject_access_pdf_job": "Beställning av registerutdrag som PDF",
     DENIED_SUMMARY_ACTION: "Fler nekade försök samma minut",
     # --- Accounts --------------------------------------------------------------------------
     "login": "Inloggning",

@@ -61,6 +61,7 @@ DENIED_OBJECT_TYPES = {
     "privacy:subject_access": PARTICIPANT,
     "privacy:subject_access_json": PARTICIPANT,
     "privacy:subject_access_pdf": PARTICIPANT,
+    "privacy:subject_access_pdf_job": PARTICIPANT,
 }
 
 # URLs with a `pk` that is not one person's data: a team, a group activity, a module.

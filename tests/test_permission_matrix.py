@@ -323,6 +323,7 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "privacy:subject_access": {"pk": s["participant"].pk},
         "privacy:subject_access_json": {"pk": s["participant"].pk},
         "privacy:subject_access_pdf": {"pk": s["participant"].pk},
+        "privacy:subject_access_pdf_job": {"pk": s["participant"].pk},
         "activation_code_create": {"user_pk": s["enrolment"].responsible_id},
         "jobs:job_detail": {"pk": s["job"].pk},
         "jobs:job_status": {"pk": s["job"].pk},
