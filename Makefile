@@ -37,6 +37,11 @@ run: install
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Öppna http://$(HOST)/ och logga in med en av användarna ovan."
+	@# The task worker and the scheduler run beside the web server (README "Drift") and stop
+	@# with it.
+	@trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker --queue-name default,purge & worker=$$!; \
+	$(DEMO_ENV) $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST)
 
 lint: install

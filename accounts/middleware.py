@@ -98,6 +98,7 @@ class SessionSecurityMiddleware:
 
 # URL names a user who still owes the second factor may open.
 TWO_FACTOR_OPEN = {
+    "health",
     "login",
     "logout",
     "two_factor_setup",

@@ -61,3 +61,27 @@ class ActivationCode(models.Model):
 
     def __str__(self):
         return f"Aktiveringskod för {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class AccountPreferences(models.Model):
+    """What a user has chosen for their own account. No row means the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="account_preferences",
+        verbose_name="användare",
+    )
+    deadline_reminders = models.BooleanField(
+        "daglig påminnelse om frister per e-post",
+        default=True,
+        help_text="Antal försenade och kommande frister, utan namn eller personnummer.",
+    )
+
+    class Meta:
+        verbose_name = "kontoinställning"
+        verbose_name_plural = "kontoinställningar"
+
+    def __str__(self):
+        return f"{self.user} (påminnelser {'på' if self.deadline_reminders else 'av'})"

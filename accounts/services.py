@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AccountSecurity, ActivationCode
+from accounts.models import AccountPreferences, AccountSecurity, ActivationCode
 from rehab.access import get_access
 from rehab.audit import record
 from rehab.models import Membership
@@ -46,6 +46,20 @@ def session_generation_stored(user) -> int:
         .first()
     )
     return stored or 0
+
+
+def wants_deadline_reminders(user) -> bool:
+    preferences = AccountPreferences.objects.filter(user=user).first()
+    return preferences.deadline_reminders if preferences else True
+
+
+def deadline_reminders_set(*, user, on: bool) -> None:
+    """Turns the user's daily deadline e-mail on or off (Mitt konto)."""
+    with transaction.atomic():
+        preferences, _ = AccountPreferences.objects.update_or_create(
+            user=user, defaults={"deadline_reminders": on}
+        )
+        record(user=user, action="deadline_reminders_set", obj=preferences, object_type="account")
 
 
 def sessions_end_all(*, user) -> int:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("tvafaktor/kod/", views.two_factor_verify, name="two_factor_verify"),
     path("reservkoder/", views.recovery_codes_show, name="recovery_codes_show"),
     path("reservkoder/nya/", views.recovery_codes_regenerate, name="recovery_codes_regenerate"),
+    path("paminnelser/", views.deadline_reminders, name="deadline_reminders"),
     path("logga-ut-overallt/", views.sessions_end_all, name="sessions_end_all"),
     path("aktiveringskoder/", views.activation_codes, name="activation_codes"),
     path(

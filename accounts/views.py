@@ -100,6 +100,7 @@ def account_detail(request):
             "has_device": has_device,
             "required": needs_second_factor(user),
             "codes_left": services.recovery_codes_left(user) if has_device else 0,
+            "reminders_on": services.wants_deadline_reminders(user),
         },
     )
 
@@ -243,6 +244,24 @@ def recovery_codes_regenerate(request):
         return redirect("account_detail")
     request.session[NEW_CODES] = services.recovery_codes_regenerate(user=request.user)
     return redirect(_with_next("recovery_codes_show", reverse("account_detail")))
+
+
+@require_POST
+@login_required
+def deadline_reminders(request):
+    """Turns the daily deadline e-mail on ("on" in the form) or off."""
+    choice = request.POST.get("paminnelser")
+    if choice not in ("pa", "av"):
+        messages.error(request, "Välj om du vill få påminnelser eller inte.")
+        return redirect("account_detail")
+    services.deadline_reminders_set(user=request.user, on=choice == "pa")
+    messages.success(
+        request,
+        "Du får en påminnelse om dina frister varje morgon."
+        if choice == "pa"
+        else "Du får inga fler påminnelser om frister per e-post.",
+    )
+    return redirect("account_detail")
 
 
 @require_POST

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "rehab",
     "referrals",
     "modules",
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
     "privacy",
     "accounts",
     "questionnaires",
+    "jobs",
+    "ops",
     "demo",
 ]
 
@@ -302,6 +306,38 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [csp.SELF],
     },
 }
+
+# --- Background work and e-mail -------------------------------------------------------------
+# The task queue is a table in the application's own database (django-tasks' database backend,
+# README "Drift"): no broker to run. `manage.py db_worker` runs the jobs; a job's result file
+# is kept in the database, for the user who asked only, for at most JOB_RESULT_HOURS.
+# The purge has its own queue, for the one worker that holds the purge credential.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "purge"]}}
+JOB_RESULT_HOURS = env.int("JOB_RESULT_HOURS", default=24)
+# The health endpoint (/halsa/) answers 503 when a job has waited longer than this: no worker.
+HEALTH_QUEUE_MAX_WAIT_SECONDS = env.int("HEALTH_QUEUE_MAX_WAIT_SECONDS", default=600)
+# SMTP from the environment: EMAIL_URL (smtp://user:password@host:587, smtp+tls://…,
+# smtp+ssl://…) or the separate EMAIL_HOST, EMAIL_PORT, … settings. Without either, mail is
+# written to the console (a laptop); production sets one.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND",
+        default="django.core.mail.backends.smtp.EmailBackend"
+        if env.str("EMAIL_HOST", default="")
+        else "django.core.mail.backends.console.EmailBackend",
+    )
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="finsam@localhost")
+# The address the reminder's link leads to (no request to take it from in a worker).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {

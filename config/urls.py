@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from accounts import oidc
 from accounts import views as account_views
+from config.health import health
 from reporting import overview
 
 admin.site.site_header = "Finsam ärendehantering – administration"
@@ -20,6 +21,8 @@ def favicon(request):
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
+    # For a load balancer or monitor: no log-in, no data (config/health.py).
+    path("halsa/", health, name="health"),
     path("", overview.start, name="start"),
     path("logga-in/", account_views.LoginView.as_view(), name="login"),
     # The municipality's identity provider (accounts/oidc.py; 404 when not configured).
@@ -38,5 +41,6 @@ urlpatterns = [
     path("integritet/", include("privacy.urls")),
     path("konto/", include("accounts.urls")),
     path("enkater/", include("questionnaires.urls")),
+    path("jobb/", include("jobs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -66,6 +66,7 @@ DENIED_OBJECT_TYPES = {
     "questionnaires:enrolment": ENROLMENT,
     "questionnaires:handover_start": ENROLMENT,
     "questionnaires:link_create": ENROLMENT,
+    "privacy:subject_access_pdf_job": PARTICIPANT,
 }
 
 # URLs with a `pk` that is not one person's data: a team, a group activity, a module.
@@ -79,6 +80,10 @@ NOT_PARTICIPANT_SCOPED = frozenset(
         "modules:module_detail",
         "questionnaires:partner_links",
         "questionnaires:team_setting",
+        # A background job is its owner's; anyone else's id is 404 (jobs.selectors).
+        "jobs:job_detail",
+        "jobs:job_status",
+        "jobs:job_download",
     }
 )
 

@@ -6,14 +6,20 @@ from datetime import UTC
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from common.cells import escape_text
 from common.responses import csv_response
+from jobs.services import job_enqueue
 from privacy import selectors
 from privacy.actions import action_label, object_type_label
+from privacy.exports import (
+    SUBJECT_ACCESS_PDF_JOB,
+    subject_access_filename,
+    subject_access_pdf_bytes,
+)
 from privacy.forms import PersonnummerSearchForm, ReviewFilterForm
 from privacy.models import AccessLog, PurgeRun
 from privacy.recorder import DENIED_PER_MINUTE, note_read
@@ -207,10 +213,8 @@ def _export(request, pk, fmt):
 
 
 def _attachment(response, participant, extension):
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="registerutdrag_{participant.pk}_{stamp}.{extension}"'
-    )
+    name = subject_access_filename(participant.pk, extension)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -224,13 +228,33 @@ def subject_access_json(request, pk):
 
 @role_required(ADMIN)
 def subject_access_pdf(request, pk):
-    from weasyprint import CSS, HTML
-
     participant, data = _export(request, pk, "pdf")
-    html = render_to_string("privacy/subject_access_pdf.html", {"data": data})
-    css = render_to_string("privacy/subject_access_pdf.css")
-    pdf = HTML(string=html).write_pdf(stylesheets=[CSS(string=css)], pdf_variant="pdf/ua-1")
+    pdf = subject_access_pdf_bytes(data)
     return _attachment(HttpResponse(pdf, content_type="application/pdf"), participant, "pdf")
+
+
+@require_POST
+@role_required(ADMIN)
+def subject_access_pdf_job(request, pk):
+    """Orders the PDF as a job (the page's button): the order is the logged export, the
+    worker makes the file, the status page hands it to this user only."""
+    participant = _subject(request, pk)
+    note_read(
+        request,
+        participant_id=participant.pk,
+        object_type="subject_access",
+        object_id="pdf",
+        kind=AccessLog.Kind.EXPORT,
+    )
+    # No name in the job's label: job rows are listed in Django admin.
+    job = job_enqueue(
+        kind=SUBJECT_ACCESS_PDF_JOB,
+        user=request.user,
+        label=f"Registerutdrag som PDF (deltagare nr {participant.pk})",
+        params={"participant": participant.pk},
+        back_url=reverse("privacy:subject_access", args=[participant.pk]),
+    )
+    return redirect("jobs:job_detail", pk=job.pk)
 
 
 # --- Purge runs -----------------------------------------------------------------------------

@@ -165,3 +165,29 @@ def _empty_read_model_cache():
     forget_all()
     yield
     forget_all()
+
+
+@pytest.fixture
+def run_queue(django_capture_on_commit_callbacks, monkeypatch):
+    """Runs the task worker over the waiting jobs, as `manage.py db_worker --batch` does, and
+    returns when none is left. (Jobs are enqueued on commit: order them inside
+    `django_capture_on_commit_callbacks(execute=True)`.) The worker's check for stale
+    connections is left out: inside the test's transaction it would close the connection on
+    PostgreSQL."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+    def run():
+        call_command(
+            "db_worker",
+            "--batch",
+            "--no-startup-delay",
+            "--interval",
+            "0",
+            "--queue-name",
+            "*",
+            verbosity=0,
+        )
+
+    return run

@@ -54,6 +54,7 @@ LOGGED_OUT = {"anonymous", "deactivated"}
 PUBLIC = "public"  # anyone; logged-in users may be redirected (log-in page)
 LOGIN = "login"  # any logged-in user; others to the log-in page
 TOKEN = "token"  # a secret in the URL is the key: a wrong token is 404 for everyone
+OWNER = "owner"  # the user who made it (the sample job is the admin's); other users 404
 RULES = {
     "login": PUBLIC,
     "logout": PUBLIC,
@@ -61,6 +62,10 @@ RULES = {
     "oidc_start": PUBLIC,
     "oidc_callback": PUBLIC,
     "favicon": PUBLIC,  # a redirect to the static icon
+    "health": PUBLIC,
+    "jobs:job_detail": OWNER,
+    "jobs:job_status": OWNER,
+    "jobs:job_download": OWNER,  # no data: the checks' names and ok/failed (tests/test_health.py)
     "start": LOGIN,
     "modules:calendar_ics": TOKEN,
     "account_detail": LOGIN,
@@ -69,6 +74,7 @@ RULES = {
     "recovery_codes_show": LOGIN,
     "recovery_codes_regenerate": LOGIN,
     "sessions_end_all": LOGIN,
+    "deadline_reminders": LOGIN,
     "password_change": LOGIN,
     # Unit managers (their teams' members; others 404) and superusers.
     "activation_codes": frozenset({"admin"}),
@@ -236,6 +242,18 @@ def samples(rehab_team, handledare_a, admin_user):
         items=[rehab_services.Discussed(enrolment.pk)],
         by=handledare_a,
     )
+    from jobs.models import Job
+
+    job = Job.objects.create(
+        kind="board_file",
+        label="Styrelserapporten som PDF",
+        user=admin_user,
+        status=Job.Status.DONE,
+        result=b"%PDF",
+        result_name="rapport.pdf",
+        result_type="application/pdf",
+        expires_at=datetime.datetime(2099, 1, 1, tzinfo=datetime.UTC),
+    )
     former = EnrolmentFactory(
         team=rehab_team,
         start_date=datetime.date(2023, 1, 9),
@@ -256,6 +274,7 @@ def samples(rehab_team, handledare_a, admin_user):
         "evi_referral": evi_referral,
         "activity": activity,
         "case_meeting": case_meeting,
+        "job": job,
         "module": kompassen,
         "team": rehab_team,
         "budget": make_budget(rehab_team, year=2024),
@@ -315,16 +334,21 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "privacy:subject_access": {"pk": s["participant"].pk},
         "privacy:subject_access_json": {"pk": s["participant"].pk},
         "privacy:subject_access_pdf": {"pk": s["participant"].pk},
+        "privacy:subject_access_pdf_job": {"pk": s["participant"].pk},
         "activation_code_create": {"user_pk": s["enrolment"].responsible_id},
         "questionnaires:enrolment": enrolment,
         "questionnaires:handover_start": enrolment,
         "questionnaires:link_create": enrolment,
         "questionnaires:partner_links": {"pk": s["team"].pk},
         "questionnaires:team_setting": {"pk": s["team"].pk},
+        "jobs:job_detail": {"pk": s["job"].pk},
+        "jobs:job_status": {"pk": s["job"].pk},
+        "jobs:job_download": {"pk": s["job"].pk},
     }
     result = {name: (kwargs, True) for name, kwargs in by_url.items()}
     # Arguments that are not objects of a team.
     result["board_report_export"] = ({"fmt": "csv"}, False)
+    result["board_report_job"] = ({"fmt": "pdf"}, False)
     result["import_template"] = ({"fmt": "csv"}, False)
     # Team B's (EVI's) referral: its handledare may, team A's may not (PERSONA_STATUS).
     result["referral_intro"] = ({"pk": s["evi_referral"].pk}, False)
@@ -413,6 +437,9 @@ def _check(route: Route, rule, persona: str, response, team_a_object: bool) -> s
         return f"{status}, väntade omdirigering till inloggningen"
     if rule == LOGIN:
         return None if status in allowed else f"{status}, väntade {allowed}"
+    if rule == OWNER:
+        expected = allowed if persona == "admin" else (404,)
+        return None if status in expected else f"{status}, väntade {expected}"
     if not PERSONA_ROLES[persona] & rule:
         return None if status == 403 else f"{status}, väntade 403 (rollen saknas)"
     if persona == "handledare_b" and team_a_object:

@@ -15,18 +15,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common import conflicts
 from common.responses import attachment, csv_response
-from rehab import freshness
+from jobs.services import job_enqueue
 from rehab.access import ADMIN, FORBUND, STYRGRUPP, role_required
 from reporting.board import exports, services
+from reporting.board.files import (
+    BOARD_FILE_JOB,
+    JOB_FORMATS,
+    board_document,
+    board_job_params,
+    board_view,
+    forecast_view,
+    report_heading,
+)
 from reporting.board.forms import BoardNoteForm, BoardReportForm
 from reporting.board.national import national_cells, national_followup
-from reporting.board.presentation import present
 from reporting.board.selectors import board_note, board_note_locked
 from reporting.board.soft_rules import board_soft_rules
-from reporting.board.tables import TOTAL, board_table
-from reporting.budget.followup import board_budget
-from reporting.forecast import forecast_for, present_forecast
-from reporting.scopes import BOARD, is_exact, report_scopes, threshold_for
+from reporting.scopes import BOARD, is_exact, report_scopes
 
 # "csv" is the table for people (Swedish headings, byte-order mark); "nycklar" the same table
 # with the keys of SPEC §12, byte for byte what `manage.py board_report` prints.
@@ -61,39 +66,6 @@ def _query(scope, date_from, date_to):
     )
 
 
-def _board_view(teams, date_from, date_to, exact):
-    """The presented board table of `teams`, cached per teams, period, exactness and
-    disclosure threshold until the next write (rehab/freshness.py): the whole förbund's
-    report takes over a second at national scale."""
-    threshold = threshold_for(teams)
-    parts = (tuple(t.pk for t in teams), date_from, date_to, exact, threshold)
-    return freshness.cached(
-        "board",
-        parts,
-        lambda: present(
-            board_table(teams=teams, date_from=date_from, date_to=date_to),
-            exact=exact,
-            threshold=threshold,
-        ),
-    )
-
-
-def _forecast_view(teams, date_to, view, exact):
-    """The forecast for the year after the period's end year (SPEC §13 rule 13). Where the
-    active count is taken on the period's last day it is the period's active minus its
-    exits, so for aggregate users it is shown only where both of those are."""
-    today = timezone.localdate()
-    parts = (tuple(t.pk for t in teams), date_to.year, today)
-    forecast = freshness.cached(
-        "board-forecast", parts, lambda: forecast_for(teams, date_to.year, today)
-    )
-    linked = ()
-    if forecast.as_of == date_to:
-        totals = {row.key: row.cells[TOTAL] for row in view.rows}
-        linked = (totals["aktiva_under_perioden"], totals["avslut_totalt"])
-    return present_forecast(forecast, exact=exact, threshold=threshold_for(teams), linked=linked)
-
-
 def _note_salt(scope, date_from, date_to) -> str:
     return f"board-note:{scope.key}:{date_from}:{date_to}"
 
@@ -112,7 +84,7 @@ def _page(request, form, scopes, *, note_form=None, status=200, note_changes=(),
         )
         exact = is_exact(request.user, scope)
         note = board_note(scope, date_from, date_to)
-        view = _board_view(scope.teams, date_from, date_to, exact)
+        view = board_view(scope.teams, date_from, date_to, exact)
         # Show the dates the quick choices resolved to.
         context["form"] = BoardReportForm(
             initial={
@@ -129,11 +101,12 @@ def _page(request, form, scopes, *, note_form=None, status=200, note_changes=(),
             date_to=date_to,
             period_name=exports.period_name(date_from, date_to),
             view=view,
-            forecast=_forecast_view(scope.teams, date_to, view, exact),
+            forecast=forecast_view(scope.teams, date_to, view, exact),
             exact=exact,
             note=note,
             note_form=note_form or (BoardNoteForm(instance=note) if exact else None),
             query=_query(scope, date_from, date_to),
+            job_formats=[("xlsx", "Excel"), ("pdf", "PDF för styrelsen")],
             note_version=version
             or conflicts.seal(_note_state(note), _note_salt(scope, date_from, date_to)),
             conflict_changes=list(note_changes),
@@ -178,41 +151,52 @@ def board_report_export(request, fmt):
         return csv_response(exports.national_rows(cells), name)
     if fmt.startswith("halvarstabell"):
         # Each team's row is that team's own table, as exact as the scope's page.
-        teams = [(t.name, _board_view([t], date_from, date_to, exact)) for t in scope.teams]
+        teams = [(t.name, board_view([t], date_from, date_to, exact)) for t in scope.teams]
         extension = fmt.removeprefix("halvarstabell-")
         name = exports.filename(
             scope.slug_name, date_from, date_to, extension, prefix="halvarstabell"
         )
         if extension == "csv":
             return csv_response(exports.half_year_rows(teams, date_from, date_to), name)
-        heading = _heading(scope, date_from, date_to, note=None)
+        heading = report_heading(scope, date_from, date_to, note=None)
         return attachment(exports.half_year_xlsx(teams, heading), extension, name)
-    view = _board_view(scope.teams, date_from, date_to, exact)
+    view = board_view(scope.teams, date_from, date_to, exact)
     if fmt == "nycklar":
         name = exports.filename(
             scope.slug_name, date_from, date_to, "csv", prefix="styrelserapport_nycklar"
         )
         return attachment(exports.board_csv(view).encode("utf-8"), "csv", name)
-    name = exports.filename(scope.slug_name, date_from, date_to, fmt)
     if fmt == "csv":
+        name = exports.filename(scope.slug_name, date_from, date_to, fmt)
         return csv_response(exports.table_rows(view), name)
-    heading = _heading(scope, date_from, date_to, note=board_note(scope, date_from, date_to))
-    budget = board_budget(scope.team, date_to, exact=exact, threshold=scope.threshold)
-    forecast = _forecast_view(scope.teams, date_to, view, exact)
-    if fmt == "xlsx":
-        return attachment(exports.board_xlsx(view, heading, budget, forecast), fmt, name)
-    return attachment(exports.board_pdf(view, heading, budget, forecast), fmt, name)
+    document = board_document(scope, date_from, date_to, fmt, exact=exact)
+    return attachment(document.content, fmt, document.filename)
 
 
-def _heading(scope, date_from, date_to, *, note) -> exports.ReportHeading:
-    return exports.ReportHeading(
-        scope_label=scope.label,
-        team_names=[t.name for t in scope.teams],
-        date_from=date_from,
-        date_to=date_to,
-        made=timezone.localdate(),
-        note=note.text if note else "",
+@require_POST
+@role_required(ADMIN, FORBUND, STYRGRUPP)
+def board_report_job(request, fmt):
+    """Orders the PDF or Excel file as a job (2–5 s of work, not in the request) and shows its
+    status page, where the file is downloaded when it is ready."""
+    if fmt not in JOB_FORMATS:
+        raise Http404
+    form, _scopes = _report_form(request, request.POST, defaults=False)
+    if not form.is_valid():
+        messages.error(request, "Filen kunde inte beställas: välj rapport och period på nytt.")
+        return redirect("board_report")
+    scope, date_from, date_to = (
+        form.selected_scope,
+        form.cleaned_data["fran"],
+        form.cleaned_data["till"],
     )
+    job = job_enqueue(
+        kind=BOARD_FILE_JOB,
+        user=request.user,
+        label=f"{JOB_FORMATS[fmt]}, {scope.label} {date_from:%Y-%m-%d} – {date_to:%Y-%m-%d}",
+        params=board_job_params(scope, date_from, date_to, fmt),
+        back_url=f"{reverse('board_report')}?{_query(scope, date_from, date_to)}",
+    )
+    return redirect("jobs:job_detail", pk=job.pk)
 
 
 @require_POST

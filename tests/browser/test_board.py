@@ -4,11 +4,28 @@ the steering group reaches it from its start page and downloads the half-year ta
 
 import openpyxl
 import pytest
+from django.core.management import call_command
+from pypdf import PdfReader
 
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_worker():
+    """The worker, run over the waiting jobs beside the live server (as `manage.py db_worker
+    --batch` would in its own process)."""
+    call_command(
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--interval",
+        "0",
+        "--queue-name",
+        "*",
+        verbosity=0,
+    )
 
 
 def _first_half_2024(page, live_server, username):
@@ -50,8 +67,12 @@ def test_admin_reads_the_half_year_table_and_downloads_excel(
     assert "Texten till styrelsen är sparad." in page.locator("main").inner_text()
     assert_accessible(page)
 
+    page.get_by_role("button", name="Excel", exact=True).click()
+    page.wait_for_load_state()
+    assert "I kö" in page.locator("main").inner_text()
+    run_worker()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Excel", exact=True).click()
+        page.get_by_role("link", name="Ladda ner").click()
     download = download_info.value
     assert download.suggested_filename == "styrelserapport_rehabteamet_2024-01-01_2024-06-30.xlsx"
     target = tmp_path / download.suggested_filename
@@ -60,6 +81,37 @@ def test_admin_reads_the_half_year_table_and_downloads_excel(
     rows = list(book["Tabell"].iter_rows(values_only=True))
     assert ("Antal aktiva under perioden", "antal", 5, 4, 1, 10) in rows
     assert any(row[0] == "Fler nya deltagare än väntat." for row in rows)
+
+
+def test_board_pdf_waits_for_the_worker_then_downloads(page, live_server, example_demo, tmp_path):
+    """With no worker running the PDF is queued; the status page says so, and once the worker
+    has run it the page (polling by itself) offers the file, which is gone after download."""
+    _first_half_2024(page, live_server, "admin")
+    page.get_by_role("button", name="PDF för styrelsen").click()
+    page.wait_for_load_state()
+    assert page.get_by_role(
+        "heading", name="Styrelserapporten som PDF, Rehabteamet 2024-01-01 – 2024-06-30"
+    ).is_visible()
+    assert page.get_by_role("status").inner_text().startswith("Status: I kö")
+    assert page.locator("progress").count() == 1
+    assert_accessible(page)
+    page.wait_for_timeout(2500)  # the page keeps polling; nothing runs without the worker
+    assert "I kö" in page.get_by_role("status").inner_text()
+
+    run_worker()
+    link = page.get_by_role("link", name="Ladda ner styrelserapport_rehabteamet_2024-01-01_")
+    link.wait_for()  # the poller reloads the page when the job has finished
+    assert "Status: Klar" in page.get_by_role("status").inner_text()
+    assert_accessible(page)
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == "styrelserapport_rehabteamet_2024-01-01_2024-06-30.pdf"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    assert "Rehabteamet" in PdfReader(target).pages[0].extract_text()
+    page.reload()
+    assert "Filen är nedladdad och borttagen från servern" in page.locator("main").inner_text()
 
 
 def test_forbund_officer_sees_small_counts_hidden(page, live_server, example_demo):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from rehab.models import Team
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
@@ -56,8 +57,27 @@ def test_handledare_read_shows_in_the_log_review(page, live_server, demo):
     page.get_by_role("link", name="Registerutdrag").click()
     assert page.get_by_role("heading", name="Registerutdrag för Lova Granström").is_visible()
     assert_accessible(page)
+    page.get_by_role("button", name="Ladda ner som PDF").click()
+    page.wait_for_load_state()
+    assert page.get_by_role(
+        "heading", name=f"Registerutdrag som PDF (deltagare nr {participant.pk})"
+    ).is_visible()
+    assert "Lova" not in page.locator("h1").inner_text()
+    call_command(
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--interval",
+        "0",
+        "--queue-name",
+        "*",
+        verbosity=0,
+    )
+    link = page.get_by_role("link", name="Ladda ner registerutdrag_")
+    link.wait_for()
+    assert_accessible(page)
     with page.expect_download() as pdf_info:
-        page.get_by_role("link", name="Ladda ner som PDF").click()
+        link.click()
     assert Path(pdf_info.value.path()).read_bytes()[:4] == b"%PDF"
 
     page.goto(f"{live_server.url}/integritet/gallring/")

@@ -38,7 +38,9 @@ RECORDING_CALLS = {"record", "Change", "note_read", "note_change"}
 PROJECT_APPS = {
     "accounts",
     "casework",
+    "jobs",
     "modules",
+    "ops",
     "privacy",
     "questionnaires",
     "referrals",

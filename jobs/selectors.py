@@ -1,0 +1,8 @@
+from django.shortcuts import get_object_or_404
+
+from jobs.models import Job
+
+
+def job_for_user(user, pk) -> Job:
+    """The user's own job; anyone else's (or none) is 404, never a hint that it exists."""
+    return get_object_or_404(Job.objects.defer("result"), pk=pk, user=user)
