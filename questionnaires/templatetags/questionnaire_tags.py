@@ -32,13 +32,6 @@ def _results_link(scope, date_from, date_to) -> str:
 
 
 @register.inclusion_tag("questionnaires/_summary.html")
-def questionnaire_link(scope, date_from, date_to):
-    """Only the link to the results for the same teams and period: no query (the dashboard
-    keeps its fixed number of queries)."""
-    return {"link": _results_link(scope, date_from, date_to), "teams": []}
-
-
-@register.inclusion_tag("questionnaires/_summary.html")
 def questionnaire_summary(scope, date_from, date_to, exact):
     """The wellbeing target measured by the questionnaire, for the scope's teams that chose
     so; a share for aggregate users only where `ratio_disclosed` allows it. One query, two

@@ -407,10 +407,21 @@ def test_board_report_shows_the_questionnaire_wellbeing_target_suppressed_for_st
     assert "Enkätresultat för samma team och period" in text
 
 
-def test_dashboard_links_to_the_results_of_the_same_teams(rehab_team, styrgrupp_user):
-    page = _client(styrgrupp_user).get(reverse("dashboard"), {"scope": f"team-{rehab_team.pk}"})
+def test_dashboard_shows_the_questionnaire_wellbeing_target_suppressed_for_styrgrupp(
+    rehab_team, handledare_a, admin_user, styrgrupp_user, version
+):
+    """The dashboard carries the same figure as the board report (issue #21), exact for the
+    unit manager and suppressed for the steering group, and links to the results."""
+    TeamSetting.objects.create(team=rehab_team, wellbeing_from_questionnaire=True)
+    _answered(rehab_team, handledare_a, version, [(3, 7), (4, 8), (5, 5)])
+    params = {"scope": f"team-{rehab_team.pk}", "ar": str(timezone.localdate().year)}
+    text = _client(admin_user).get(reverse("dashboard"), params).content.decode()
+    assert "<strong>67 %</strong> av 3" in text
+    page = _client(styrgrupp_user).get(reverse("dashboard"), params)
     assert page.status_code == 200
-    assert "Enkätresultat för samma team och period" in page.content.decode()
+    text = page.content.decode()
+    assert "<strong>–</strong> av &lt;5" in text and "67 %" not in text
+    assert "Enkätresultat för samma team och period" in text
 
 
 def test_partner_results_count_per_team_and_leave_out_enrolments_in_error(
