@@ -27,7 +27,7 @@ from rehab.models.organisation import (
 )
 from rehab.models.participants import Participant
 from rehab.models.plan import Deviation, ExitEvaluation, ExitFollowUp, Goal, JournalNote
-from rehab.models.records import AuditEvent, DataVersion, RuleWarning
+from rehab.models.records import AuditEvent, DataVersion, RuleWarning, TeamDataVersion
 
 __all__ = [
     "INCOME_BITS",
@@ -59,6 +59,7 @@ __all__ = [
     "Referrer",
     "RuleWarning",
     "Team",
+    "TeamDataVersion",
     "active_q",
     "income_from_bits",
     "income_to_bits",
