@@ -142,9 +142,10 @@ def _sort_headers(query, sort):
 
 def _caseload_parts(user, query, q):
     """The filter form and the result list as HTML, whether the user may register
-    participants, and the active filters, cached per user, query string, search and data
-    version: a write anywhere makes them stale (rehab/freshness.py). The filters are validated
-    against the user's own teams and modules inside, as without the cache."""
+    participants, and the active filters, cached per user, query string, search and the data
+    versions of the user's teams: a write to their data makes them stale
+    (rehab/freshness.py). The filters are validated against the user's own teams and modules
+    inside, as without the cache."""
     today = timezone.localdate()
 
     def render_parts():
@@ -197,7 +198,9 @@ def _caseload_parts(user, query, q):
     # membership changed can never answer a request made after it.
     roles = sorted(get_access(user).team_roles.items())
     parts = (user.pk, roles, sorted(query.lists()), q, today)
-    return freshness.cached("caseload", parts, render_parts)
+    # The list shows enrolments of the user's teams only: a write elsewhere leaves it cached.
+    teams = [team_id for team_id, _role in roles] or None
+    return freshness.cached("caseload", parts, render_parts, teams=teams)
 
 
 def _home_kommuner(request):

@@ -31,18 +31,24 @@ REFUSED = frozenset({403, 404, 405})
 class DataVersionMiddleware:
     """After every request by a logged-in user that may have written (POST, PUT, PATCH,
     DELETE), replace the data version so that no cached read model outlives the write
-    (rehab/freshness.py). Left alone: safe methods, which write nothing but the access log;
-    anonymous requests (a log-in writes only the session and django-axes' records); requests
-    refused with 403, 404 or 405; and views marked `@writes_no_data`. So a stranger's POSTs
-    cannot keep every cache cold."""
+    (rehab/freshness.py): that of the teams its audited changes touched, or, if it made none
+    (Django admin, a failed form), the installation's. Left alone: safe methods, which write
+    nothing but the access log; anonymous requests (a log-in writes only the session and
+    django-axes' records); requests refused with 403, 404 or 405; and views marked
+    `@writes_no_data`. So a stranger's POSTs cannot keep every cache cold."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        started = freshness.request_started()
+        try:
+            response = self.get_response(request)
+        finally:
+            audited = freshness.request_finished(started)
         if (
             request.method not in SAFE_METHODS
+            and not audited  # its audited changes' teams were bumped
             and getattr(getattr(request, "user", None), "is_authenticated", False)
             and response.status_code not in REFUSED
             and not getattr(request, "writes_no_data", False)

@@ -63,8 +63,9 @@ def record(*, user, action, obj=None, participant_id=None, changes=None, object_
         participant_id=participant_id,
         audit_event_id=event.pk,
     )
-    # Cached lists and figures go stale when this change commits (rehab/freshness.py).
-    freshness.bump_after_commit()
+    # The cached lists and figures of its teams go stale when this change commits
+    # (rehab/freshness.py).
+    freshness.note_audited_change(objects=[obj], participant_ids=[participant_id])
     return event
 
 
@@ -85,6 +86,7 @@ def record_many(*, user, changes: Iterable[Change]) -> list[AuditEvent]:
     change, and one access-log row per participant changed, pointing at that participant's
     first event (a change without a participant gets its own row, as from `record`). Each
     row holds exactly what `record` would write for its event. Returns the events."""
+    changes = list(changes)
     events = [
         AuditEvent(
             **_event_fields(
@@ -120,7 +122,10 @@ def record_many(*, user, changes: Iterable[Change]) -> list[AuditEvent]:
             }
         )
     note_changes(user=events[0].user, changes=notes)
-    freshness.bump_after_commit()
+    freshness.note_audited_change(
+        objects=[change.obj for change in changes],
+        participant_ids=[event.participant_id for event in events],
+    )
     return events
 
 

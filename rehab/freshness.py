@@ -1,60 +1,107 @@
-"""Cached read models, invalidated by every write.
+"""Cached read models, made stale per team by the writes to that team's data.
 
 The dashboards' figures, the board report's table and the caseload's filter form and result
 list are the pages read most or computed most expensively (BENCHMARKS.md). They are cached
-in the `read_models` cache under a key that starts with the current *data version*: one row
-(`DataVersion`) whose random token is replaced
+in the `read_models` cache under a key that holds the *data versions* they depend on: the
+installation's (`DataVersion`, one row) and that of each team whose data they show
+(`TeamDataVersion`, one row per team). A version is a random token, replaced
 
-- after every request by a logged-in user that may write (any method but GET, HEAD, OPTIONS
-  and TRACE, unless the view is marked `@writes_no_data` or the request was refused with
-  403, 404 or 405: `config.middleware.DataVersionMiddleware`);
-- after the management commands that write without an audit record (`bump()` in purge and
-  seed_demo);
-- after the commit of every audited change (`rehab.audit.record` calls `bump_after_commit()`),
-  whichever way it was made: an import, or a service called from a script, is covered too.
+- for the teams of an audited change, after the commit of its transaction
+  (`rehab.audit.record` and `record_many` call `bump_after_commit(teams)`), whichever way it
+  was made: an import, or a service called from a script, is covered too. The teams of a
+  change are the team the changed object belongs to and every team the participant is
+  enrolled in or referred to (`teams_of`); a change that names neither replaces the
+  installation's version;
+- for the whole installation after every request by a logged-in user that may write (any
+  method but GET, HEAD, OPTIONS and TRACE, unless the view is marked `@writes_no_data` or the
+  request was refused with 403, 404 or 405: `config.middleware.DataVersionMiddleware`) and
+  recorded no audited change: a write past the services (Django admin: a module, a team's
+  settings, a membership) or a form that failed;
+- for the whole installation after the management commands that write without an audit
+  record (`bump()` in purge and seed_demo).
 
-A write therefore makes every cached entry unreachable at once, in every process, and each
-process pays one primary-key query per cached page to learn the token. The token is random
-rather than a counter so that a database restored from a backup can never meet entries cached
-for other data under the same key. Entries also expire after `READ_MODEL_CACHE_SECONDS`, the
-bound on how long a change made outside the application (a SQL console) can stay unseen.
+So a save in one team leaves every other team's cached pages as they are, while a förbund
+view, keyed by the versions of all its teams, goes stale with any of them. Reading the
+versions is one query per cached page. Tokens are random rather than counters so that a
+database restored from a backup can never meet entries cached for other data under the same
+key. Entries also expire after `READ_MODEL_CACHE_SECONDS`, the bound on how long a change made
+outside the application (a SQL console) can stay unseen.
 
 The cache is local to each process (settings.CACHES): the cached caseload holds names, which
-must not travel to a shared cache server. When a process sees a new token it empties its
-cache, so that nothing personal lingers in memory once it can no longer be read (a purged
-name, a revoked user's list). Keys hold the inputs that decide what a user may see (their
-roles per team in the caseload's key), so that a list computed from roles read before a
+must not travel to a shared cache server. When a process sees a new installation version it
+empties its cache, and when it sees a new version of a team it deletes the entries that
+depended on it, so that nothing personal lingers in memory once it can no longer be read (a
+purged name, a revoked user's list). Keys hold the inputs that decide what a user may see
+(their roles per team in the caseload's key), so that a list computed from roles read before a
 change can never answer a request made after it.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
+from django.db.models import BigIntegerField, Value
 
-from rehab.models import DataVersion
+from rehab.models import DataVersion, Enrolment, Participant, Team, TeamDataVersion
 
 T = TypeVar("T")
 
 CACHE_ALIAS = "read_models"
 _MISSING = object()
-_last_token_seen: int | None = None  # per process
+ALL = "*"  # the bucket of entries that depend on every team
+# Per process: the versions last seen, and the keys cached under each team's version.
+_last_token_seen: int | None = None
+_team_tokens_seen: dict[int, int] = {}
+_keys_by_team: dict[int | str, set[str]] = {}
+# Per request (config.middleware.DataVersionMiddleware): the teams its audited changes touched.
+_audited = contextvars.ContextVar("audited_change_in_request", default=None)
 
 
 def token() -> int:
-    """The current data version (0 before the first write)."""
+    """The installation's data version (0 before the first write)."""
     return DataVersion.objects.filter(pk=1).values_list("token", flat=True).first() or 0
+
+
+def team_token(team_id: int) -> int:
+    """A team's data version (0 before the first write to its data)."""
+    return (
+        TeamDataVersion.objects.filter(team_id=team_id).values_list("token", flat=True).first()
+        or 0
+    )
+
+
+def versions(team_ids: Iterable[int] | None) -> tuple[int, dict[int, int]]:
+    """The installation's version and those of `team_ids` (every team's when None), in one
+    query. A team never written has version 0."""
+    installation = DataVersion.objects.filter(pk=1).values_list(
+        Value(0, output_field=BigIntegerField()), "token"
+    )
+    teams = TeamDataVersion.objects.all()
+    if team_ids is not None:
+        teams = teams.filter(team_id__in=list(team_ids))
+    found, by_team = 0, {}
+    for team_id, value in installation.union(teams.values_list("team_id", "token"), all=True):
+        if team_id == 0:  # team ids start at 1
+            found = value
+        else:
+            by_team[team_id] = value
+    return found, by_team
 
 
 def forget_all() -> None:
     """Empty this process's read-model cache."""
+    global _last_token_seen
     caches[CACHE_ALIAS].clear()
+    _team_tokens_seen.clear()
+    _keys_by_team.clear()
+    _last_token_seen = None
 
 
 def writes_no_data(view):
@@ -64,43 +111,175 @@ def writes_no_data(view):
     return view
 
 
-def bump() -> None:
-    """Make every cached read model stale: called after anything that may have written."""
+def bump(teams: Iterable[int] | None = None) -> None:
+    """Make cached read models stale: those of `teams`, or every one when None. Called after
+    anything that may have written."""
     new = secrets.randbits(62) + 1
-    if not DataVersion.objects.filter(pk=1).update(token=new):
-        DataVersion.objects.update_or_create(pk=1, defaults={"token": new})
+    if teams is None:
+        if not DataVersion.objects.filter(pk=1).update(token=new):
+            DataVersion.objects.update_or_create(pk=1, defaults={"token": new})
+        return
+    team_ids = sorted(set(teams))
+    if not team_ids:
+        return
+    # One statement: INSERT … ON CONFLICT (team) DO UPDATE, also when another process creates
+    # the same team's row at once.
+    TeamDataVersion.objects.bulk_create(
+        [TeamDataVersion(team_id=t, token=new) for t in team_ids],
+        update_conflicts=True,
+        unique_fields=["team"],
+        update_fields=["token"],
+    )
 
 
-def bump_after_commit() -> None:
-    """`bump()` once the current transaction commits (at once outside one); once per
-    transaction however many changes it holds. Nothing happens if it rolls back."""
+class _PendingBump:
+    """The teams a transaction's (or a request's) changes touched, or the installation, to
+    bump once: the on-commit callback."""
+
+    def __init__(self):
+        self.teams: set[int] = set()
+        self.everything = False
+        self.made = False
+
+    def add(self, teams: Iterable[int] | None) -> None:
+        self.made = True
+        if teams is None:
+            self.everything = True
+        else:
+            self.teams.update(teams)
+
+    def __call__(self):
+        bump(None if self.everything else self.teams)
+
+
+def bump_after_commit(teams: Iterable[int] | None = None) -> None:
+    """`bump(teams)` once the current transaction commits (at once outside one); once per
+    transaction however many changes it holds, for the union of their teams. Nothing happens
+    if it rolls back. In a request, the middleware bumps them once the response is ready
+    (`request_finished`), when every transaction of the view has ended."""
+    in_request = _audited.get()
+    if in_request is not None:
+        in_request.add(teams)
+        return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        bump()
-    elif not any(callback is bump for _sids, callback, _robust in connection.run_on_commit):
+        bump(teams)
+        return
+    pending = next(
+        (cb for _sids, cb, _robust in connection.run_on_commit if isinstance(cb, _PendingBump)),
+        None,
+    )
+    if pending is None:
+        pending = _PendingBump()
         # Robust: the change has committed; a failing bump must not turn it into an error.
-        transaction.on_commit(bump, robust=True)
+        transaction.on_commit(pending, robust=True)
+    pending.add(teams)
 
 
-def cache_key(namespace: str, *parts, version: int | None = None) -> str:
-    """A key for `parts` under the data version (the current one unless given). `parts` may
-    hold personal data (a search term): only their digest is part of the key."""
+def teams_of(objects: Iterable[object] = (), participant_ids: Iterable[int] = ()) -> set[int]:
+    """The teams whose data an audited change of `objects` for `participant_ids` touches: each
+    object's team (its own, its referral's assigned team, its enrolment's) and every team the
+    participants are enrolled in or referred to."""
+    teams: set[int] = set()
+    enrolment_ids: set[int] = set()
+    for obj in objects:
+        if obj is None:
+            continue
+        if isinstance(obj, Team):
+            teams.add(obj.pk)
+        for attr in ("team_id", "assigned_team_id"):
+            value = getattr(obj, attr, None)
+            if isinstance(value, int):
+                teams.add(value)
+        enrolment_id = getattr(obj, "enrolment_id", None)
+        if isinstance(enrolment_id, int):
+            loaded = getattr(obj, "_state", None) and obj._state.fields_cache.get("enrolment")
+            if loaded is not None:
+                teams.add(loaded.team_id)
+            else:
+                enrolment_ids.add(enrolment_id)
+    ids = sorted(enrolment_ids)
+    for start in range(0, len(ids), 500):
+        teams.update(
+            Enrolment.objects.filter(pk__in=ids[start : start + 500]).values_list(
+                "team_id", flat=True
+            )
+        )
+    ids = sorted({p for p in participant_ids if p is not None})
+    for start in range(0, len(ids), 500):  # within every database's limit on variables
+        chunk = ids[start : start + 500]
+        enrolled = Enrolment.objects.filter(participant_id__in=chunk).values_list("team_id")
+        referred = Participant.objects.filter(pk__in=chunk, referrals__isnull=False)
+        rows = enrolled.union(
+            referred.values_list("referrals__team_id"),
+            referred.filter(referrals__assigned_team__isnull=False).values_list(
+                "referrals__assigned_team_id"
+            ),
+        )
+        teams.update(team_id for (team_id,) in rows)
+    return teams
+
+
+def note_audited_change(*, objects=(), participant_ids=()) -> None:
+    """The read models an audited change makes stale, when its transaction commits: those of
+    its teams, or every one if it names no team."""
+    teams = teams_of(objects, participant_ids)
+    bump_after_commit(teams or None)
+
+
+def request_started():
+    """Start collecting the teams of this request's audited changes (the middleware)."""
+    return _audited.set(_PendingBump())
+
+
+def request_finished(started) -> bool:
+    """Bump the teams of the audited changes the request that `started` made, and stop
+    collecting; whether it made any."""
+    pending = _audited.get()
+    _audited.reset(started)
+    if pending is None or not pending.made:
+        return False
+    pending()
+    return True
+
+
+def cache_key(namespace: str, *parts, version=None) -> str:
+    """A key for `parts` under a version (the installation's current one unless given).
+    `parts` may hold personal data (a search term): only their digest is part of the key."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return f"{namespace}:{token() if version is None else version}:{digest}"
 
 
-def cached(namespace: str, parts: tuple, compute: Callable[[], T]) -> T:
-    """`compute()`'s value for `parts` at the current data version, computed at most once per
-    process and version."""
+def cached(
+    namespace: str, parts: tuple, compute: Callable[[], T], *, teams: Iterable[int] | None = None
+) -> T:
+    """`compute()`'s value for `parts`, which shows data of `teams` (every team when None),
+    computed at most once per process and per versions of the installation and those teams."""
     global _last_token_seen
-    version = token()
-    if version != _last_token_seen:
+    team_ids = None if teams is None else sorted(set(teams))
+    installation, team_versions = versions(team_ids)
+    if installation != _last_token_seen:
         forget_all()  # every entry is stale: let none stay in memory
-        _last_token_seen = version
+        _last_token_seen = installation
     cache = caches[CACHE_ALIAS]
+    changed = [t for t, v in team_versions.items() if _team_tokens_seen.get(t, 0) != v]
+    if team_ids is not None:
+        # A version that went back to 0 (its row deleted) is a change too.
+        changed += [t for t in team_ids if t not in team_versions and _team_tokens_seen.get(t)]
+    for team_id in changed:
+        stale = _keys_by_team.pop(team_id, set()) | _keys_by_team.pop(ALL, set())
+        cache.delete_many(list(stale))
+        _team_tokens_seen[team_id] = team_versions.get(team_id, 0)
+    if team_ids is None:
+        version_parts = sorted(team_versions.items())
+    else:
+        version_parts = [(t, team_versions.get(t, 0)) for t in team_ids]
+    version = f"{installation}-" + hashlib.sha256(repr(version_parts).encode()).hexdigest()[:16]
     key = cache_key(namespace, *parts, version=version)
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()
         cache.set(key, value, settings.READ_MODEL_CACHE_SECONDS)
+        for bucket in [ALL] if team_ids is None else team_ids:
+            _keys_by_team.setdefault(bucket, set()).add(key)
     return value

@@ -231,3 +231,47 @@ class PendingImport(models.Model):
 
     def __str__(self):
         return f"Väntande import av {self.get_kind_display()} ({self.filename})"
+
+
+class MonthlyCount(models.Model):
+    """The aggregate tables of the board (issue #18, reporting/board/aggregates.py): one count
+    or sum of one measure for one team, calendar month and gender, computed from the team's
+    enrolments by the fill step. Derived data: `rebuild_aggregates` recreates every row."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("månad")  # the first day of the month
+    gender = models.CharField("kön", max_length=1, blank=True)
+    measure = models.CharField("mått", max_length=40)
+    value = models.BigIntegerField("värde")
+
+    class Meta:
+        verbose_name = "månadsaggregat"
+        verbose_name_plural = "månadsaggregat"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "month", "gender", "measure"], name="monthly_count_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.team_id} {self.month:%Y-%m} {self.gender} {self.measure}: {self.value}"
+
+
+class AggregateFillState(models.Model):
+    """How far a team's aggregates are filled (zulip's analytics `FillState`): the data
+    versions (rehab/freshness.py) of the installation and of the team when they were last
+    computed, and the last month with a start or an exit. A read whose versions differ fills
+    the team again first."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    installation_token = models.BigIntegerField("installationens dataversion", default=0)
+    team_token = models.BigIntegerField("teamets dataversion", default=0)
+    last_month = models.DateField("sista månad med händelser", null=True, blank=True)
+    filled_at = models.DateTimeField("fylld", auto_now=True)
+
+    class Meta:
+        verbose_name = "fyllnadsläge för aggregat"
+        verbose_name_plural = "fyllnadslägen för aggregat"
+
+    def __str__(self):
+        return f"{self.team_id}: {self.filled_at:%Y-%m-%d %H:%M}"

@@ -34,7 +34,7 @@ from rehab.models.plan import (
     JournalNote,
     JournalNoteDraft,
 )
-from rehab.models.records import AuditEvent, DataVersion, RuleWarning
+from rehab.models.records import AuditEvent, DataVersion, RuleWarning, TeamDataVersion
 
 __all__ = [
     "INCOME_BITS",
@@ -67,6 +67,7 @@ __all__ = [
     "Referrer",
     "RuleWarning",
     "Team",
+    "TeamDataVersion",
     "active_q",
     "income_from_bits",
     "income_to_bits",

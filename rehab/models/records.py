@@ -35,14 +35,35 @@ class AuditEvent(models.Model):
 
 
 class DataVersion(models.Model):
-    """One row: a random token replaced after every write, the key of the cached read models
-    (rehab/freshness.py). Not domain data; nothing else refers to it."""
+    """One row: a random token replaced after a write that concerns every team, the key of
+    the cached read models (rehab/freshness.py). Not domain data; nothing else refers to it."""
 
     token = models.BigIntegerField("token", default=0)
 
     class Meta:
         verbose_name = "dataversion"
         verbose_name_plural = "dataversioner"
+
+    def __str__(self):
+        return str(self.token)
+
+
+class TeamDataVersion(models.Model):
+    """A team's data version: a random token replaced after every audited change of the
+    team's data (rehab/freshness.py). No row until the first such change. Not domain data."""
+
+    team = models.OneToOneField(
+        "rehab.Team",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name="team",
+    )
+    token = models.BigIntegerField("token", default=0)
+
+    class Meta:
+        verbose_name = "teamets dataversion"
+        verbose_name_plural = "teamens dataversioner"
 
     def __str__(self):
         return str(self.token)

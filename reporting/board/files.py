@@ -27,8 +27,8 @@ CONTENT_TYPES = {
 
 def board_view(teams, date_from, date_to, exact):
     """The presented board table of `teams`, cached per teams, period, exactness and
-    disclosure threshold until the next write (rehab/freshness.py): the whole förbund's
-    report takes over a second at national scale."""
+    disclosure threshold until the next write to one of the teams (rehab/freshness.py): the
+    whole förbund's report takes over a second at national scale."""
     threshold = threshold_for(teams)
     parts = (tuple(t.pk for t in teams), date_from, date_to, exact, threshold)
     return freshness.cached(
@@ -39,6 +39,7 @@ def board_view(teams, date_from, date_to, exact):
             exact=exact,
             threshold=threshold,
         ),
+        teams=parts[0],
     )
 
 
@@ -49,7 +50,7 @@ def forecast_view(teams, date_to, view, exact):
     today = timezone.localdate()
     parts = (tuple(t.pk for t in teams), date_to.year, today)
     forecast = freshness.cached(
-        "board-forecast", parts, lambda: forecast_for(teams, date_to.year, today)
+        "board-forecast", parts, lambda: forecast_for(teams, date_to.year, today), teams=parts[0]
     )
     linked = ()
     if forecast.as_of == date_to:

@@ -354,6 +354,13 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
 
 
 def _table_and_targets(active, filters, teams):
+    return table_rows_and_targets(_table_result(active, filters), teams)
+
+
+def _table_result(active, filters) -> dict:
+    """The sums behind the §9 table and the targets, per gender and in total, keyed
+    "<measure>__<column>" (`table_rows_and_targets` turns them into rows). The aggregate
+    tables give the same dict for whole months (reporting/board/aggregates.py)."""
     exits = filters["avslut_totalt"]
     duration = ExpressionWrapper(F("exit_date") - F("start_date"), output_field=DurationField())
     achieved_subgoal = Exists(
@@ -404,7 +411,11 @@ def _table_and_targets(active, filters, teams):
         result[f"{name}__{TOTAL}"] = (
             total if total is not None else (None if name in ("days", "months") else 0)
         )
+    return result
 
+
+def table_rows_and_targets(result: dict, teams) -> tuple[list[Row], list[Target]]:
+    """The §9 rows and the targets from the sums of `_table_result`."""
     rows = []
     for key, heading, unit in ROWS:
         if key == "genomstromningstid_dagar_snitt":

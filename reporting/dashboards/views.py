@@ -28,14 +28,15 @@ def _form(request):
 
 
 def _compute(request, form, today):
-    """Every figure of the page, cached per scope, year and data version (rehab/freshness.py):
-    the whole-förbund figures take seconds at national scale and change only with a write."""
+    """Every figure of the page, cached per scope, year and the data versions of its teams
+    (rehab/freshness.py): the whole-förbund figures take seconds at national scale and change
+    only with a write to one of them."""
     scope, year = form.selected_scope, form.cleaned_data["ar"]
     exact = is_exact(request.user, scope)
     teams = tuple(t.pk for t in scope.teams)
     parts = (scope.key, scope.label, teams, year, exact, scope.threshold, today)
     return freshness.cached(
-        "dashboard", parts, lambda: dashboard(scope, year, exact=exact, today=today)
+        "dashboard", parts, lambda: dashboard(scope, year, exact=exact, today=today), teams=teams
     )
 
 

@@ -81,6 +81,89 @@ def test_a_write_by_a_logged_in_user_replaces_the_token(client, handledare_a, re
     assert freshness.token() != before
 
 
+def test_a_write_through_the_application_replaces_only_its_teams_token(
+    client, handledare_a, rehab_team, other_team
+):
+    """A save in team A makes A's cached pages stale, not team B's nor the installation's."""
+    enrolment = EnrolmentFactory(team=rehab_team)
+    client.force_login(handledare_a)
+    a, b, installation = (
+        freshness.team_token(rehab_team.pk),
+        freshness.team_token(other_team.pk),
+        freshness.token(),
+    )
+    response = client.post(
+        reverse("enrolment_phase", args=[enrolment.pk]),
+        {"phase": "aktivitet", "shown": enrolment.phase},
+    )
+    assert response.status_code == 302
+    assert freshness.team_token(rehab_team.pk) != a
+    assert freshness.team_token(other_team.pk) == b
+    assert freshness.token() == installation
+
+
+def test_a_participants_change_touches_every_team_it_is_enrolled_in_or_referred_to(
+    rehab_team, other_team, handledare_a
+):
+    import datetime
+
+    from referrals import services as referral_services
+
+    enrolment = EnrolmentFactory(team=rehab_team)
+    participant = enrolment.participant
+    assert freshness.teams_of([participant], [participant.pk]) == {rehab_team.pk}
+    referral = referral_services.referral_create(
+        team=other_team,
+        source="AF",
+        need="Stöd",
+        received_date=datetime.date(2024, 1, 1),
+        by=handledare_a,
+        participant=participant,
+    )
+    assert freshness.teams_of([], [participant.pk]) == {rehab_team.pk, other_team.pk}
+    assert freshness.teams_of([referral]) == {other_team.pk}
+    assert freshness.teams_of([enrolment]) == {rehab_team.pk}
+    assert freshness.teams_of([rehab_team]) == {rehab_team.pk}
+    assert freshness.teams_of([object()], [None]) == set()
+
+
+def test_a_change_of_no_team_replaces_the_installations_token(
+    handledare_a, django_capture_on_commit_callbacks
+):
+    """An audited change that names neither a team nor a participant (an account's) cannot be
+    placed: every cached page goes stale."""
+    from rehab import audit
+
+    before = freshness.token()
+    with django_capture_on_commit_callbacks(execute=True):
+        audit.record(user=handledare_a, action="test", object_type="account")
+    assert freshness.token() != before
+
+
+def test_a_dashboard_of_another_team_stays_cached_after_a_write(
+    client, admin_user, rehab_team, other_team
+):
+    """The other team's page is served from the cache after a save in team A; the page of
+    both teams (a förbund view) is computed again."""
+    enrol(other_team, start=D(2024, 3, 1), gender="K")
+    enrolment = EnrolmentFactory(team=rehab_team)
+    client.force_login(admin_user)
+    other = {"ar": "2024", "scope": f"team-{other_team.pk}"}
+    both = {"ar": "2024"}
+    _get(client, DASHBOARD, other)
+    _, warm_queries = _get(client, DASHBOARD, other)
+    _, both_cold = _get(client, DASHBOARD, both)
+    _, both_warm = _get(client, DASHBOARD, both)
+    assert both_warm < both_cold
+    response = client.post(
+        reverse("enrolment_phase", args=[enrolment.pk]),
+        {"phase": "aktivitet", "shown": enrolment.phase},
+    )
+    assert response.status_code == 302
+    assert _get(client, DASHBOARD, other)[1] == warm_queries
+    assert _get(client, DASHBOARD, both)[1] == both_cold
+
+
 @pytest.mark.parametrize("method", ["get", "head", "options"])
 def test_safe_methods_leave_the_token(client, handledare_a, method):
     client.force_login(handledare_a)
@@ -108,23 +191,34 @@ def test_refused_anonymous_and_search_requests_leave_the_token(
     assert freshness.token() == before
 
 
-def test_an_audited_change_replaces_the_token_once_when_it_commits(
-    rehab_team, handledare_a, django_capture_on_commit_callbacks
+def _bumps(callbacks):
+    return [c for c in callbacks if isinstance(c, freshness._PendingBump)]
+
+
+def test_an_audited_change_replaces_its_teams_token_once_when_it_commits(
+    rehab_team, other_team, handledare_a, django_capture_on_commit_callbacks
 ):
     """Whichever way a service is called (a script, a command): the audit record of its change
-    makes the cached read models stale at the commit, once per transaction."""
+    makes its team's cached read models stale at the commit, once per transaction, and leaves
+    the other teams' and the installation's version alone."""
     from django.db import transaction
 
     from rehab import services
 
     enrolment = EnrolmentFactory(team=rehab_team)
-    before = freshness.token()
+    before, other, installation = (
+        freshness.team_token(rehab_team.pk),
+        freshness.team_token(other_team.pk),
+        freshness.token(),
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         services.enrolment_update(enrolment=enrolment, phase="aktivitet", by=handledare_a)
         services.enrolment_update(enrolment=enrolment, phase="provning", by=handledare_a)
-        assert freshness.token() == before  # not before the commit
-    assert [c for c in callbacks if c is freshness.bump] == [freshness.bump]
-    assert freshness.token() != before
+        assert freshness.team_token(rehab_team.pk) == before  # not before the commit
+    assert len(_bumps(callbacks)) == 1
+    assert freshness.team_token(rehab_team.pk) != before
+    assert freshness.team_token(other_team.pk) == other
+    assert freshness.token() == installation
 
 
 def test_a_rolled_back_savepoint_does_not_lose_the_bump(
@@ -135,7 +229,7 @@ def test_a_rolled_back_savepoint_does_not_lose_the_bump(
     from rehab import services
 
     enrolment = EnrolmentFactory(team=rehab_team)
-    before = freshness.token()
+    before = freshness.team_token(rehab_team.pk)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         try:
             with transaction.atomic():
@@ -144,8 +238,8 @@ def test_a_rolled_back_savepoint_does_not_lose_the_bump(
         except RuntimeError:
             pass
         services.enrolment_update(enrolment=enrolment, phase="provning", by=handledare_a)
-    assert [c for c in callbacks if c is freshness.bump] == [freshness.bump]
-    assert freshness.token() != before
+    assert len(_bumps(callbacks)) == 1
+    assert freshness.team_token(rehab_team.pk) != before
 
 
 # --- The caseload --------------------------------------------------------------------------------
@@ -233,16 +327,41 @@ def test_a_list_computed_from_roles_read_before_a_change_never_answers_after_it(
     assert "Hemlig" not in _caseload_parts(fresh_user, QueryDict(), "")[1]
 
 
-def test_a_new_token_empties_the_process_cache(handledare_a):
-    """Entries under an old token can never be read again; none is kept in memory."""
+def _in_memory(value: str) -> bool:
     from django.core.cache import caches
 
+    return any(value.encode() in entry for entry in caches["read_models"]._cache.values())
+
+
+def test_a_new_token_empties_the_process_cache(handledare_a):
+    """Entries under an old token can never be read again; none is kept in memory."""
     freshness.cached("test", ("a",), lambda: "Anna Berg")
-    old_key = freshness.cache_key("test", "a")
-    assert caches["read_models"].get(old_key) == "Anna Berg"
+    assert _in_memory("Anna Berg")
     freshness.bump()
     freshness.cached("test", ("b",), lambda: "något annat")
-    assert caches["read_models"].get(old_key) is None
+    assert not _in_memory("Anna Berg")
+
+
+def test_a_new_team_token_deletes_that_teams_entries_only(rehab_team, other_team):
+    """Per team: an entry that shows a team is deleted from memory once a process sees that
+    team's new version; entries of other teams stay and are served."""
+    a, b = rehab_team.pk, other_team.pk
+    freshness.cached("test", ("a",), lambda: "Anna Berg", teams=[a])
+    freshness.cached("test", ("b",), lambda: "Bo Ek", teams=[b])
+    freshness.cached("test", ("ab",), lambda: "förbundet", teams=[a, b])
+    freshness.bump(teams=[a])
+    assert freshness.cached("test", ("b",), lambda: "omräknad", teams=[b]) == "Bo Ek"
+    assert freshness.cached("test", ("a",), lambda: "ny", teams=[a]) == "ny"
+    assert not _in_memory("Anna Berg") and not _in_memory("förbundet")
+    assert freshness.cached("test", ("ab",), lambda: "nytt", teams=[a, b]) == "nytt"
+    assert freshness.cached("test", ("b",), lambda: "omräknad", teams=[b]) == "Bo Ek"
+
+
+def test_an_entry_of_every_team_goes_stale_with_any_team(rehab_team, other_team):
+    assert freshness.cached("test", ("all",), lambda: 1) == 1
+    freshness.bump(teams=[other_team.pk])
+    assert freshness.cached("test", ("all",), lambda: 2) == 2
+    assert freshness.cached("test", ("all",), lambda: 3) == 2
 
 
 def test_each_filter_search_and_page_is_cached_apart(client, handledare_a, rehab_team):
@@ -343,14 +462,18 @@ def test_the_purge_replaces_the_token_and_its_dry_run_does_not():
     assert freshness.token() != before
 
 
-def test_the_import_command_replaces_the_token(rehab_team, django_capture_on_commit_callbacks):
-    """Through its audit record, when the import's transaction commits."""
-    before = freshness.token()
+def test_the_import_command_replaces_the_teams_token(
+    rehab_team, other_team, django_capture_on_commit_callbacks
+):
+    """Through its audit records, when the import's transaction commits: the team imported
+    into, not another one."""
+    before, other = freshness.team_token(rehab_team.pk), freshness.team_token(other_team.pk)
     with django_capture_on_commit_callbacks(execute=True):
         call_command(
             "import_enrolments", str(EXAMPLE_CSV), "--team", "Rehabteamet", stdout=io.StringIO()
         )
-    assert freshness.token() != before
+    assert freshness.team_token(rehab_team.pk) != before
+    assert freshness.team_token(other_team.pk) == other
 
 
 def test_seed_demo_replaces_the_token():
