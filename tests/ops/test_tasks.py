@@ -17,10 +17,12 @@ from ops.models import ScheduledRun
 from privacy.models import PurgeRun
 from rehab.models import AuditEvent
 from reporting.models import PendingImport
+from tests.separation import purge_db
 
 pytestmark = pytest.mark.django_db
 
 
+@purge_db  # the purge has its own connection with separated roles (.ci/run)
 def test_the_nightly_purge_runs_in_the_worker_and_records_its_run(run_queue):
     tasks.nightly_purge.enqueue()
     run_queue()

@@ -2,12 +2,31 @@
 and its numbers: present → närvarande, absent → frånvarande (SPEC §13 rule 12)."""
 
 import datetime
+import io
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.conftest import _as_owner
+
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _the_owner_migrates():
+    """With separated PostgreSQL roles only the owner may drop and create the tables that
+    depend on these migrations (.ci/run); the application role gets its grants back after."""
+    owner = getattr(settings, "DATABASE_OWNER", None)
+    if owner is None:
+        yield
+        return
+    with _as_owner(owner):
+        yield
+        call_command("db_roles", "--grants-only", stdout=io.StringIO())
+
 
 BEFORE = [("rehab", "0010_referral_details_intro")]
 AFTER = [("rehab", "0011_attendance_status")]
