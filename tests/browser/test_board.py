@@ -5,6 +5,7 @@ the steering group reaches it from its start page and downloads the half-year ta
 import openpyxl
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
@@ -31,7 +32,7 @@ def run_worker():
 def _first_half_2024(page, live_server, username):
     login(page, live_server, username, PASSWORD)
     page.goto(f"{live_server.url}/rapporter/styrelse/")
-    assert page.get_by_role("heading", name="Styrelserapport", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Styrelserapport", exact=True)).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Rapport för").select_option(label="Rehabteamet")
     page.get_by_label("År", exact=True).fill("2024")
@@ -43,7 +44,9 @@ def test_admin_reads_the_half_year_table_and_downloads_excel(
     page, live_server, example_demo, tmp_path
 ):
     _first_half_2024(page, live_server, "admin")
-    assert page.get_by_role("heading", name="Rehabteamet, 2024-01-01 – 2024-06-30").is_visible()
+    expect(
+        page.get_by_role("heading", name="Rehabteamet, 2024-01-01 – 2024-06-30")
+    ).to_be_visible()
     table = page.get_by_role("table", name="Mått enligt styrelsens tabell")
     active = table.get_by_role("row", name="Antal aktiva under perioden")
     assert active.inner_text().split() == [
@@ -56,7 +59,7 @@ def test_admin_reads_the_half_year_table_and_downloads_excel(
         "1",
         "10",
     ]
-    assert "342,3" in table.inner_text()
+    expect(table).to_contain_text("342,3", use_inner_text=True)
     assert page.get_by_label("Från och med").input_value() == "2024-01-01"
     assert page.get_by_label("Till och med").input_value() == "2024-06-30"
     assert_accessible(page)
@@ -64,12 +67,14 @@ def test_admin_reads_the_half_year_table_and_downloads_excel(
     page.get_by_label("Text till styrelsen").fill("Fler nya deltagare än väntat.")
     page.get_by_role("button", name="Spara texten").click()
     page.wait_for_load_state()
-    assert "Texten till styrelsen är sparad." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Texten till styrelsen är sparad.", use_inner_text=True
+    )
     assert_accessible(page)
 
     page.get_by_role("button", name="Excel", exact=True).click()
     page.wait_for_load_state()
-    assert "I kö" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("I kö", use_inner_text=True)
     run_worker()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Ladda ner").click()
@@ -89,19 +94,21 @@ def test_board_pdf_waits_for_the_worker_then_downloads(page, live_server, exampl
     _first_half_2024(page, live_server, "admin")
     page.get_by_role("button", name="PDF för styrelsen").click()
     page.wait_for_load_state()
-    assert page.get_by_role(
-        "heading", name="Styrelserapporten som PDF, Rehabteamet 2024-01-01 – 2024-06-30"
-    ).is_visible()
+    expect(
+        page.get_by_role(
+            "heading", name="Styrelserapporten som PDF, Rehabteamet 2024-01-01 – 2024-06-30"
+        )
+    ).to_be_visible()
     assert page.get_by_role("status").inner_text().startswith("Status: I kö")
     assert page.locator("progress").count() == 1
     assert_accessible(page)
     page.wait_for_timeout(2500)  # the page keeps polling; nothing runs without the worker
-    assert "I kö" in page.get_by_role("status").inner_text()
+    expect(page.get_by_role("status")).to_contain_text("I kö", use_inner_text=True)
 
     run_worker()
     link = page.get_by_role("link", name="Ladda ner styrelserapport_rehabteamet_2024-01-01_")
     link.wait_for()  # the poller reloads the page when the job has finished
-    assert "Status: Klar" in page.get_by_role("status").inner_text()
+    expect(page.get_by_role("status")).to_contain_text("Status: Klar", use_inner_text=True)
     assert_accessible(page)
     with page.expect_download() as download_info:
         link.click()
@@ -111,7 +118,9 @@ def test_board_pdf_waits_for_the_worker_then_downloads(page, live_server, exampl
     download.save_as(target)
     assert "Rehabteamet" in PdfReader(target).pages[0].extract_text()
     page.reload()
-    assert "Filen är nedladdad och borttagen från servern" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Filen är nedladdad och borttagen från servern", use_inner_text=True
+    )
 
 
 def test_forbund_officer_sees_small_counts_hidden(page, live_server, example_demo):
@@ -129,7 +138,7 @@ def test_steering_group_reads_the_report_and_downloads_the_half_year_table(
     login(page, live_server, "styrgrupp", PASSWORD)
     page.get_by_role("link", name="Öppna styrelserapporten").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Styrelserapport", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Styrelserapport", exact=True)).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Rapport för").select_option(label="Rehabteamet")
     page.get_by_label("År", exact=True).fill("2024")
@@ -138,7 +147,7 @@ def test_steering_group_reads_the_report_and_downloads_the_half_year_table(
     table = page.get_by_role("table", name="Mått enligt styrelsens tabell")
     active = table.get_by_role("row", name="Antal aktiva under perioden")
     assert active.inner_text().split()[-4:] == ["5", "<5", "<5", "10"]
-    assert "342,3" not in table.inner_text()
+    expect(table).not_to_contain_text("342,3", use_inner_text=True)
     assert page.get_by_role("button", name="Spara texten").count() == 0
     assert page.get_by_label("Text till styrelsen").count() == 0
     assert_accessible(page)

@@ -4,6 +4,7 @@ changes; a steering-group member reads the follow-up and has no edit controls.""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from common.cells import format_kronor
 from reporting.models import Budget
@@ -16,10 +17,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def open_followup(page, live_server, username):
     login(page, live_server, username, PASSWORD)
     page.get_by_role("link", name="Budget", exact=True).click()
-    assert page.get_by_role("heading", name="Budgetuppföljning", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Budgetuppföljning", exact=True)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Uppföljning Rehabteamet 2024").click()
-    assert page.get_by_role("heading", name="Budgetuppföljning Rehabteamet 2024").is_visible()
+    expect(page.get_by_role("heading", name="Budgetuppföljning Rehabteamet 2024")).to_be_visible()
 
 
 def test_admin_enters_a_months_costs_and_the_followup_updates(page, live_server, demo):
@@ -27,15 +28,17 @@ def test_admin_enters_a_months_costs_and_the_followup_updates(page, live_server,
     open_followup(page, live_server, "admin")
     assert_accessible(page)
     main = page.locator("main")
-    assert "1\u00a0500\u00a0000\u00a0kr" in main.inner_text()
+    expect(main).to_contain_text("1\u00a0500\u00a0000\u00a0kr", use_inner_text=True)
 
     page.get_by_role("link", name="Registrera utfall").click()
-    assert page.get_by_role("heading", name="Registrera utfall Rehabteamet 2024").is_visible()
+    expect(page.get_by_role("heading", name="Registrera utfall Rehabteamet 2024")).to_be_visible()
     assert_accessible(page)
     # A bad amount: a clear error beside the field, and nothing is saved.
     page.get_by_label("Tolkkostnader, december").fill("-50")
     page.get_by_role("button", name="Spara utfallet").click()
-    assert "Beloppet får inte vara negativt (-50)." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Beloppet får inte vara negativt (-50).", use_inner_text=True
+    )
     assert_accessible(page)
 
     page.get_by_label("Tolkkostnader, december").fill("12 345,50")
@@ -46,12 +49,14 @@ def test_admin_enters_a_months_costs_and_the_followup_updates(page, live_server,
     expected = format_kronor(sum(a.amount for a in tolk.actuals.all()))
     assert expected.endswith(",50\u00a0kr")
     row = page.get_by_role("row", name=re.compile("^Tolkkostnader"))
-    assert expected in row.inner_text()
+    expect(row).to_contain_text(expected, use_inner_text=True)
 
     # The follow-up as of an earlier date counts fewer months.
     page.get_by_label("Per datum").fill("2024-03-15")
     page.get_by_role("button", name="Visa").click()
-    assert "Utfall hittills (3 månader)" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Utfall hittills (3 månader)", use_inner_text=True
+    )
     assert_accessible(page)
 
 
@@ -85,11 +90,11 @@ def test_a_bad_cell_out_of_view_is_summarised_at_the_top_and_its_link_focuses_it
     box = summary.bounding_box()
     assert box is not None and box["y"] + box["height"] <= 800, "summary in the first screen"
     link = summary.get_by_role("link", name=f"November, {line.name}: ")
-    assert "är inget belopp" in link.inner_text()
+    expect(link).to_contain_text("är inget belopp", use_inner_text=True)
     cell = page.get_by_label(f"{line.name}, november")
     assert cell.get_attribute("aria-invalid") == "true"
     described = cell.get_attribute("aria-describedby")
-    assert "är inget belopp" in page.locator(f"#{described}").inner_text()
+    expect(page.locator(f"#{described}")).to_contain_text("är inget belopp", use_inner_text=True)
 
     link.click()
     cell_id = cell.get_attribute("id")

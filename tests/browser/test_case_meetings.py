@@ -2,6 +2,7 @@
 two agencies, two participants discussed; every page passes axe."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
@@ -32,7 +33,9 @@ def test_a_handledare_records_a_case_meeting(page, live_server, demo):
     # Without an agency the form comes back with the reason, nothing lost.
     page.get_by_label("Deltagare 1", exact=True).select_option(label="Maja Karlsson")
     page.get_by_role("button", name="Spara mötet").click()
-    assert "Välj minst en myndighet som var med på mötet." in main.inner_text()
+    expect(main).to_contain_text(
+        "Välj minst en myndighet som var med på mötet.", use_inner_text=True
+    )
     assert_accessible(page)
 
     page.get_by_label("Arbetsförmedlingen").check()
@@ -40,8 +43,8 @@ def test_a_handledare_records_a_case_meeting(page, live_server, demo):
     page.get_by_label("Anteckning om deltagare 1", exact=True).fill("Praktikplats på gång")
     page.get_by_label("Deltagare 2", exact=True).select_option(label="Olle Berg")
     page.get_by_role("button", name="Spara mötet").click()
-    assert "är sparat" in main.inner_text()
-    assert "Arbetsförmedlingen, Försäkringskassan" in main.inner_text()
+    expect(main).to_contain_text("är sparat", use_inner_text=True)
+    expect(main).to_contain_text("Arbetsförmedlingen, Försäkringskassan", use_inner_text=True)
     assert "Maja Karlsson" in main.inner_text() and "Olle Berg" in main.inner_text()
     assert_accessible(page)
 
@@ -50,7 +53,7 @@ def test_a_handledare_records_a_case_meeting(page, live_server, demo):
 
     # The list shows it, and Maja's page links it.
     page.get_by_role("link", name="Alla ärendemöten").click()
-    assert "2" in main.get_by_role("table").inner_text()
+    expect(main.get_by_role("table")).to_contain_text("2", use_inner_text=True)
     assert_accessible(page)
     page.goto(live_server.url + meeting.items.first().enrolment.get_absolute_url())
     assert page.get_by_role("link", name=f"{meeting.date:%Y-%m-%d}").count() >= 1
@@ -84,7 +87,7 @@ def test_the_steering_group_sees_case_meetings_counted_never_named(page, live_se
     page.get_by_role("button", name="Visa").click()
     page.wait_for_load_state()
     figure = page.locator("section#arendemoten")
-    assert figure.get_by_role("heading", name="Ärendemöten").is_visible()
+    expect(figure.get_by_role("heading", name="Ärendemöten")).to_be_visible()
     figure.get_by_text("Visa tabell").click()
     row = figure.get_by_role("row", name="mar 2024")
     # Six meetings, twelve discussed, six with AF, "<5" with FK.

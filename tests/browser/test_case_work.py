@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from rehab.models import Enrolment
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
@@ -28,11 +29,11 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_role("button", name="Ta upp för bedömning").click()
     page.get_by_label("Datum").fill("2024-01-20")
     page.get_by_role("button", name="Anta remissen").click()
-    assert "Remissen är nu antagen." in main.inner_text()
+    expect(main).to_contain_text("Remissen är nu antagen.", use_inner_text=True)
 
     # From the accepted referral to registering the person.
     page.get_by_role("link", name="Skriv in deltagaren").click()
-    assert page.get_by_role("heading", name="Ny deltagare").is_visible()
+    expect(page.get_by_role("heading", name="Ny deltagare")).to_be_visible()
     assert_accessible(page)
 
     # A wrong check digit is refused in Swedish, and nothing is lost.
@@ -45,14 +46,16 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     assert home.all_inner_texts() == ["Ludvika", "Smedjebacken"]
     page.get_by_label("Kommun").select_option(label="Ludvika")
     page.get_by_role("button", name="Spara", exact=True).click()
-    assert "Kontrollsiffran stämmer inte" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Kontrollsiffran stämmer inte", use_inner_text=True
+    )
     assert page.get_by_label("Förnamn").input_value() == "Anna"
     assert_accessible(page)
     page.locator("main").get_by_label("Personnummer").fill("19850312-4128")
     page.get_by_role("button", name="Spara", exact=True).click()
 
     # Enrolment form, pre-filled with the team and the responsible handledare.
-    assert "Skriv in Anna Berg" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Skriv in Anna Berg", use_inner_text=True)
     # Pre-filled from the referral.
     assert page.get_by_label("Ordinarie handläggare").input_value() == "Petra Lindwall"
     assert_accessible(page)
@@ -61,8 +64,12 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_label("Försäkringskassan").check()
     page.get_by_label("Självskattat välmående vid start (1–10)").fill("4")
     page.get_by_role("button", name="Spara", exact=True).click()
-    assert "Anna Berg är inskriven i Rehabteamet" in page.locator("main").inner_text()
-    assert "Arbetsförmedlingen, Försäkringskassan" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Anna Berg är inskriven i Rehabteamet", use_inner_text=True
+    )
+    expect(page.locator("main")).to_contain_text(
+        "Arbetsförmedlingen, Försäkringskassan", use_inner_text=True
+    )
     assert_accessible(page)
 
     page.get_by_role("link", name="Ny anteckning").click()
@@ -71,7 +78,9 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_label("Typ").select_option("individual")
     page.get_by_label("Anteckning").fill("Första samtalet om mål och mående.")
     page.get_by_role("button", name="Spara", exact=True).click()
-    assert "Första samtalet om mål och mående." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Första samtalet om mål och mående.", use_inner_text=True
+    )
 
     page.get_by_role("link", name="Avsluta").click()
     assert_accessible(page)
@@ -81,18 +90,18 @@ def test_referral_enrolment_note_exit(page, live_server, demo):
     page.get_by_label("Ja").check()
     page.get_by_role("button", name="Registrera avslut").click()
     # Outcome not work or studies: a plan is required, the form keeps what was typed.
-    assert "krävs en handlingsplan" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("krävs en handlingsplan", use_inner_text=True)
     assert page.get_by_label("Avslutsdatum").input_value() == "2024-09-30"
     page.get_by_label("Handlingsplan för vad som händer sedan").fill("Social praktik via IFO.")
     page.get_by_role("button", name="Registrera avslut").click()
-    assert "Avslutet är registrerat" in page.locator("main").inner_text()
-    assert "Avslutad 2024-09-30" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Avslutet är registrerat", use_inner_text=True)
+    expect(page.locator("main")).to_contain_text("Avslutad 2024-09-30", use_inner_text=True)
     assert_accessible(page)
     enrolment = Enrolment.objects.get()
     assert enrolment.exit_outcome == "annat"
     # The referral was marked enrolled and is listed on the participant page.
     assert enrolment.referrals.get().status == "enrolled"
-    assert "Inskriven" in main.inner_text()
+    expect(main).to_contain_text("Inskriven", use_inner_text=True)
 
 
 def test_group_activity_attendance(page, live_server, demo):
@@ -119,8 +128,12 @@ def test_group_activity_attendance(page, live_server, demo):
     page.get_by_role("group", name="Maja Karlsson").get_by_label("Närvarande").check()
     page.get_by_role("group", name="Olle Berg").get_by_label("Anmält förhinder").check()
     page.get_by_role("button", name="Spara närvaro").click()
-    assert "Närvaron är sparad: 1 närvarande." in page.locator("main").inner_text()
-    assert "1 av 2 (1 anmält förhinder)" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Närvaron är sparad: 1 närvarande.", use_inner_text=True
+    )
+    expect(page.locator("main")).to_contain_text(
+        "1 av 2 (1 anmält förhinder)", use_inner_text=True
+    )
 
 
 def test_the_caseload_marks_an_overdue_review_in_words(page, live_server, demo):
@@ -143,6 +156,8 @@ def test_the_caseload_marks_an_overdue_review_in_words(page, live_server, demo):
     login(page, live_server, "handledare", PASSWORD)
     page.get_by_role("link", name="Deltagare", exact=True).click()
     late = page.get_by_role("row", name=re.compile("Sentlund"))
-    assert "Försenad" in late.inner_text()
-    assert "Försenad" not in page.get_by_role("row", name=re.compile("Itidberg")).inner_text()
+    expect(late).to_contain_text("Försenad", use_inner_text=True)
+    expect(page.get_by_role("row", name=re.compile("Itidberg"))).not_to_contain_text(
+        "Försenad", use_inner_text=True
+    )
     assert_accessible(page)

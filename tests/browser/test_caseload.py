@@ -5,6 +5,7 @@ the kept search says which filters hide a participant."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from modules.models import Module, Placement
 from referrals.models import Consent
@@ -60,7 +61,7 @@ def _no_sideways_scroll(page):
 
 def _in_view(page, locator):
     """The element is visible and lies within the window's width."""
-    assert locator.is_visible()
+    expect(locator).to_be_visible()
     box = locator.bounding_box()
     inner = page.evaluate("() => window.innerWidth")
     assert box["x"] >= 0 and box["x"] + box["width"] <= inner, (box, inner)
@@ -76,7 +77,7 @@ def test_caseload_and_consent_fit_the_screen(page, live_server, caseload, viewpo
     page.screenshot(path=SCREENSHOT.format("caseload", viewport), full_page=True)
     _no_sideways_scroll(page)
     first = page.locator("table.caseload-table tbody tr").first
-    assert "Aaltonen-Björkqvist" in first.inner_text()
+    expect(first).to_contain_text("Aaltonen-Björkqvist", use_inner_text=True)
     for text in (module.name, "2024-05-02", "Aktivitet"):
         _in_view(page, first.locator("td", has_text=text).first)
     details = page.locator("details.caseload-filters")
@@ -85,7 +86,7 @@ def test_caseload_and_consent_fit_the_screen(page, live_server, caseload, viewpo
     if viewport == "phone":
         assert page.get_by_label("Status").is_hidden()
         page.get_by_text("Filter", exact=True).click()
-    assert page.get_by_label("Status").is_visible()
+    expect(page.get_by_label("Status")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Aaltonen-Björkqvist").first.click()
@@ -116,17 +117,17 @@ def test_kept_search_names_the_hiding_filter_and_shows_the_exited(page, live_ser
     assert "Visar: aktiva inskrivningar · sökning ”Utskrivensson”" in " ".join(
         active.inner_text().replace("×", "").replace(", ta bort", "").split()
     )
-    assert "Inga deltagare matchar filtren" in main.inner_text()
+    expect(main).to_contain_text("Inga deltagare matchar filtren", use_inner_text=True)
     page.screenshot(path=SCREENSHOT.format("empty", "phone"), full_page=True)
     _no_sideways_scroll(page)
     assert_accessible(page)
     page.get_by_role("link", name="Visa även avslutade (1 träff)").click()
-    assert "Utskrivensson" in page.locator("table").inner_text()
-    assert "alla inskrivningar" in active.inner_text()
+    expect(page.locator("table")).to_contain_text("Utskrivensson", use_inner_text=True)
+    expect(active).to_contain_text("alla inskrivningar", use_inner_text=True)
     page.get_by_role("button", name="Rensa alla filter").click()
     assert page.get_by_label("Sök på namn eller personnummer").input_value() == ""
-    assert "Bergström0" in page.locator("table").inner_text()
-    assert "Rensa alla filter" not in main.inner_text()
+    expect(page.locator("table")).to_contain_text("Bergström0", use_inner_text=True)
+    expect(main).not_to_contain_text("Rensa alla filter", use_inner_text=True)
 
 
 def test_column_header_sorts_and_says_so(page, live_server, caseload):

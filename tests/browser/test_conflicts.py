@@ -1,6 +1,7 @@
 """Two browsers on the same record: the second save is stopped and shown what changed."""
 
 import pytest
+from playwright.sync_api import expect
 
 from rehab.models import Participant, Team
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
@@ -30,7 +31,7 @@ def test_two_case_workers_edit_one_participant(page, second_page, live_server, d
 
     page.get_by_label("Telefon").fill("070-111 11 11")
     page.get_by_role("button", name="Spara").click()
-    assert "Uppgifterna är sparade." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Uppgifterna är sparade.", use_inner_text=True)
 
     second_page.get_by_label("Adress").fill("Storgatan 1, Ludvika")
     second_page.get_by_role("button", name="Spara").click()
@@ -43,7 +44,9 @@ def test_two_case_workers_edit_one_participant(page, second_page, live_server, d
     # The second user keeps the first one's phone number and saves again.
     second_page.get_by_label("Telefon").fill("070-111 11 11")
     second_page.get_by_role("button", name="Spara").click()
-    assert "Uppgifterna är sparade." in second_page.locator("main").inner_text()
+    expect(second_page.locator("main")).to_contain_text(
+        "Uppgifterna är sparade.", use_inner_text=True
+    )
     participant.refresh_from_db()
     assert (participant.phone, participant.address) == ("070-111 11 11", "Storgatan 1, Ludvika")
     assert Participant.objects.filter(pk=participant.pk).count() == 1

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
@@ -48,13 +49,13 @@ def test_steering_group_sees_the_key_figures_above_the_fold(page, live_server, d
     page.wait_for_load_state()
 
     heading = page.get_by_role("heading", name="Rehabteamet, 2024-01-01 – 2024-12-31")
-    assert heading.is_visible()
-    assert page.get_by_text("samma period i fjol, 2023-01-01 – 2023-12-31").is_visible()
+    expect(heading).to_be_visible()
+    expect(page.get_by_text("samma period i fjol, 2023-01-01 – 2023-12-31")).to_be_visible()
     cards = page.locator("article.kf")
     assert cards.count() == len(KEY_FIGURES)
     for i, title in enumerate(KEY_FIGURES):
         card = cards.nth(i)
-        assert card.get_by_role("heading", name=title, exact=True).is_visible(), title
+        expect(card.get_by_role("heading", name=title, exact=True), title).to_be_visible()
         box = card.bounding_box()
         assert box is not None and box["y"] >= 0, title
         assert box["y"] + box["height"] <= SCREEN["height"], (title, box)
@@ -62,20 +63,20 @@ def test_steering_group_sees_the_key_figures_above_the_fold(page, live_server, d
         assert value.inner_text().strip(), title
         assert "i fjol" in card.locator(".kf-compare").inner_text(), title
     # Steering group: aggregates only, with the legend for the withheld values.
-    assert page.get_by_text("Inga uppgifter om enskilda deltagare visas.").is_visible()
+    expect(page.get_by_text("Inga uppgifter om enskilda deltagare visas.")).to_be_visible()
     page.screenshot(path=SCREENSHOT)
 
     # A chart's table opens by mouse …
     table = page.get_by_role("table", name="Aktiva deltagare")
-    assert not table.is_visible()
+    expect(table).to_be_hidden()
     page.get_by_text("Visa tabell: Aktiva deltagare").click()
-    assert table.is_visible()
-    assert table.get_by_role("columnheader", name="Totalt").is_visible()
+    expect(table).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Totalt")).to_be_visible()
     # … and by keyboard.
     summary = page.locator("summary", has_text="Visa tabell: Avslutsorsaker")
     summary.focus()
     page.keyboard.press("Enter")
-    assert page.get_by_role("table", name="Avslutsorsaker").is_visible()
+    expect(page.get_by_role("table", name="Avslutsorsaker")).to_be_visible()
     assert not errors, errors
     assert_accessible(page)
 
@@ -91,14 +92,14 @@ def test_the_printed_dashboard_has_no_navigation_and_every_table_open(
     count = closed.count()
     assert count >= 7
     page.emulate_media(media="print")
-    assert not page.get_by_role("navigation", name="Huvudmeny").is_visible()
-    assert not page.get_by_role("button", name="Visa").is_visible()
-    assert page.locator("article.kf").first.is_visible()
+    expect(page.get_by_role("navigation", name="Huvudmeny")).to_be_hidden()
+    expect(page.get_by_role("button", name="Visa")).to_be_hidden()
+    expect(page.locator("article.kf").first).to_be_visible()
     # dashboard.js opens every table before printing and closes them again afterwards.
     page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
     assert closed.count() == 0
-    assert page.get_by_role("table", name="Aktiva deltagare").is_visible()
+    expect(page.get_by_role("table", name="Aktiva deltagare")).to_be_visible()
     page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
     assert closed.count() == count
     page.emulate_media(media="screen")
-    assert page.get_by_role("navigation", name="Huvudmeny").is_visible()
+    expect(page.get_by_role("navigation", name="Huvudmeny")).to_be_visible()

@@ -2,6 +2,7 @@
 Chart.js, each has its table, small counts show as "<5", and axe finds nothing serious."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
@@ -24,12 +25,14 @@ def test_steering_group_reads_the_dashboard(page, live_server, example_demo):
     login(page, live_server, "styrgrupp", PASSWORD)
     page.get_by_role("link", name="Instrumentpanel").first.click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Instrumentpanel", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Instrumentpanel", exact=True)).to_be_visible()
     page.get_by_role("combobox", name="Team").select_option(label="Rehabteamet")
     page.get_by_role("spinbutton", name="År").fill("2024")
     page.get_by_role("button", name="Visa").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Rehabteamet, 2024-01-01 – 2024-12-31").is_visible()
+    expect(
+        page.get_by_role("heading", name="Rehabteamet, 2024-01-01 – 2024-12-31")
+    ).to_be_visible()
 
     canvases = page.locator("canvas[data-chart]")
     assert canvases.count() >= 7
@@ -40,13 +43,13 @@ def test_steering_group_reads_the_dashboard(page, live_server, example_demo):
     )
     assert drawn and all(drawn)
     # The tables are behind "Visa tabell", one per chart.
-    assert not page.get_by_role("table", name="Aktiva deltagare").is_visible()
+    expect(page.get_by_role("table", name="Aktiva deltagare")).to_be_hidden()
     page.get_by_text("Visa tabell: Aktiva deltagare").click()
-    assert page.get_by_role("table", name="Aktiva deltagare").is_visible()
+    expect(page.get_by_role("table", name="Aktiva deltagare")).to_be_visible()
     page.get_by_text("Visa tabell: Inflöde och avslut per månad").click()
     flows = page.get_by_role("table", name="Inflöde och avslut per månad")
-    assert "<5" in flows.inner_text()
-    assert page.get_by_role("link", name="Ladda ner ”Aktiva deltagare” som CSV").is_visible()
+    expect(flows).to_contain_text("<5", use_inner_text=True)
+    expect(page.get_by_role("link", name="Ladda ner ”Aktiva deltagare” som CSV")).to_be_visible()
     assert not errors, errors
     assert_accessible(page)
 

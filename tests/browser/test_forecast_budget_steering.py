@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from rehab.models import ForbundMembership, Team
 from reporting.models import Budget
@@ -30,15 +31,15 @@ def test_forecast_on_the_board_report_and_the_dashboard(page, live_server, demo)
     page.goto(
         f"{live_server.url}/rapporter/styrelse/?scope=team-{team.pk}&fran=2025-01-01&till=2025-12-31"
     )
-    assert page.get_by_role("heading", name="Prognos för 2026").is_visible()
+    expect(page.get_by_role("heading", name="Prognos för 2026")).to_be_visible()
     assert (
         "12 aktiva 31 dec 2025 + (20 + 24) / 2 = 34" in page.get_by_test_id("prognos").inner_text()
     )
     assert_accessible(page)
 
     page.goto(f"{live_server.url}/instrumentpanel/?scope=team-{team.pk}&ar=2025")
-    assert page.get_by_role("heading", name="Prognos för 2026").is_visible()
-    assert "= 34" in page.get_by_test_id("prognos").inner_text()
+    expect(page.get_by_role("heading", name="Prognos för 2026")).to_be_visible()
+    expect(page.get_by_test_id("prognos")).to_contain_text("= 34", use_inner_text=True)
     assert_accessible(page)
 
 
@@ -49,11 +50,11 @@ def test_a_line_outside_the_grant_from_the_grid_to_the_followup(page, live_serve
     assert_accessible(page)
     page.get_by_label("Huvudmannen bär rad 2").check()
     page.get_by_role("button", name="Spara budgeten").click()
-    assert page.get_by_role("heading", name="Budgetuppföljning Rehabteamet 2024").is_visible()
+    expect(page.get_by_role("heading", name="Budgetuppföljning Rehabteamet 2024")).to_be_visible()
     main = page.locator("main").inner_text()
     assert "Verksamhetens totala kostnad" in main
     outside = page.get_by_role("table", name=re.compile("^Kostnader utanför förbundets medel"))
-    assert "Lokalkostnader" in outside.inner_text()
+    expect(outside).to_contain_text("Lokalkostnader", use_inner_text=True)
     assert "Totalt förbundets medel" in main
     assert_accessible(page)
     # The grid shows the flag again.
@@ -75,9 +76,11 @@ def test_a_steering_group_for_evi_alone(page, live_server, demo):
     page.wait_for_load_state()
     options = page.get_by_role("combobox", name="Team").locator("option").all_inner_texts()
     assert options == ["EVI"]
-    assert "Rehabteamet" not in page.locator("main").inner_text()
+    expect(page.locator("main")).not_to_contain_text("Rehabteamet", use_inner_text=True)
     assert_accessible(page)
     rehab = Team.objects.get(name="Rehabteamet")
     response = page.goto(f"{live_server.url}/instrumentpanel/?scope=team-{rehab.pk}&ar=2024")
     assert response.status == 400
-    assert "Välj ett av teamen i listan." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Välj ett av teamen i listan.", use_inner_text=True
+    )

@@ -1,6 +1,7 @@
 """The unit manager imports enrolments from a spreadsheet through the browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from rehab.models import Enrolment
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def open_upload_page(page, live_server):
     login(page, live_server, "admin", PASSWORD)
     page.goto(f"{live_server.url}/import/")
-    assert page.get_by_role("heading", name="Importera inskrivningar").is_visible()
+    expect(page.get_by_role("heading", name="Importera inskrivningar")).to_be_visible()
 
 
 def test_admin_uploads_previews_and_confirms_the_example(page, live_server, demo):
@@ -25,7 +26,7 @@ def test_admin_uploads_previews_and_confirms_the_example(page, live_server, demo
     page.get_by_label("Fil", exact=True).set_input_files(str(EXAMPLE))
     page.get_by_role("button", name="Förhandsgranska").click()
 
-    assert page.get_by_role("heading", name="Förhandsgranska import").is_visible()
+    expect(page.get_by_role("heading", name="Förhandsgranska import")).to_be_visible()
     main = page.locator("main").inner_text()
     assert "Om du bekräftar importeras 12 inskrivningar (12 nya deltagare" in main
     assert "Anna Berg" in main
@@ -34,7 +35,7 @@ def test_admin_uploads_previews_and_confirms_the_example(page, live_server, demo
     assert_accessible(page)
 
     page.get_by_role("button", name="Bekräfta och importera").click()
-    assert page.get_by_role("heading", name="Rehabteamet").is_visible()
+    expect(page.get_by_role("heading", name="Rehabteamet")).to_be_visible()
     alert = page.get_by_role("alert").inner_text()
     assert alert == "Importerade 12 inskrivningar (12 nya deltagare), 0 oförändrade."
     assert Enrolment.objects.count() == 12
@@ -75,5 +76,5 @@ def test_a_wrong_file_type_is_a_form_error(page, live_server, demo, tmp_path):
     open_upload_page(page, live_server)
     page.get_by_label("Fil", exact=True).set_input_files(str(pdf))
     page.get_by_role("button", name="Förhandsgranska").click()
-    assert "Filtypen stöds inte." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Filtypen stöds inte.", use_inner_text=True)
     assert_accessible(page)

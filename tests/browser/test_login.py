@@ -1,6 +1,7 @@
 """Each demo role logs in through the browser and lands on its own start page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login
@@ -38,15 +39,17 @@ def test_each_demo_role_reaches_its_start_page(
 def test_wrong_password_is_refused_in_swedish(page, live_server, demo):
     login(page, live_server, "handledare", "fel-lösenord")
     assert "/logga-in/" in page.url
-    assert "korrekt användarnamn och lösenord" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "korrekt användarnamn och lösenord", use_inner_text=True
+    )
     assert_accessible(page)
 
 
 def test_handledare_opens_team_page_and_logs_out(page, live_server, demo):
     login(page, live_server, "handledare", PASSWORD)
     page.get_by_role("link", name="Rehabteamet").click()
-    assert page.get_by_role("heading", name="Rehabteamet").is_visible()
-    assert "0 av 30" in page.locator("main").inner_text()
+    expect(page.get_by_role("heading", name="Rehabteamet")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("0 av 30", use_inner_text=True)
     assert_accessible(page)
     page.get_by_role("button", name="Logga ut").click()
     assert "/logga-in/" in page.url

@@ -43,7 +43,9 @@ def enrolment(db):
 def test_handledare_places_books_and_records_a_review(page, live_server, enrolment):
     login(page, live_server, "handledare", PASSWORD)
     page.goto(f"{live_server.url}/moduler/inskrivning/{enrolment.pk}/")
-    assert page.get_by_role("heading", name="Moduler och frister – Greta Webbtest").is_visible()
+    expect(
+        page.get_by_role("heading", name="Moduler och frister – Greta Webbtest")
+    ).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Placera i modul").click()
@@ -51,19 +53,23 @@ def test_handledare_places_books_and_records_a_review(page, live_server, enrolme
     page.get_by_label("Startdatum").fill(enrolment.start_date.isoformat())
     assert_accessible(page)
     page.get_by_role("button", name="Placera").click()
-    assert "Deltagaren är placerad i Portalen" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Deltagaren är placerad i Portalen", use_inner_text=True
+    )
     placement = Placement.objects.get(enrolment=enrolment)
-    assert "Försenad" in page.locator("main").inner_text()  # review was due a month ago
+    expect(page.locator("main")).to_contain_text(
+        "Försenad", use_inner_text=True
+    )  # review was due a month ago
     assert_accessible(page)
     page.goto(f"{live_server.url}/moduler/frister/")
-    assert "Greta Webbtest" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Greta Webbtest", use_inner_text=True)
     assert_accessible(page)
     page.get_by_role("link", name="Greta Webbtest").click()
 
     page.get_by_role("link", name="Boka trepartsmöte").click()
     page.get_by_label("Datum för trepartsmötet").fill(timezone.localdate().isoformat())
     page.get_by_role("button", name="Boka").click()
-    assert "Trepartsmötet är bokat" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Trepartsmötet är bokat", use_inner_text=True)
 
     page.get_by_role("link", name="Registrera mötet").click()
     page.get_by_label("Deltagaren närvarade").check()
@@ -72,14 +78,16 @@ def test_handledare_places_books_and_records_a_review(page, live_server, enrolme
     page.get_by_label("Förläng").check()
     assert_accessible(page)
     page.get_by_role("button", name="Registrera").click()
-    assert "placeringen förlängd" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("placeringen förlängd", use_inner_text=True)
     placement.refresh_from_db()
     assert placement.extensions == 1
 
     # The extension is used up: "Förläng" is shown disabled, with the rule's reason.
     assert page.get_by_role("link", name="Förläng").count() == 0
     assert page.get_by_role("button", name="Förläng").is_disabled()
-    assert "Portalen kan bara förlängas 1 gång." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Portalen kan bara förlängas 1 gång.", use_inner_text=True
+    )
     assert_accessible(page)
 
     # Portalen asks for En väg in to be contacted at an extension (SPEC §13 rule 3): the only
@@ -90,17 +98,21 @@ def test_handledare_places_books_and_records_a_review(page, live_server, enrolme
     assert "1 frist" in main and "Kontakta EVI" in main and due in main
     assert_accessible(page)
     page.get_by_role("link", name="Greta Webbtest").click()
-    assert "Kontakter med En väg in" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Kontakter med En väg in", use_inner_text=True)
     page.get_by_role("link", name=f"Registrera kontakt senast {due}").click()
     page.get_by_label("Hur").select_option(label="Telefon")
     page.get_by_label("Anteckning").fill("Ringde EVI om förlängningen.")
     assert_accessible(page)
     page.get_by_role("button", name="Registrera").click()
-    assert "Kontakten med En väg in är registrerad." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Kontakten med En väg in är registrerad.", use_inner_text=True
+    )
     page.goto(f"{live_server.url}/moduler/frister/")
-    assert "0 frister" in page.locator("main").inner_text()  # the review is months away now
+    expect(page.locator("main")).to_contain_text(
+        "0 frister", use_inner_text=True
+    )  # the review is months away now
     page.goto(f"{live_server.url}/moduler/modul/{placement.module_id}/")
-    assert "Greta Webbtest" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Greta Webbtest", use_inner_text=True)
     assert_accessible(page)
     page.goto(f"{live_server.url}/moduler/")
     assert_accessible(page)
@@ -128,6 +140,6 @@ def test_unit_manager_decides_a_management_approval(page, live_server, enrolment
     page.get_by_label("Godkänt till och med").fill(until.isoformat())
     assert_accessible(page)
     page.get_by_role("button", name="Registrera beslutet").click()
-    assert "godkänt till och med" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("godkänt till och med", use_inner_text=True)
     assert ManagementApproval.objects.get().status == "approved"
     assert_accessible(page)

@@ -4,6 +4,7 @@ here and at the provider."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.oidc.fixtures import EMAIL
@@ -49,7 +50,9 @@ def test_handledare_logs_in_through_the_provider_and_out_again(page, live_server
 def test_unknown_person_sees_a_swedish_refusal(page, live_server, provider):
     _log_in_at_provider(page, live_server, "okand")
     assert "/logga-in/" in page.url
-    assert "Du har inget konto i Finsam ärendehantering" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Du har inget konto i Finsam ärendehantering", use_inner_text=True
+    )
     assert_accessible(page)
 
 

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from rehab.models import Enrolment, Goal, Team
 from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, login
@@ -26,15 +27,16 @@ def test_printing_the_participant_page_leaves_out_menus_buttons_and_forms(page, 
     login(page, live_server, "handledare", DEMO_PASSWORD)
     page.goto(f"{live_server.url}{enrolment.get_absolute_url()}")
     status = page.locator(f"#goal-status-{goal.pk}")
-    assert status.is_visible() and page.locator("#header-search").is_visible()
+    expect(status).to_be_visible()
+    expect(page.locator("#header-search")).to_be_visible()
     assert_accessible(page)
 
     page.emulate_media(media="print")
     main = page.locator("main")
-    assert main.get_by_text("Pröva en praktikplats", exact=True).is_visible()
-    assert main.get_by_role("heading", name="Översikt").is_visible()
-    assert not status.is_visible()
-    assert not page.locator("#header-search").is_visible()
-    assert not page.get_by_role("link", name="Ny anteckning").is_visible()
-    assert not page.get_by_role("button", name="Skriv ut").is_visible()
+    expect(main.get_by_text("Pröva en praktikplats", exact=True)).to_be_visible()
+    expect(main.get_by_role("heading", name="Översikt")).to_be_visible()
+    expect(status).to_be_hidden()
+    expect(page.locator("#header-search")).to_be_hidden()
+    expect(page.get_by_role("link", name="Ny anteckning")).to_be_hidden()
+    expect(page.get_by_role("button", name="Skriv ut")).to_be_hidden()
     assert page.locator("main form:visible").count() == 0

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from rehab.models import Team
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
@@ -24,23 +25,25 @@ def test_handledare_read_shows_in_the_log_review(page, live_server, demo):
 
     login(page, live_server, "handledare", PASSWORD)
     page.goto(f"{live_server.url}/deltagare/{participant.pk}/")
-    assert page.get_by_role("heading", name="Lova Granström").is_visible()
+    expect(page.get_by_role("heading", name="Lova Granström")).to_be_visible()
     assert page.get_by_role("link", name="Granskning av loggen").count() == 0
     page.context.clear_cookies()
 
     login(page, live_server, "admin", PASSWORD)
     page.get_by_role("link", name="Granskning av loggen").click()
-    assert page.get_by_role("heading", name="Granskning av loggen").is_visible()
+    expect(page.get_by_role("heading", name="Granskning av loggen")).to_be_visible()
     table = page.locator("table")
-    assert "Deltagarens sida" in table.inner_text()
-    assert "participant_detail" not in table.inner_text()
+    expect(table).to_contain_text("Deltagarens sida", use_inner_text=True)
+    expect(table).not_to_contain_text("participant_detail", use_inner_text=True)
     assert participant.masked_personnummer in table.inner_text()
     assert_accessible(page)
 
     # Search by personnummer: posted, and the address never shows it.
     page.get_by_label("Sök deltagare på personnummer").fill(participant.personnummer)
     page.get_by_role("button", name="Sök", exact=True).click()
-    assert "Visar loggen för Lova Granström" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Visar loggen för Lova Granström", use_inner_text=True
+    )
     assert participant.personnummer[8:] not in page.url
     assert_accessible(page)
 
@@ -55,14 +58,14 @@ def test_handledare_read_shows_in_the_log_review(page, live_server, demo):
     # The subject-access export from the participant page.
     page.goto(f"{live_server.url}/deltagare/{participant.pk}/")
     page.get_by_role("link", name="Registerutdrag").click()
-    assert page.get_by_role("heading", name="Registerutdrag för Lova Granström").is_visible()
+    expect(page.get_by_role("heading", name="Registerutdrag för Lova Granström")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Ladda ner som PDF").click()
     page.wait_for_load_state()
-    assert page.get_by_role(
-        "heading", name=f"Registerutdrag som PDF (deltagare nr {participant.pk})"
-    ).is_visible()
-    assert "Lova" not in page.locator("h1").inner_text()
+    expect(
+        page.get_by_role("heading", name=f"Registerutdrag som PDF (deltagare nr {participant.pk})")
+    ).to_be_visible()
+    expect(page.locator("h1")).not_to_contain_text("Lova", use_inner_text=True)
     call_command(
         "db_worker",
         "--batch",
@@ -81,7 +84,7 @@ def test_handledare_read_shows_in_the_log_review(page, live_server, demo):
     assert Path(pdf_info.value.path()).read_bytes()[:4] == b"%PDF"
 
     page.goto(f"{live_server.url}/integritet/gallring/")
-    assert page.get_by_role("heading", name="Gallringskörningar").is_visible()
+    expect(page.get_by_role("heading", name="Gallringskörningar")).to_be_visible()
     assert_accessible(page)
 
 
@@ -92,7 +95,7 @@ def test_probing_other_teams_ids_shows_in_the_log_review(page, live_server, demo
     login(page, live_server, "handledare2", PASSWORD)
     for path in (f"/deltagare/{hidden.participant_id}/", f"/inskrivning/{hidden.pk}/andra/"):
         page.goto(f"{live_server.url}{path}")
-        assert "Sidan finns inte" in page.locator("main").inner_text()
+        expect(page.locator("main")).to_contain_text("Sidan finns inte", use_inner_text=True)
     page.context.clear_cookies()
 
     login(page, live_server, "admin", PASSWORD)

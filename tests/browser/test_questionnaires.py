@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from questionnaires.models import AnswerLink, Response
 from rehab.models import Team
@@ -53,7 +54,7 @@ def test_participant_answers_by_hand_over_and_by_link_and_styrgrupp_sees_it_supp
     # Hand-over mode: the screen shows the questionnaire and nothing of the case.
     _choose(page, "Vid start")
     page.get_by_role("button", name="Lämna över skärmen").click()
-    assert page.get_by_role("heading", name=SELF_RATING).is_visible()
+    expect(page.get_by_role("heading", name=SELF_RATING)).to_be_visible()
     body = page.locator("body").inner_text()
     assert "Enkätsson" not in body and participant.personnummer[:8] not in body
     assert page.get_by_role("link", name="Deltagare").count() == 0
@@ -61,37 +62,37 @@ def test_participant_answers_by_hand_over_and_by_link_and_styrgrupp_sees_it_supp
     _fits_the_phone(page)
     # Leaving for the case is refused without the password.
     page.goto(f"{live_server.url}/deltagare/{participant.pk}/")
-    assert "Enkätsson" not in page.locator("body").inner_text()
+    expect(page.locator("body")).not_to_contain_text("Enkätsson", use_inner_text=True)
     _answer_every_question(page)
-    assert page.get_by_text("Tack! Dina svar är sparade.").is_visible()
+    expect(page.get_by_text("Tack! Dina svar är sparade.")).to_be_visible()
     page.get_by_role("link", name="Handledaren tar över").click()
     assert_accessible(page)
     page.get_by_label("Handledarens lösenord").fill("inte-rätt-lösenord")
     page.get_by_role("button", name="Tillbaka till ärendet").click()
-    assert page.get_by_text("Fel lösenord.").is_visible()
+    expect(page.get_by_text("Fel lösenord.")).to_be_visible()
     page.get_by_label("Handledarens lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Tillbaka till ärendet").click()
-    assert page.get_by_text("Deltagarens svar är sparade.").is_visible()
+    expect(page.get_by_text("Deltagarens svar är sparade.")).to_be_visible()
     assert Response.objects.filter(enrolment=enrolment, occasion="start").count() == 1
 
     # A one-time link with a QR code, opened on the participant's own phone.
     _choose(page, "Vid avstämning")
     page.get_by_role("button", name="Skapa engångslänk").click()
-    assert page.locator(".qr-code svg").is_visible()
+    expect(page.locator(".qr-code svg")).to_be_visible()
     assert_accessible(page)
     url = page.get_by_label("Länk").input_value()
     phone = browser.new_context(locale="sv-SE", viewport=PHONE)
     own = phone.new_page()
     own.goto(url)
-    assert own.get_by_role("heading", name=SELF_RATING).is_visible()
-    assert "Enkätsson" not in own.locator("body").inner_text()
+    expect(own.get_by_role("heading", name=SELF_RATING)).to_be_visible()
+    expect(own.locator("body")).not_to_contain_text("Enkätsson", use_inner_text=True)
     assert_accessible(own)
     _fits_the_phone(own)
     _answer_every_question(own)
-    assert own.get_by_text("Tack! Dina svar är sparade.").is_visible()
+    expect(own.get_by_text("Tack! Dina svar är sparade.")).to_be_visible()
     # Once only.
     own.goto(url)
-    assert own.get_by_role("heading", name="Länken fungerar inte längre").is_visible()
+    expect(own.get_by_role("heading", name="Länken fungerar inte längre")).to_be_visible()
     assert_accessible(own)
     assert Response.objects.filter(enrolment=enrolment, occasion="review").count() == 1
 
@@ -104,7 +105,7 @@ def test_participant_answers_by_hand_over_and_by_link_and_styrgrupp_sees_it_supp
         expires_at=timezone.now() - datetime.timedelta(minutes=1)
     )
     own.goto(late)
-    assert own.get_by_role("heading", name="Länken fungerar inte längre").is_visible()
+    expect(own.get_by_role("heading", name="Länken fungerar inte längre")).to_be_visible()
     phone.close()
 
     # The steering group sees the results with small counts withheld.

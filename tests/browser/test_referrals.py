@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from referrals import services
 from referrals.models import Referral
@@ -18,11 +19,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_handledare_registers_assesses_and_accepts_a_referral(page, live_server, demo):
     login(page, live_server, "handledare", PASSWORD)
     page.goto(f"{live_server.url}/remisser/")
-    assert page.get_by_role("heading", name="Remisser").is_visible()
+    expect(page.get_by_role("heading", name="Remisser")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Registrera remiss").click()
-    assert page.get_by_role("heading", name="Registrera remiss").is_visible()
+    expect(page.get_by_role("heading", name="Registrera remiss")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Remittent").select_option("FK")
     page.get_by_label("Handläggarens namn").fill("Petra Lindwall")
@@ -34,19 +35,21 @@ def test_handledare_registers_assesses_and_accepts_a_referral(page, live_server,
     page.get_by_role("button", name="Spara remissen").click()
 
     main = page.locator("main")
-    assert "Remissen är registrerad." in main.inner_text()
-    assert page.get_by_role("heading", name="Remiss från Försäkringskassan").is_visible()
+    expect(main).to_contain_text("Remissen är registrerad.", use_inner_text=True)
+    expect(page.get_by_role("heading", name="Remiss från Försäkringskassan")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Datum").fill("2024-05-06")
     page.get_by_role("button", name="Ta upp för bedömning").click()
-    assert "Remissen är nu under bedömning." in main.inner_text()
+    expect(main).to_contain_text("Remissen är nu under bedömning.", use_inner_text=True)
     assert_accessible(page)
 
     page.get_by_label("Datum").fill("2024-05-20")
     page.get_by_role("button", name="Anta remissen").click()
-    assert "Remissen är nu antagen." in main.inner_text()
-    assert "18 dagar" in main.inner_text()  # received 2024-05-02, accepted 2024-05-20
+    expect(main).to_contain_text("Remissen är nu antagen.", use_inner_text=True)
+    expect(main).to_contain_text(
+        "18 dagar", use_inner_text=True
+    )  # received 2024-05-02, accepted 2024-05-20
     assert_accessible(page)
 
     page.get_by_role("link", name="← Alla remisser").click()
@@ -54,14 +57,14 @@ def test_handledare_registers_assesses_and_accepts_a_referral(page, live_server,
     page.get_by_label("Sök handläggare, behov eller diarienummer").fill("Lindwall")
     page.locator("main").get_by_role("button", name="Sök").click()
     row = page.get_by_role("row").filter(has_text="Petra Lindwall")
-    assert "Antagen" in row.inner_text()
+    expect(row).to_contain_text("Antagen", use_inner_text=True)
     assert_accessible(page)
 
     page.get_by_label("Sök handläggare, behov eller diarienummer").fill("struktur och komma ut")
     page.get_by_label("Status").select_option("accepted")
     page.get_by_label("Remittent").select_option("FK")
     page.locator("main").get_by_role("button", name="Sök").click()
-    assert page.get_by_role("row").filter(has_text="Petra Lindwall").is_visible()
+    expect(page.get_by_role("row").filter(has_text="Petra Lindwall")).to_be_visible()
     assert "1 remiss" in page.locator("caption").first.inner_text()
 
 
@@ -89,13 +92,15 @@ def test_admin_of_evi_assigns_a_referral_to_rehabteamet(page, live_server, demo)
     assert_accessible(page)
     page.get_by_role("row").filter(has_text="Alva Norrgård").get_by_role("link").click()
     main = page.locator("main")
-    assert "skrivs in när enhetschefen för EVI har fördelat den" in main.inner_text()
+    expect(main).to_contain_text(
+        "skrivs in när enhetschefen för EVI har fördelat den", use_inner_text=True
+    )
     assert_accessible(page)
 
     page.get_by_label("Metod").select_option(label="Rehabteamet")
     page.get_by_role("button", name="Fördela remissen").click()
-    assert "Remissen är fördelad till Rehabteamet." in main.inner_text()
-    assert "Fördelad till Rehabteamet" in main.inner_text()
+    expect(main).to_contain_text("Remissen är fördelad till Rehabteamet.", use_inner_text=True)
+    expect(main).to_contain_text("Fördelad till Rehabteamet", use_inner_text=True)
     assert_accessible(page)
     referral.refresh_from_db()
     assert referral.assigned_team.name == "Rehabteamet"
@@ -105,7 +110,7 @@ def test_admin_of_evi_assigns_a_referral_to_rehabteamet(page, live_server, demo)
     page.get_by_role("button", name="Logga ut").click()
     login(page, live_server, "handledare", PASSWORD)
     page.goto(f"{live_server.url}/remisser/?q=Norrg%C3%A5rd")
-    assert page.get_by_role("row").filter(has_text="Alva Norrgård").is_visible()
+    expect(page.get_by_role("row").filter(has_text="Alva Norrgård")).to_be_visible()
     assert_accessible(page)
 
 
@@ -118,8 +123,8 @@ def test_consultations_page_is_accessible(page, live_server, demo):
     page.get_by_label("Ämne").fill("Fråga om vilka som passar för Portalen")
     page.get_by_role("button", name="Spara konsultationen").click()
     main = page.locator("main")
-    assert "Konsultationen är registrerad." in main.inner_text()
-    assert "Fråga om vilka som passar för Portalen" in main.inner_text()
+    expect(main).to_contain_text("Konsultationen är registrerad.", use_inner_text=True)
+    expect(main).to_contain_text("Fråga om vilka som passar för Portalen", use_inner_text=True)
     assert_accessible(page)
 
 
@@ -139,7 +144,7 @@ def test_evi_handledare_registers_a_referral_and_its_introductory_conversation(
     page.get_by_role("button", name="Spara remissen").click()
 
     main = page.locator("main")
-    assert "Remissen är registrerad." in main.inner_text()
+    expect(main).to_contain_text("Remissen är registrerad.", use_inner_text=True)
     text = main.inner_text()
     for shown in ("E-post", "VB 2024/0042", "Vet ej", "Verksamhet finansierad av förbundet"):
         assert shown in text
@@ -147,19 +152,21 @@ def test_evi_handledare_registers_a_referral_and_its_introductory_conversation(
     assert_accessible(page)
 
     page.get_by_role("link", name="Registrera introduktionssamtal").click()
-    assert page.get_by_role("heading", name="Introduktionssamtal").is_visible()
+    expect(page.get_by_role("heading", name="Introduktionssamtal")).to_be_visible()
     assert_accessible(page)
     # Before the referral was received: refused on the field, nothing saved.
     page.get_by_label("Datum för samtalet").fill("2024-08-30")
     page.get_by_label("Deltagaren").check()
     page.get_by_role("button", name="Spara samtalet").click()
-    assert "före remissens mottagningsdatum (2024-09-02)" in main.inner_text()
+    expect(main).to_contain_text(
+        "före remissens mottagningsdatum (2024-09-02)", use_inner_text=True
+    )
     assert_accessible(page)
 
     page.get_by_label("Datum för samtalet").fill("2024-09-09")
     page.get_by_label("Förbundets personal").check()
     page.get_by_role("button", name="Spara samtalet").click()
-    assert "Introduktionssamtalet är registrerat." in main.inner_text()
+    expect(main).to_contain_text("Introduktionssamtalet är registrerat.", use_inner_text=True)
     text = main.inner_text()
     assert "2024-09-09, med deltagaren, förbundets personal" in text
     assert "7 dagar" in text

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from modules.models import Module, Placement
 from modules.rules import review_due
@@ -64,7 +65,7 @@ def test_rebus_enrolment_past_hagfors_share(page, live_server, demo):
     assert "18 av 17" not in main  # counts are in the table, not a made-up ratio
     assert_accessible(manager)
     manager.goto(f"{live_server.url}/team/{rebus.pk}/")
-    assert "Över andelen" in manager.locator("main").inner_text()
+    expect(manager.locator("main")).to_contain_text("Över andelen", use_inner_text=True)
     assert_accessible(manager)
     context.close()
 
@@ -119,7 +120,9 @@ def test_pre_exit_evaluation_then_exit(page, live_server, demo):
     login(page, live_server, "handledare", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/deltagare/{enrolment.participant_id}/")
     page.get_by_role("link", name="Avsluta").click()
-    assert "Inget utvärderingsmöte är registrerat." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "Inget utvärderingsmöte är registrerat.", use_inner_text=True
+    )
     assert_accessible(page)
     page.get_by_role("link", name="Registrera utvärderingsmöte").click()
     page.get_by_label("Mötet hölls").fill("2024-06-01")
