@@ -2,11 +2,11 @@
 
 import logging
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from jobs.models import Job
-from jobs.registry import JobFailed, JobFile, Progress, runner
+from jobs.registry import JobFailed, JobFile, Progress, progress_every, runner
 
 logger = logging.getLogger(__name__)
 
@@ -16,11 +16,42 @@ UNEXPECTED = (
 )
 
 
-def _save_progress(job_id: int):
-    def save(done: int, total: int) -> None:
-        Job.objects.filter(pk=job_id).update(progress=done, total=total)
+class _ProgressWriter:
+    """Writes a job's progress. Work that runs in one transaction (an import, all or nothing)
+    would hide its progress until it commits: on PostgreSQL the progress is then written on a
+    connection of its own as well, so that the status page sees it while the work runs. SQLite
+    has one writer at a time, and there the progress of such work shows when it is done."""
 
-    return save
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self._side = None
+
+    def __call__(self, done: int, total: int) -> None:
+        # On the job's own connection too: committed with the work (and by a test's
+        # transaction, which the side connection cannot see).
+        Job.objects.filter(pk=self.job_id).update(progress=done, total=total)
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.in_atomic_block and connection.vendor == "postgresql":
+            self._write_aside(done, total)
+
+    def _write_aside(self, done: int, total: int) -> None:
+        if self._side is None:
+            self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+        table = self._side.ops.quote_name(Job._meta.db_table)
+        try:
+            with self._side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET progress = %s, total = %s WHERE id = %s",  # noqa: S608 (the model's table name)
+                    [done, total, self.job_id],
+                )
+        except Exception:
+            # Progress is a courtesy; the work goes on without it.
+            logger.warning("Jobb %s: förloppet kunde inte skrivas", self.job_id, exc_info=True)
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
 
 
 def job_run(*, job_id: int) -> None:
@@ -33,8 +64,9 @@ def job_run(*, job_id: int) -> None:
     if not claimed:
         return
     job = Job.objects.get(pk=job_id)
+    writer = _ProgressWriter(job.pk)
     try:
-        outcome = runner(job.kind)(job, Progress(_save_progress(job.pk)))
+        outcome = runner(job.kind)(job, Progress(writer, every=progress_every(job.kind)))
     except JobFailed as error:
         _finish(job, status=Job.Status.FAILED, error=str(error))
         return
@@ -44,6 +76,8 @@ def job_run(*, job_id: int) -> None:
         logger.exception("Jobb %s (%s) misslyckades", job.pk, job.kind)
         _finish(job, status=Job.Status.FAILED, error=UNEXPECTED)
         return
+    finally:
+        writer.close()
     if isinstance(outcome, JobFile):
         _finish(
             job,
