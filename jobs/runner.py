@@ -29,7 +29,10 @@ class _ProgressWriter:
     def __call__(self, done: int, total: int) -> None:
         # On the job's own connection too: committed with the work (and by a test's
         # transaction, which the side connection cannot see).
-        Job.objects.filter(pk=self.job_id).update(progress=done, total=total)
+        # Always the default database: the purge routes its own queries elsewhere.
+        Job.objects.using(DEFAULT_DB_ALIAS).filter(pk=self.job_id).update(
+            progress=done, total=total
+        )
         connection = connections[DEFAULT_DB_ALIAS]
         if connection.in_atomic_block and connection.vendor == "postgresql":
             self._write_aside(done, total)
