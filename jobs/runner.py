@@ -17,25 +17,30 @@ UNEXPECTED = (
 
 
 class _ProgressWriter:
-    """Writes a job's progress. Work that runs in one transaction (an import, all or nothing)
-    would hide its progress until it commits: on PostgreSQL the progress is then written on a
-    connection of its own as well, so that the status page sees it while the work runs. SQLite
-    has one writer at a time, and there the progress of such work shows when it is done."""
+    """Writes a job's progress. Work that runs in one transaction on the default database (an
+    import, all or nothing) would hide its progress until it commits: on PostgreSQL the
+    progress then goes over a connection of its own, so that the status page sees it while
+    the work runs. (Not on the job's connection as well: that would lock the job's row until
+    the work commits, and the other connection would wait for it for ever.) SQLite has one
+    writer at a time: there the progress of such work is written inside its transaction and
+    shows when it is done. The last progress is written with the job's outcome in any case
+    (`job_run`)."""
 
     def __init__(self, job_id: int):
         self.job_id = job_id
+        self.last: tuple[int, int] | None = None
         self._side = None
 
     def __call__(self, done: int, total: int) -> None:
-        # On the job's own connection too: committed with the work (and by a test's
-        # transaction, which the side connection cannot see).
+        self.last = (done, total)
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.in_atomic_block and connection.vendor == "postgresql":
+            self._write_aside(done, total)
+            return
         # Always the default database: the purge routes its own queries elsewhere.
         Job.objects.using(DEFAULT_DB_ALIAS).filter(pk=self.job_id).update(
             progress=done, total=total
         )
-        connection = connections[DEFAULT_DB_ALIAS]
-        if connection.in_atomic_block and connection.vendor == "postgresql":
-            self._write_aside(done, total)
 
     def _write_aside(self, done: int, total: int) -> None:
         if self._side is None:
@@ -50,6 +55,12 @@ class _ProgressWriter:
         except Exception:
             # Progress is a courtesy; the work goes on without it.
             logger.warning("Jobb %s: förloppet kunde inte skrivas", self.job_id, exc_info=True)
+
+    def fields(self) -> dict:
+        """The last progress, for the job's final write."""
+        if self.last is None:
+            return {}
+        return {"progress": self.last[0], "total": self.last[1]}
 
     def close(self) -> None:
         if self._side is not None:
@@ -71,13 +82,13 @@ def job_run(*, job_id: int) -> None:
     try:
         outcome = runner(job.kind)(job, Progress(writer, every=progress_every(job.kind)))
     except JobFailed as error:
-        _finish(job, status=Job.Status.FAILED, error=str(error))
+        _finish(job, status=Job.Status.FAILED, error=str(error), **writer.fields())
         return
     except Exception:
         # The work's own transaction has rolled back; the reason stays in the server log
         # (masked), the user gets a sentence.
         logger.exception("Jobb %s (%s) misslyckades", job.pk, job.kind)
-        _finish(job, status=Job.Status.FAILED, error=UNEXPECTED)
+        _finish(job, status=Job.Status.FAILED, error=UNEXPECTED, **writer.fields())
         return
     finally:
         writer.close()
@@ -89,9 +100,10 @@ def job_run(*, job_id: int) -> None:
             result_name=outcome.filename,
             result_type=outcome.content_type,
             message=outcome.message,
+            **writer.fields(),
         )
     else:
-        _finish(job, status=Job.Status.DONE, message=outcome.message)
+        _finish(job, status=Job.Status.DONE, message=outcome.message, **writer.fields())
 
 
 def _finish(job: Job, **fields) -> None:
