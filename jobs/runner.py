@@ -49,7 +49,7 @@ class _ProgressWriter:
         try:
             with self._side.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {table} SET progress = %s, total = %s WHERE id = %s",  # noqa: S608 (the model's table name)
+                    f"UPDATE {table} SET progress = %s, total = %s WHERE id = %s",  # noqa: S608  # nosec B608 (the model's table name)
                     [done, total, self.job_id],
                 )
         except Exception:
