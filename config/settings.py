@@ -132,6 +132,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 READ_MODEL_CACHE_SECONDS = env.int("READ_MODEL_CACHE_SECONDS", default=600)
 # How long an uploaded import waits for its confirmation (reporting/pending.py).
 PENDING_IMPORT_MINUTES = env.int("PENDING_IMPORT_MINUTES", default=30)
+# A confirmed import of more rows than this runs as a job in the worker (reporting/imports/job.py).
+IMPORT_JOB_ROWS = env.int("IMPORT_JOB_ROWS", default=1000)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "read_models": {

@@ -43,10 +43,17 @@ class Progress:
 
 Runner = Callable[..., "JobFile | JobMessage"]
 _KINDS: dict[str, Runner] = {}
+_EVERY: dict[str, int] = {}
 
 
-def register(kind: str, run: Runner) -> None:
+def register(kind: str, run: Runner, *, progress_every: int = 1) -> None:
+    """`progress_every`: the units between two progress writes (an import's 1 000 rows)."""
     _KINDS[kind] = run
+    _EVERY[kind] = progress_every
+
+
+def progress_every(kind: str) -> int:
+    return _EVERY.get(kind, 1)
 
 
 def runner(kind: str) -> Runner:

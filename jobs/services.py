@@ -12,8 +12,12 @@ from jobs.registry import runner
 from jobs.tasks import run_job
 
 
-def job_enqueue(*, kind: str, user, label: str, params: dict, back_url: str = "") -> Job:
-    """A queued job for `user`; the worker starts it once this transaction has committed."""
+def job_enqueue(
+    *, kind: str, user, label: str, params: dict, back_url: str = "", queue_name: str = ""
+) -> Job:
+    """A queued job for `user`; the worker starts it once this transaction has committed.
+    `queue_name` puts it on another queue than the default (the purge's, for the worker that
+    holds the purge credential)."""
     runner(kind)  # an unknown kind fails here, in the request, not later in the worker
     job = Job.objects.create(
         kind=kind,
@@ -23,7 +27,8 @@ def job_enqueue(*, kind: str, user, label: str, params: dict, back_url: str = ""
         back_url=back_url,
         expires_at=timezone.now() + timedelta(hours=settings.JOB_RESULT_HOURS),
     )
-    transaction.on_commit(lambda: run_job.enqueue(job.pk))
+    task = run_job.using(queue_name=queue_name) if queue_name else run_job
+    transaction.on_commit(lambda: task.enqueue(job.pk))
     return job
 
 

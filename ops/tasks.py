@@ -22,8 +22,9 @@ KEEP_FINISHED = timedelta(days=14)
 
 
 # On its own queue: on PostgreSQL only the worker of that queue holds the purge credential
-# (PURGE_DATABASE_URL), as `manage.py purge` alone does (README "Drift").
-PURGE_QUEUE = "purge"
+# (PURGE_DATABASE_URL), as `manage.py purge` alone does (README "Drift"). The purge started
+# from /gallring/ goes there too.
+PURGE_QUEUE = privacy_services.PURGE_QUEUE
 
 
 @task(queue_name=PURGE_QUEUE)

@@ -139,9 +139,9 @@ ACTION_LABELS: dict[str, str] = {
     "privacy:log_review": "Granskning av loggen",
     "privacy:log_csv": "Export av loggen",
     "privacy:purge_runs": "Gallringskörningar",
+    "privacy:purge_start": "Start av gallring",
     "privacy:subject_access": "Registerutdrag",
     "privacy:subject_access_json": "Registerutdrag som JSON-fil",
-    "privacy:subject_access_pdf": "Registerutdrag som PDF-fil",
     "privacy:subject_access_pdf_job": "Beställning av registerutdrag som PDF",
     DENIED_SUMMARY_ACTION: "Fler nekade försök samma minut",
     # --- Accounts --------------------------------------------------------------------------

@@ -61,7 +61,6 @@ DENIED_OBJECT_TYPES = {
     # privacy
     "privacy:subject_access": PARTICIPANT,
     "privacy:subject_access_json": PARTICIPANT,
-    "privacy:subject_access_pdf": PARTICIPANT,
     # questionnaires
     "questionnaires:enrolment": ENROLMENT,
     "questionnaires:handover_start": ENROLMENT,

@@ -1,5 +1,5 @@
-"""The subject-access PDF, shared by the direct download (privacy.views) and the job that
-makes it in the worker (`run_subject_access_pdf`, registered in privacy.apps)."""
+"""The subject-access PDF, made by the job in the worker (`run_subject_access_pdf`, registered
+in privacy.apps) that the subject-access page orders (privacy.views.subject_access_pdf_job)."""
 
 from django.template.loader import render_to_string
 from django.utils import timezone

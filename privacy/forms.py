@@ -47,3 +47,13 @@ class ReviewFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", "Slutdatumet kan inte ligga före startdatumet.")
         return data
+
+
+class PurgeStartForm(forms.Form):
+    """The confirmation of a purge started from the page: it cannot be undone."""
+
+    as_of = forms.DateField(widget=forms.HiddenInput)
+    understood = forms.BooleanField(
+        label="Jag förstår att det som gallras tas bort för gott och inte kan återställas.",
+        error_messages={"required": "Kryssa i rutan för att bekräfta gallringen."},
+    )

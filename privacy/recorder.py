@@ -17,6 +17,8 @@ writes nothing, so that a scan of many ids leaves a bounded number of rows.
 import contextvars
 import ipaddress
 from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.utils import timezone
@@ -25,6 +27,7 @@ from privacy.denied import denied_target
 from privacy.models import LOGIN_METHOD_SESSION_KEY, AccessLog
 
 _current_request = contextvars.ContextVar("privacy_current_request", default=None)
+_current_actor = contextvars.ContextVar("privacy_current_actor", default=None)
 
 BUFFER_ATTR = "_privacy_access_log"
 
@@ -54,6 +57,52 @@ def client_ip(request) -> str | None:
 
 def current_request():
     return _current_request.get()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked for work the worker does later (an import run as a job): the user, and the
+    role, address and log-in method of the request that asked, so that the work's access-log
+    rows are the ones the request itself would have written."""
+
+    user_id: int
+    role: str = ""
+    ip: str | None = None
+    login_method: str | None = None
+
+    @classmethod
+    def of(cls, request) -> "Actor":
+        return cls(
+            user_id=request.user.pk,
+            role=_role(request, request.user),
+            ip=client_ip(request),
+            login_method=_login_method(request, request.user),
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Actor":
+        return cls(**{key: data.get(key) for key in ("user_id", "role", "ip", "login_method")})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@contextmanager
+def acting_for(actor: Actor):
+    """Changes logged inside, outside any request, carry `actor`'s role, address and log-in
+    method (for the changes of `actor`'s user only)."""
+    token = _current_actor.set(actor)
+    try:
+        yield
+    finally:
+        _current_actor.reset(token)
+
+
+def _actor_for(request, user) -> Actor | None:
+    actor = _current_actor.get()
+    if request is not None or actor is None or user is None or actor.user_id != user.pk:
+        return None
+    return actor
 
 
 def _role(request, user) -> str:
@@ -158,7 +207,7 @@ def note_change(*, user, action, object_type, object_id, participant_id, audit_e
     request = current_request()
     _change_entry(
         request,
-        client_ip(request) if request is not None else None,
+        _ip(request, user),
         user=user,
         action=action,
         object_type=object_type,
@@ -173,19 +222,27 @@ def note_changes(*, user, changes: Iterable[dict]) -> int:
     `rehab.audit.record_many`). Each item holds `note_change`'s other keyword arguments; each
     row is the one `note_change` would write."""
     request = current_request()
-    ip = client_ip(request) if request is not None else None
+    ip = _ip(request, user)
     entries = [_change_entry(request, ip, user=user, **change) for change in changes]
     AccessLog.objects.bulk_create(entries)
     return len(entries)
 
 
+def _ip(request, user) -> str | None:
+    if request is not None:
+        return client_ip(request)
+    actor = _actor_for(request, user)
+    return actor.ip if actor is not None else None
+
+
 def _change_entry(
     request, ip, *, user, action, object_type, object_id, participant_id, audit_event_id
 ) -> AccessLog:
+    actor = _actor_for(request, user)
     return AccessLog(
         user=user,
-        role=_role(request, user),
-        login_method=_login_method(request, user),
+        role=actor.role if actor is not None else _role(request, user),
+        login_method=actor.login_method if actor is not None else _login_method(request, user),
         kind=AccessLog.Kind.CHANGE,
         action=action[:80],
         object_type=object_type[:60],

@@ -30,13 +30,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from jobs.registry import JobFailed, JobMessage
 from modules.models import FollowUp, Review
 from modules.rules import add_months
-from privacy.gate import purge_gate, purging
+from privacy.gate import PurgeGateClosed, purge_gate, purging
 from privacy.models import AccessLog, PurgeRun
 from questionnaires.models import Answer as QuestionnaireAnswer
 from referrals.models import Consent, Consultation, Referral
 from rehab import freshness
+from rehab.access import ADMIN, get_access
 from rehab.models import (
     AuditEvent,
     CaseMeetingItem,
@@ -270,16 +272,46 @@ def _anonymise(participant_ids: list[int]) -> None:
     )
 
 
-def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeRun | None]:
+# The key of the PostgreSQL advisory lock that lets one purge run at a time (any number).
+PURGE_LOCK_KEY = 19_0219
+PURGE_STEPS = 6
+
+
+class PurgeBusy(RuntimeError):
+    """Another purge is running."""
+
+
+def _hold_purge_lock(connection) -> None:
+    """One purge at a time, whoever started it (the nightly task, the page's job, the
+    command), on every server: on PostgreSQL a transaction-level advisory lock, refused at
+    once when another purge holds it. SQLite has one writer at a time: the run's first write
+    (its PurgeRun row) waits for the other purge to finish, or fails after the busy time-out."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [PURGE_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            raise PurgeBusy(
+                "En annan gallring pågår just nu. Inget gallrades. Försök igen när den är klar."
+            )
+
+
+def purge(
+    *, as_of: date, dry_run: bool = False, progress=None
+) -> tuple[dict[str, int], PurgeRun | None]:
     """Run the purge for `as_of` (or only count, with `dry_run`). Returns the counts and the
-    PurgeRun of a real run. All or nothing: one transaction."""
+    PurgeRun of a real run. All or nothing: one transaction. Raises PurgeBusy when another
+    purge is running. `progress` (a job's) is told of each of the PURGE_STEPS steps."""
     if dry_run:
         return plan(as_of), None
+    step = progress.step if progress is not None else (lambda done, total: None)
     c = Cutoffs.for_date(as_of)
     # Every query below goes to the purge's own connection when PURGE_DATABASE_URL is set: the
     # purge role is the only one the access log's trigger lets delete (privacy/gate.py).
     with purging() as alias, transaction.atomic(using=alias):
         connection = connections[alias]
+        _hold_purge_lock(connection)
+        step(0, PURGE_STEPS)
         run = PurgeRun.objects.create(as_of=as_of)
         # Identity first: deleting old referrals below must not change who is due.
         identity_ids = list(due_identities(c.identity).values_list("pk", flat=True))
@@ -287,6 +319,7 @@ def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeR
         counts["consents"], _ = Consent.objects.filter(participant_id__in=identity_ids).delete()
         _anonymise(identity_ids)
         counts["participants"] = len(identity_ids)
+        step(1, PURGE_STEPS)
 
         ended = ended_enrolments(c.notes)
         counts["notes"], _ = JournalNote.objects.filter(enrolment__in=ended).delete()
@@ -295,6 +328,7 @@ def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeR
         counts["deviations"], _ = Deviation.objects.filter(enrolment__in=ended).delete()
         for queryset, field_name, value in _free_text_querysets(c.notes):
             counts["free_texts"] += queryset.update(**{field_name: value})
+        step(2, PURGE_STEPS)
 
         referral_ids = list(due_referrals(c.referrals).values_list("pk", flat=True))
         Referral.objects.filter(pk__in=referral_ids).delete()
@@ -304,11 +338,13 @@ def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeR
             .exclude(topic=PURGED_TEXT)
             .update(topic=PURGED_TEXT)
         )
+        step(3, PURGE_STEPS)
 
         before = _access_log_before(c.access_log)
         counts["audit_events"], _ = AuditEvent.objects.filter(
             participant_id__isnull=False, at__lt=before
         ).delete()
+        step(4, PURGE_STEPS)
         with purge_gate(alias), connection.cursor() as cursor:
             # The only DELETE the access log's triggers let through.
             cursor.execute(
@@ -317,8 +353,44 @@ def purge(*, as_of: date, dry_run: bool = False) -> tuple[dict[str, int], PurgeR
             )
             counts["access_log"] = cursor.rowcount
         counts["login_log"] = sum(qs.delete()[0] for qs in _login_log(c.access_log))
+        step(5, PURGE_STEPS)
         run.counts = counts
         run.finished_at = timezone.now()
         run.save(update_fields=["counts", "finished_at"])
     freshness.bump()  # `manage.py purge` writes outside a request
+    step(PURGE_STEPS, PURGE_STEPS)
     return counts, run
+
+
+# --- The purge as a job (the /gallring/ page's button) ----------------------------------------
+
+PURGE_JOB = "purge"
+# On the purge's queue: on PostgreSQL only that queue's worker holds the purge credential
+# (PURGE_DATABASE_URL), as for the nightly purge (ops.tasks).
+PURGE_QUEUE = "purge"
+
+
+def purge_summary(counts: dict[str, int], run: PurgeRun) -> str:
+    """The job's result: counts only, never what was purged."""
+    parts = "; ".join(f"{label}: {counts.get(key, 0)}" for key, label in COUNT_LABELS)
+    return f"Gallring nr {run.pk} klar (per {run.as_of:%Y-%m-%d}). {parts}."
+
+
+def run_purge(job, progress) -> JobMessage:
+    """The job: the purge for the date the confirmation named, by a unit manager who still is
+    one when it runs."""
+    if not get_access(job.user).has_role(ADMIN):
+        raise JobFailed("Gallringen kördes inte: du är inte längre enhetschef. Inget gallrades.")
+    try:
+        as_of = date.fromisoformat(job.params.get("as_of", ""))
+    except (TypeError, ValueError):
+        raise JobFailed("Gallringen kördes inte: datumet saknas. Inget gallrades.") from None
+    if as_of > timezone.localdate():
+        raise JobFailed(f"Gallringen kördes inte: {as_of} ligger i framtiden. Inget gallrades.")
+    try:
+        counts, run = purge(as_of=as_of, progress=progress)
+    except PurgeGateClosed as error:
+        raise JobFailed(f"Gallringen kördes inte. {error} Inget gallrades.") from None
+    except PurgeBusy as error:
+        raise JobFailed(str(error)) from None
+    return JobMessage(purge_summary(counts, run))

@@ -9,11 +9,11 @@ urlpatterns = [
     path("logg/csv/", views.log_csv, name="log_csv"),
     path("registerutdrag/<int:pk>/", views.subject_access, name="subject_access"),
     path("registerutdrag/<int:pk>/json/", views.subject_access_json, name="subject_access_json"),
-    path("registerutdrag/<int:pk>/pdf/", views.subject_access_pdf, name="subject_access_pdf"),
     path(
         "registerutdrag/<int:pk>/pdf/bestall/",
         views.subject_access_pdf_job,
         name="subject_access_pdf_job",
     ),
     path("gallring/", views.purge_runs, name="purge_runs"),
+    path("gallring/starta/", views.purge_start, name="purge_start"),
 ]

@@ -3,6 +3,7 @@
 import json
 from datetime import UTC
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,18 +13,15 @@ from django.views.decorators.http import require_POST
 
 from common.cells import escape_text
 from common.responses import csv_response
+from jobs.selectors import job_waiting
 from jobs.services import job_enqueue
-from privacy import selectors
+from privacy import selectors, services
 from privacy.actions import action_label, object_type_label
-from privacy.exports import (
-    SUBJECT_ACCESS_PDF_JOB,
-    subject_access_filename,
-    subject_access_pdf_bytes,
-)
-from privacy.forms import PersonnummerSearchForm, ReviewFilterForm
+from privacy.exports import SUBJECT_ACCESS_PDF_JOB, subject_access_filename
+from privacy.forms import PersonnummerSearchForm, PurgeStartForm, ReviewFilterForm
 from privacy.models import AccessLog, PurgeRun
 from privacy.recorder import DENIED_PER_MINUTE, note_read
-from privacy.services import COUNT_LABELS
+from privacy.services import COUNT_LABELS, PURGE_JOB, PURGE_QUEUE
 from rehab.access import ADMIN, log_read, role_required
 from rehab.freshness import writes_no_data
 
@@ -226,13 +224,6 @@ def subject_access_json(request, pk):
     return _attachment(response, participant, "json")
 
 
-@role_required(ADMIN)
-def subject_access_pdf(request, pk):
-    participant, data = _export(request, pk, "pdf")
-    pdf = subject_access_pdf_bytes(data)
-    return _attachment(HttpResponse(pdf, content_type="application/pdf"), participant, "pdf")
-
-
 @require_POST
 @role_required(ADMIN)
 def subject_access_pdf_job(request, pk):
@@ -270,5 +261,60 @@ def purge_runs(request):
     return render(
         request,
         "privacy/purge_runs.html",
-        {"page": page, "runs": runs, "labels": [label for _k, label in COUNT_LABELS]},
+        {
+            "page": page,
+            "runs": runs,
+            "labels": [label for _k, label in COUNT_LABELS],
+            "running": _purge_job_waiting(),
+        },
+    )
+
+
+def _purge_job_waiting() -> bool:
+    return job_waiting(PURGE_JOB)
+
+
+@role_required(ADMIN)
+def purge_start(request):
+    """Start the purge as a job, after a confirmation page that shows what it would remove
+    (counts only): it cannot be undone. One purge at a time: a second is refused while one is
+    waiting or running, and the purge itself holds a lock (privacy.services.purge)."""
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = PurgeStartForm(request.POST)
+        if form.is_valid() and form.cleaned_data["as_of"] != today:
+            messages.error(request, "Datumet har ändrats sedan sidan visades. Bekräfta igen.")
+            return redirect("privacy:purge_start")
+        if form.is_valid():
+            if _purge_job_waiting():
+                messages.error(
+                    request,
+                    "En gallring väntar eller pågår redan. Vänta tills den är klar; inget nytt "
+                    "startades.",
+                )
+                return redirect("privacy:purge_runs")
+            job = job_enqueue(
+                kind=PURGE_JOB,
+                user=request.user,
+                label=f"Gallring per {today:%Y-%m-%d}",
+                params={"as_of": today.isoformat()},
+                back_url=reverse("privacy:purge_runs"),
+                queue_name=PURGE_QUEUE,
+            )
+            return redirect("jobs:job_detail", pk=job.pk)
+        status = 400
+    else:
+        form = PurgeStartForm(initial={"as_of": today})
+        status = 200
+    plan = services.plan(today)
+    return render(
+        request,
+        "privacy/purge_start.html",
+        {
+            "form": form,
+            "as_of": today,
+            "counts": [(label, plan[key]) for key, label in COUNT_LABELS],
+            "running": _purge_job_waiting(),
+        },
+        status=status,
     )

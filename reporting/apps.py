@@ -8,5 +8,11 @@ class ReportingConfig(AppConfig):
     def ready(self):
         from jobs import registry
         from reporting.board import files
+        from reporting.imports import job as import_job
 
         registry.register(files.BOARD_FILE_JOB, files.run_board_file)
+        registry.register(
+            import_job.IMPORT_JOB,
+            import_job.run_import,
+            progress_every=import_job.PROGRESS_ROWS,
+        )

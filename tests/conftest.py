@@ -191,3 +191,36 @@ def run_queue(django_capture_on_commit_callbacks, monkeypatch):
         )
 
     return run
+
+
+@pytest.fixture
+def job_file(run_queue, django_capture_on_commit_callbacks):
+    """A file made as a job, the way a page gets it: ordered with a POST to `url`, made by the
+    worker, downloaded from the job. `job_file(client, url, data)` gives the download's
+    response."""
+    from django.urls import reverse
+
+    from jobs.models import Job
+
+    def get(client, url, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            ordered = client.post(url, data or {})
+        assert ordered.status_code == 302, ordered.status_code
+        job = Job.objects.filter(user_id=client.session["_auth_user_id"]).latest("pk")
+        assert ordered.url == reverse("jobs:job_detail", args=[job.pk])
+        run_queue()
+        job.refresh_from_db()
+        assert job.status == Job.Status.DONE, job.error
+        return client.get(reverse("jobs:job_download", args=[job.pk]))
+
+    return get
+
+
+@pytest.fixture
+def board_file(job_file):
+    """The board report's PDF or Excel file (`board_file(client, "pdf", query)`), as a job."""
+    from django.urls import reverse
+
+    return lambda client, fmt, query: job_file(
+        client, reverse("board_report_job", args=[fmt]), query
+    )

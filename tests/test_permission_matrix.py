@@ -333,7 +333,6 @@ def sample_kwargs(samples) -> dict[str, tuple[dict, bool]]:
         "modules:waiting_remove": {"pk": s["waiting"].pk},
         "privacy:subject_access": {"pk": s["participant"].pk},
         "privacy:subject_access_json": {"pk": s["participant"].pk},
-        "privacy:subject_access_pdf": {"pk": s["participant"].pk},
         "privacy:subject_access_pdf_job": {"pk": s["participant"].pk},
         "activation_code_create": {"user_pk": s["enrolment"].responsible_id},
         "questionnaires:enrolment": enrolment,

@@ -1,5 +1,6 @@
-"""The board report's files, shared by the download (reporting.board.views) and the job that
-makes the PDF or Excel file in the worker (`run_board_file`, registered in reporting.apps)."""
+"""The board report's files: the presented table, shared by the pages and the quick downloads
+(reporting.board.views), and the PDF or Excel file that only the job makes, in the worker
+(`run_board_file`, registered in reporting.apps)."""
 
 from dataclasses import dataclass
 

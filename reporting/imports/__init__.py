@@ -1,7 +1,8 @@
 """The enrolment import (SPEC §12): what a file means, validating it, writing it, and pages.
-May import common, rehab, modules, reporting.spreadsheet and reporting.uploads (the pages also
-reporting.models and reporting.pending, for the upload waiting for confirmation); nothing else
-of reporting."""
+May import common, rehab, modules, reporting.spreadsheet and reporting.uploads (the pages and
+the job of a large import, reporting.imports.job, also reporting.models and reporting.pending,
+for the upload waiting for confirmation, and jobs and privacy.recorder); nothing else of
+reporting."""
 
 # The import's public API, for the management command, the pages and the tests:
 # `parse_file` → `validate_rows` → `import_apply`.

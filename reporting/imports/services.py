@@ -2,7 +2,8 @@
 
 `import_apply` writes a validated plan in one transaction with bulk inserts – participants,
 enrolments, placements – and audits it through `rehab.audit`: one record for the import itself
-(with the counts and the file's checksum) and, with `record_many`, one per created enrolment,
+(with the counts and the file's checksum, written first so that the others can point to it)
+and, with `record_many`, one per created enrolment,
 so that each participant's own log and the access log show the import. The number of
 statements does not depend on the number of rows (bulk inserts are batched by the database's
 limit on variables).
@@ -23,17 +24,66 @@ from reporting.imports.validation import chunks
 __all__ = ["import_apply"]
 
 
+# A job's import (reporting.imports.job) reports its progress after each batch of this many
+# rows; the command and the pages write all rows as one batch.
+PROGRESS_ROWS = 1000
+
+
 @transaction.atomic
-def _apply(plan: ImportPlan, *, team: Team, by, file_hash: str, channel: str) -> ImportResult:
+def _apply(
+    plan: ImportPlan, *, team: Team, by, file_hash: str, channel: str, progress=None
+) -> ImportResult:
     actor = by if by is not None and by.is_authenticated else None
     new_rows = plan.new_rows
 
+    # The first row of each new person creates the participant; later rows reuse it.
     to_create: dict[str, PlannedRow] = {}
     for row in new_rows:
         if row.participant_id is None:
             to_create.setdefault(row.personnummer, row)
+    placements_total = sum(1 for row in new_rows if row.module_id is not None)
+    event = audit.record(
+        user=by,
+        action="import_enrolments",
+        obj=team,
+        changes={
+            "rows": len(plan.rows),
+            "created_participants": len(to_create),
+            "created_enrolments": len(new_rows),
+            "created_placements": placements_total,
+            "unchanged": plan.unchanged,
+            "file_sha256": file_hash,
+            "channel": channel,
+        },
+    )
+    modules = {m.pk: m.as_rule() for m in Module.objects.filter(team=team)}
+    ids: dict[str, int] = {}
+    batch = PROGRESS_ROWS if progress is not None else max(1, len(new_rows))
+    if progress is not None:
+        progress.step(0, len(new_rows))
+    for done, rows in enumerate(chunks(new_rows, batch), start=1):
+        _write_batch(rows, to_create, ids, modules, team=team, by=by, actor=actor, event=event)
+        if progress is not None:
+            progress.step(min(done * batch, len(new_rows)), len(new_rows))
+    return ImportResult(
+        created_participants=len(to_create),
+        created_enrolments=len(new_rows),
+        created_placements=placements_total,
+        unchanged=plan.unchanged,
+        audit_event_id=event.pk,
+    )
+
+
+def _write_batch(rows, to_create, ids, modules, *, team, by, actor, event) -> None:
+    """Participants, enrolments, placements and audit records of some of the plan's new rows,
+    with bulk inserts: the number of statements does not depend on the number of rows."""
+    fresh = {
+        row.personnummer: row
+        for row in rows
+        if row.participant_id is None and to_create[row.personnummer] is row
+    }
     participants = []
-    for pnr, row in to_create.items():
+    for pnr, row in fresh.items():
         born = personnummer.birth_date(pnr)
         participants.append(
             Participant(
@@ -48,16 +98,14 @@ def _apply(plan: ImportPlan, *, team: Team, by, file_hash: str, channel: str) ->
             )
         )
     Participant.objects.bulk_create(participants)
-    ids = {p.personnummer: p.pk for p in participants if p.pk is not None}
-    if len(ids) < len(participants):  # a backend that does not return primary keys
-        for chunk in chunks(list(to_create)):
-            ids.update(
-                Participant.objects.filter(personnummer__in=chunk).values_list(
-                    "personnummer", "pk"
-                )
-            )
+    ids.update({p.personnummer: p.pk for p in participants if p.pk is not None})
+    missing = [pnr for pnr in fresh if pnr not in ids]
+    for chunk in chunks(missing):  # a backend that does not return primary keys
+        ids.update(
+            Participant.objects.filter(personnummer__in=chunk).values_list("personnummer", "pk")
+        )
     # The plan itself stays untouched, so that a failed transaction leaves it as validated.
-    participant_ids = [row.participant_id or ids[row.personnummer] for row in new_rows]
+    participant_ids = [row.participant_id or ids[row.personnummer] for row in rows]
 
     enrolments = [
         Enrolment(
@@ -71,7 +119,7 @@ def _apply(plan: ImportPlan, *, team: Team, by, file_hash: str, channel: str) ->
             exit_outcome=row.exit_outcome,
             phase=Enrolment.Phase.AVSLUT if row.exit_date else Enrolment.Phase.KARTLAGGNING,
         )
-        for row, participant_id in zip(new_rows, participant_ids, strict=True)
+        for row, participant_id in zip(rows, participant_ids, strict=True)
     ]
     Enrolment.objects.bulk_create(enrolments)
     if any(e.pk is None for e in enrolments):
@@ -88,34 +136,19 @@ def _apply(plan: ImportPlan, *, team: Team, by, file_hash: str, channel: str) ->
         for enrolment in enrolments:
             enrolment.pk = keys[(enrolment.participant_id, enrolment.start_date)]
 
-    modules = {m.pk: m.as_rule() for m in Module.objects.filter(team=team)}
-    placements = [
-        Placement(
-            enrolment_id=enrolment.pk,
-            module_id=row.module_id,
-            start_date=row.module_start,
-            next_review_due=review_due(row.module_start, modules[row.module_id], 0),
-            end_date=row.exit_date,
-            created_by=actor,
-        )
-        for row, enrolment in zip(new_rows, enrolments, strict=True)
-        if row.module_id is not None
-    ]
-    Placement.objects.bulk_create(placements)
-
-    event = audit.record(
-        user=by,
-        action="import_enrolments",
-        obj=team,
-        changes={
-            "rows": len(plan.rows),
-            "created_participants": len(participants),
-            "created_enrolments": len(enrolments),
-            "created_placements": len(placements),
-            "unchanged": plan.unchanged,
-            "file_sha256": file_hash,
-            "channel": channel,
-        },
+    Placement.objects.bulk_create(
+        [
+            Placement(
+                enrolment_id=enrolment.pk,
+                module_id=row.module_id,
+                start_date=row.module_start,
+                next_review_due=review_due(row.module_start, modules[row.module_id], 0),
+                end_date=row.exit_date,
+                created_by=actor,
+            )
+            for row, enrolment in zip(rows, enrolments, strict=True)
+            if row.module_id is not None
+        ]
     )
     # Each participant's own log (SPEC §11) and the access log show the enrolment the import
     # created; the rows point back to the import's event and carry no personal data.
@@ -136,27 +169,24 @@ def _apply(plan: ImportPlan, *, team: Team, by, file_hash: str, channel: str) ->
             for enrolment in enrolments
         ],
     )
-    return ImportResult(
-        created_participants=len(participants),
-        created_enrolments=len(enrolments),
-        created_placements=len(placements),
-        unchanged=plan.unchanged,
-        audit_event_id=event.pk,
-    )
 
 
 def import_apply(
-    plan: ImportPlan, *, team: Team, by, file_hash: str = "", channel: str = ""
+    plan: ImportPlan, *, team: Team, by, file_hash: str = "", channel: str = "", progress=None
 ) -> ImportResult:
     """Write a valid plan in one transaction: all rows or none. `by` may be None (command
-    line). Raises ValidationError when the database changed since validation so that a row
-    would now be a duplicate; nothing is written then."""
+    line). With `progress` (a job's, jobs.registry.Progress) the rows are written in batches of
+    PROGRESS_ROWS, still in the one transaction, and each batch is reported. Raises
+    ValidationError when the database changed since validation so that a row would now be a
+    duplicate; nothing is written then."""
     if not plan.ok:
         raise ValueError("import_apply: planen har fel och kan inte importeras.")
     if plan.team.pk != team.pk:
         raise ValueError("import_apply: planen gäller ett annat team.")
     try:
-        return _apply(plan, team=team, by=by, file_hash=file_hash, channel=channel)
+        return _apply(
+            plan, team=team, by=by, file_hash=file_hash, channel=channel, progress=progress
+        )
     except IntegrityError as e:
         raise ValidationError(
             "Någon annan registrerade samma deltagare eller inskrivning under tiden. Inget "

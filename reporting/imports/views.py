@@ -9,20 +9,25 @@ import io
 
 import openpyxl
 import openpyxl.styles
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from common.responses import attachment, csv_text
+from jobs.services import job_enqueue
+from privacy.recorder import Actor
 from rehab.access import ADMIN, get_access, role_required
 from rehab.models import INCOME_BITS, Team
 from reporting import imports as importing
 from reporting import pending as pending_imports
+from reporting.imports import job as import_job
 from reporting.imports.forms import ImportConfirmForm, ImportUploadForm
 from reporting.models import PendingImport
 from reporting.uploads import MemoryOnlyUploadHandler
@@ -151,6 +156,8 @@ def import_preview(request):
                 unchanged=plan.unchanged,
             ),
             "reimport_rule": importing.REIMPORT_RULE,
+            "as_job": import_job.runs_as_job(len(rows)),
+            "job_rows": settings.IMPORT_JOB_ROWS,
         },
     )
 
@@ -170,6 +177,8 @@ def import_confirm(request):
             "igen.",
         )
         return redirect("import_preview")
+    if import_job.runs_as_job(len(rows)):
+        return _confirm_as_job(request, pending, team, rows)
     plan = importing.validate_rows(rows, team=team, today=timezone.localdate())
     if not plan.ok:
         messages.error(request, "Filen har fel och importerades inte. Se raderna nedan.")
@@ -191,6 +200,21 @@ def import_confirm(request):
         ),
     )
     return redirect("team_detail", pk=team.pk)
+
+
+def _confirm_as_job(request, pending, team, rows):
+    """A large file is validated and written by the worker (the same checks again, all rows
+    or none) and the admin watches its status page. The session forgets the file now, so it
+    cannot be confirmed twice; the job deletes it when it has run."""
+    job = job_enqueue(
+        kind=import_job.IMPORT_JOB,
+        user=request.user,
+        label=f"Import av inskrivningar till {team.name} ({len(rows)} rader)",
+        params=import_job.import_job_params(pending, actor=Actor.of(request)),
+        back_url=reverse("team_detail", args=[team.pk]),
+    )
+    request.session.pop(SESSION_KEY, None)
+    return redirect("jobs:job_detail", pk=job.pk)
 
 
 @require_POST

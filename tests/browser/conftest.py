@@ -81,6 +81,21 @@ def login(page, live_server, username, password):
     page.wait_for_load_state()
 
 
+def run_worker():
+    """The worker, run over the waiting jobs beside the live server (as `manage.py db_worker
+    --batch` would in its own process)."""
+    call_command(
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--interval",
+        "0",
+        "--queue-name",
+        "*",
+        verbosity=0,
+    )
+
+
 if os.environ.get("REQUIRE_BROWSER") and shutil.which("chromium") is None:
     raise RuntimeError("REQUIRE_BROWSER är satt men chromium saknas")
 

@@ -4,29 +4,13 @@ the steering group reaches it from its start page and downloads the half-year ta
 
 import openpyxl
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, login, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_worker():
-    """The worker, run over the waiting jobs beside the live server (as `manage.py db_worker
-    --batch` would in its own process)."""
-    call_command(
-        "db_worker",
-        "--batch",
-        "--no-startup-delay",
-        "--interval",
-        "0",
-        "--queue-name",
-        "*",
-        verbosity=0,
-    )
 
 
 def _first_half_2024(page, live_server, username):

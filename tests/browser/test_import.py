@@ -3,9 +3,10 @@
 import pytest
 from playwright.sync_api import expect
 
+from jobs.models import Job
 from rehab.models import Enrolment
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, login, run_worker
 from tests.data import EXAMPLE_CSV
 
 EXAMPLE = EXAMPLE_CSV
@@ -78,3 +79,43 @@ def test_a_wrong_file_type_is_a_form_error(page, live_server, demo, tmp_path):
     page.get_by_role("button", name="Förhandsgranska").click()
     expect(page.locator("main")).to_contain_text("Filtypen stöds inte.", use_inner_text=True)
     assert_accessible(page)
+
+
+def test_a_large_import_runs_in_the_worker_and_the_page_shows_its_result(
+    page, live_server, demo, settings
+):
+    """Above IMPORT_JOB_ROWS (3 here) the confirmation queues a job: the status page shows it
+    waiting with its progress bar while no worker runs, and the summary once the worker has
+    imported every row (the page polls and reloads by itself)."""
+    settings.IMPORT_JOB_ROWS = 3
+    open_upload_page(page, live_server)
+    page.get_by_label("Team").select_option(label="Rehabteamet")
+    page.get_by_label("Fil", exact=True).set_input_files(str(EXAMPLE))
+    page.get_by_role("button", name="Förhandsgranska").click()
+    expect(page.locator("main")).to_contain_text(
+        "Filen har fler än 3 rader och importeras i bakgrunden"
+    )
+
+    page.get_by_role("button", name="Bekräfta och importera").click()
+    expect(
+        page.get_by_role("heading", name="Import av inskrivningar till Rehabteamet (12 rader)")
+    ).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Status: I kö")
+    expect(page.get_by_label("Hur långt jobbet har kommit")).to_be_visible()
+    assert_accessible(page)
+    page.wait_for_timeout(2500)  # the page keeps polling; nothing runs without the worker
+    expect(page.get_by_role("status")).to_contain_text("I kö")
+    assert Enrolment.objects.count() == 0
+
+    run_worker()
+    expect(page.get_by_role("status")).to_contain_text("Status: Klar")
+    expect(page.locator("main")).to_contain_text(
+        "Importerade 12 inskrivningar (12 nya deltagare), 0 oförändrade."
+    )
+    expect(page.get_by_label("Hur långt jobbet har kommit")).to_have_count(0)
+    job = Job.objects.get()
+    assert (job.progress, job.total) == (12, 12)
+    assert Enrolment.objects.count() == 12
+    assert_accessible(page)
+    page.get_by_role("link", name="Tillbaka").click()
+    expect(page.get_by_role("heading", name="Rehabteamet")).to_be_visible()

@@ -25,8 +25,8 @@ def _urls(case):
         reverse("privacy:log_csv"),
         reverse("privacy:subject_access", args=[pk]),
         reverse("privacy:subject_access_json", args=[pk]),
-        reverse("privacy:subject_access_pdf", args=[pk]),
         reverse("privacy:purge_runs"),
+        reverse("privacy:purge_start"),
     ]
 
 
@@ -54,10 +54,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client, case):
 
 def test_unit_manager_of_another_team_gets_404_for_the_export(client, admin_b, case):
     client.force_login(admin_b)
-    for name in ("subject_access", "subject_access_json", "subject_access_pdf"):
+    for name in ("subject_access", "subject_access_json"):
         assert (
             client.get(reverse(f"privacy:{name}", args=[case.participant_id])).status_code == 404
         )
+    ordered = client.post(reverse("privacy:subject_access_pdf_job", args=[case.participant_id]))
+    assert ordered.status_code == 404
 
 
 def test_log_review_shows_a_handledares_read(client, handledare_a, admin_user, case):
@@ -266,9 +268,11 @@ def test_json_export_holds_everything_with_stable_keys(
     assert (export.user, export.object_type) == (admin_user, "subject_access")
 
 
-def test_pdf_export_is_a_tagged_pdf_and_is_logged(client, admin_user, full_case):
+def test_pdf_export_is_a_tagged_pdf_and_is_logged(client, admin_user, full_case, job_file):
     client.force_login(admin_user)
-    response = client.get(reverse("privacy:subject_access_pdf", args=[full_case.participant_id]))
+    response = job_file(
+        client, reverse("privacy:subject_access_pdf_job", args=[full_case.participant_id])
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")

@@ -45,7 +45,7 @@ def test_reading_a_participants_answers_is_logged(rehab_team, handledare_a):
     ).exists()
 
 
-def test_subject_access_export_holds_the_answers(rehab_team, handledare_a, admin_user):
+def test_subject_access_export_holds_the_answers(rehab_team, handledare_a, admin_user, job_file):
     enrolment = _answered(rehab_team, handledare_a, "Jag vill börja jobba.")
     client = Client()
     client.force_login(admin_user)
@@ -59,8 +59,10 @@ def test_subject_access_export_holds_the_answers(rehab_team, handledare_a, admin
     assert answers["Hur mår du just nu?"] == "4"
     assert answers["Vill du säga något mer?"] == "Jag vill börja jobba."
     assert answers["Har du en plan för vad som händer sedan?"] == "Ja"
-    pdf = client.get(reverse("privacy:subject_access_pdf", args=[enrolment.participant_id]))
-    assert pdf.status_code == 200
+    pdf = job_file(
+        client, reverse("privacy:subject_access_pdf_job", args=[enrolment.participant_id])
+    )
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 def test_purge_blanks_free_text_answers_and_keeps_the_scale_answers(

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from jobs.models import Job
 from rehab.models import AuditEvent, Forbund, ForbundMembership, Membership
 from reporting.board import views
 from reporting.models import BoardNote
@@ -22,10 +23,16 @@ pytestmark = pytest.mark.django_db
 BOARD = reverse("board_report")
 NOTE = reverse("board_note_save")
 FORMATS = list(views.FORMATS)
+# The PDF and the Excel workbook are ordered as jobs (tests/reporting/test_board_jobs.py).
+JOB_FORMATS = ["pdf", "xlsx"]
 
 
 def export_url(fmt):
     return reverse("board_report_export", args=[fmt])
+
+
+def job_url(fmt):
+    return reverse("board_report_job", args=[fmt])
 
 
 def h1(team, **extra):
@@ -47,8 +54,11 @@ def test_handledare_get_403_everywhere(client, personas, example, persona):
     assert client.get(BOARD, h1(example)).status_code == 403
     for fmt in FORMATS:
         assert client.get(export_url(fmt), h1(example)).status_code == 403
+    for fmt in JOB_FORMATS:
+        assert client.post(job_url(fmt), h1(example)).status_code == 403
     assert client.post(NOTE, {**h1(example), "text": "x"}).status_code == 403
     assert not BoardNote.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, example):
@@ -116,6 +126,10 @@ def test_steering_group_is_offered_its_forbunds_teams_only(client, styrgrupp_use
         other = client.get(export_url(fmt), {**h1(example), "scope": f"team-{elsewhere.pk}"})
         assert other.status_code == 400
         assert "Content-Disposition" not in other
+    for fmt in JOB_FORMATS:
+        ordered = client.post(job_url(fmt), {**h1(example), "scope": f"team-{elsewhere.pk}"})
+        assert ordered.status_code == 302 and ordered.url == BOARD
+    assert not Job.objects.exists()
 
 
 def test_steering_group_of_another_forbund_cannot_choose_the_team(client, example):
@@ -126,7 +140,9 @@ def test_steering_group_of_another_forbund_cannot_choose_the_team(client, exampl
     labels = [label for _k, label in client.get(BOARD).context["form"].fields["scope"].choices]
     assert labels == ["Annat team"]
     assert client.get(BOARD, h1(example)).status_code == 400
-    assert client.get(export_url("xlsx"), h1(example)).status_code == 400
+    assert client.get(export_url("csv"), h1(example)).status_code == 400
+    assert client.post(job_url("xlsx"), h1(example)).url == BOARD
+    assert not Job.objects.exists()
 
 
 def test_steering_group_has_the_board_report_in_its_menu_and_start_page(client, styrgrupp_user):
@@ -235,7 +251,7 @@ def test_bad_input_is_explained_and_shows_no_table(client, admin_user, example, 
     assert response.status_code == 400
     assert message in response.content.decode()
     assert "view" not in response.context
-    export = client.get(export_url("xlsx"), {**h1(example), **params})
+    export = client.get(export_url("csv"), {**h1(example), **params})
     assert export.status_code == 400
     assert "Content-Disposition" not in export
     assert "Filen kunde inte skapas" in export.content.decode()
@@ -245,10 +261,15 @@ def test_unknown_file_format_is_404(client, admin_user, example):
     assert as_user(client, admin_user).get(export_url("docx"), h1(example)).status_code == 404
 
 
+@pytest.mark.parametrize("fmt", JOB_FORMATS)
+def test_the_pdf_and_excel_files_are_no_longer_direct_downloads(client, admin_user, example, fmt):
+    assert as_user(client, admin_user).get(export_url(fmt), h1(example)).status_code == 404
+
+
 # --- Files --------------------------------------------------------------------------------
 
 
-def test_admin_downloads_every_file(client, admin_user, example):
+def test_admin_downloads_every_file(client, admin_user, example, board_file):
     as_user(client, admin_user)
     csv_response = client.get(export_url("csv"), h1(example))
     assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
@@ -266,11 +287,11 @@ def test_admin_downloads_every_file(client, admin_user, example):
     )
     assert keys.content == EXPECTED_BOARD.read_bytes()
 
-    xlsx = client.get(export_url("xlsx"), h1(example))
+    xlsx = board_file(client, "xlsx", h1(example))
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     assert "Per kommun" in book.sheetnames
 
-    pdf = client.get(export_url("pdf"), h1(example))
+    pdf = board_file(client, "pdf", h1(example))
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
 
@@ -280,7 +301,7 @@ def test_admin_downloads_every_file(client, admin_user, example):
     assert "deltagare,startade,Deltagare som startat under perioden,2,1,1,4" in text
 
 
-def test_forbund_files_are_suppressed_too(client, forbund_user, example):
+def test_forbund_files_are_suppressed_too(client, forbund_user, example, board_file):
     as_user(client, forbund_user)
     text = client.get(export_url("nycklar"), h1(example)).content.decode()
     assert "aktiva_under_perioden,5,<5,<5,10" in text
@@ -288,12 +309,12 @@ def test_forbund_files_are_suppressed_too(client, forbund_user, example):
     assert "Antal aktiva under perioden,5,<5,<5,10" in table
     national = client.get(export_url("nationell"), h1(example)).content.decode()
     assert "deltagare,aktiva,Aktiva deltagare under perioden,5,<5,<5,10" in national
-    book = openpyxl.load_workbook(io.BytesIO(client.get(export_url("xlsx"), h1(example)).content))
+    book = openpyxl.load_workbook(io.BytesIO(board_file(client, "xlsx", h1(example)).content))
     values = [c.value for row in book["Tabell"].iter_rows() for c in row]
     assert 4 not in values and 1 not in values
 
 
-def test_steering_group_files_are_suppressed(client, styrgrupp_user, example):
+def test_steering_group_files_are_suppressed(client, styrgrupp_user, example, board_file):
     as_user(client, styrgrupp_user)
     for fmt in FORMATS:
         response = client.get(export_url(fmt), h1(example))
@@ -307,11 +328,11 @@ def test_steering_group_files_are_suppressed(client, styrgrupp_user, example):
     assert "342.3" not in table
     national = client.get(export_url("nationell"), h1(example)).content.decode()
     assert "deltagare,aktiva,Aktiva deltagare under perioden,5,<5,<5,10" in national
-    book = openpyxl.load_workbook(io.BytesIO(client.get(export_url("xlsx"), h1(example)).content))
+    book = openpyxl.load_workbook(io.BytesIO(board_file(client, "xlsx", h1(example)).content))
     values = [c.value for row in book["Tabell"].iter_rows() for c in row]
     assert 4 not in values and 1 not in values
     assert "<5" in values
-    pdf = client.get(export_url("pdf"), h1(example))
+    pdf = board_file(client, "pdf", h1(example))
     assert pdf.content.startswith(b"%PDF-")
 
 

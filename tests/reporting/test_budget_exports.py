@@ -8,7 +8,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 
 from demo import organisation
 from demo.budget import LINES, seed_budget
@@ -37,11 +36,13 @@ def budget(rehab_team):
     )
 
 
-def test_excel_export_has_a_budget_sheet_as_of_the_periods_end(client, admin_user, budget):
+def test_excel_export_has_a_budget_sheet_as_of_the_periods_end(
+    client, admin_user, budget, board_file
+):
     for i in range(3):
         enrol(budget.team, start=date(2024, 1, 1 + i))
     client.force_login(admin_user)
-    response = client.get(reverse("board_report_export", args=["xlsx"]), query(budget.team))
+    response = board_file(client, "xlsx", query(budget.team))
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert "Budget" in book.sheetnames
@@ -58,18 +59,18 @@ def test_excel_export_has_a_budget_sheet_as_of_the_periods_end(client, admin_use
     assert sheet["B" + str(rows.index(salaries) + 1)].number_format == '#,##0.00 "kr"'
 
 
-def test_forbund_export_suppresses_the_small_counts(client, forbund_user, budget):
+def test_forbund_export_suppresses_the_small_counts(client, forbund_user, budget, board_file):
     for i in range(3):
         enrol(budget.team, start=date(2024, 1, 1 + i))
     client.force_login(forbund_user)
-    response = client.get(reverse("board_report_export", args=["xlsx"]), query(budget.team))
+    response = board_file(client, "xlsx", query(budget.team))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Budget"]
     rows = list(sheet.iter_rows(values_only=True))
     per_active = next(r for r in rows if r[0] == "Aktiva deltagare under perioden")
     assert per_active[1:3] == ("<5", "–")
 
 
-def test_pdf_export_has_a_budget_section(client, admin_user, budget, monkeypatch):
+def test_pdf_export_has_a_budget_section(client, admin_user, budget, monkeypatch, board_file):
     rendered = []
     original = exports.render_to_string
 
@@ -80,7 +81,7 @@ def test_pdf_export_has_a_budget_section(client, admin_user, budget, monkeypatch
 
     monkeypatch.setattr(exports, "render_to_string", capture)
     client.force_login(admin_user)
-    response = client.get(reverse("board_report_export", args=["pdf"]), query(budget.team))
+    response = board_file(client, "pdf", query(budget.team))
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
     html = rendered[0]
@@ -90,15 +91,14 @@ def test_pdf_export_has_a_budget_section(client, admin_user, budget, monkeypatch
     assert "Per 2024-06-30" in html
 
 
-def test_no_budget_sheet_without_a_budget_or_for_all_teams(client, admin_user, rehab_team):
+def test_no_budget_sheet_without_a_budget_or_for_all_teams(
+    client, admin_user, rehab_team, board_file
+):
     client.force_login(admin_user)
-    response = client.get(reverse("board_report_export", args=["xlsx"]), query(rehab_team))
+    response = board_file(client, "xlsx", query(rehab_team))
     assert "Budget" not in openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames
     make_budget(rehab_team)
-    response = client.get(
-        reverse("board_report_export", args=["xlsx"]),
-        {"scope": f"forbund-{rehab_team.forbund_id}", **H1},
-    )
+    response = board_file(client, "xlsx", {"scope": f"forbund-{rehab_team.forbund_id}", **H1})
     assert "Budget" not in openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames
 
 

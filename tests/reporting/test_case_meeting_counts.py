@@ -132,7 +132,7 @@ def _h1(team):
     return {"scope": f"team-{team.pk}", "fran": "2024-01-01", "till": "2024-06-30"}
 
 
-def test_the_board_report_page_for_the_unit_manager(client, admin_user, meetings):
+def test_the_board_report_page_for_the_unit_manager(client, admin_user, meetings, board_file):
     import io
 
     import openpyxl
@@ -146,7 +146,7 @@ def test_the_board_report_page_for_the_unit_manager(client, admin_user, meetings
     titles = [row[0] for row in exports.table_rows(view) if len(row) == 1]
     assert "Ärendemöten per myndighet och månad" in titles
     assert "Diskuterade deltagare per myndighet och månad" in titles
-    xlsx = client.get(reverse("board_report_export", args=["xlsx"]), _h1(meetings))
+    xlsx = board_file(client, "xlsx", _h1(meetings))
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     sheet = book["Ärendemöten"]
     values = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]

@@ -224,7 +224,7 @@ def test_dashboard_suppresses_a_small_inflow_for_the_steering_group(
     assert "= 20" not in response.content.decode()
 
 
-def test_board_files_carry_the_forecast(client, admin_user, history, monkeypatch):
+def test_board_files_carry_the_forecast(client, admin_user, history, monkeypatch, board_file):
     import io
 
     import openpyxl
@@ -242,12 +242,12 @@ def test_board_files_carry_the_forecast(client, admin_user, history, monkeypatch
     monkeypatch.setattr(exports, "render_to_string", capture)
     client.force_login(admin_user)
     query = {"scope": f"team-{history.pk}", "fran": "2025-01-01", "till": "2025-12-31"}
-    xlsx = client.get(reverse("board_report_export", args=["xlsx"]), query)
+    xlsx = board_file(client, "xlsx", query)
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["Prognos"]
     texts = [row[0] for row in sheet.iter_rows(values_only=True) if row[0]]
     assert "Prognos för 2026" in texts
     assert "12 aktiva 31 dec 2025 + (20 + 24) / 2 = 34 deltagare" in texts
-    pdf = client.get(reverse("board_report_export", args=["pdf"]), query)
+    pdf = board_file(client, "pdf", query)
     assert pdf.content.startswith(b"%PDF")
     assert "12 aktiva 31 dec 2025 + (20 + 24) / 2 = 34" in rendered[0]
     # The §12 CSV stays the table alone.

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from privacy.models import AccessLog
+from privacy.models import LOGIN_METHOD_SESSION_KEY, AccessLog
 from rehab import audit
 from rehab.models import AuditEvent, Participant
 from reporting import imports as importing
@@ -104,6 +104,38 @@ def test_import_through_the_pages_logs_the_user_role_and_address(client, admin_u
     assert {(r.user, r.role, r.ip, r.action) for r in rows} == {
         (admin_user, "admin", "192.0.2.9", "import_enrolments")
     }
+
+
+def test_an_import_run_as_a_job_logs_what_the_request_would_have(
+    client, admin_user, rehab_team, settings, run_queue, django_capture_on_commit_callbacks
+):
+    """The worker has no request: the confirming request's user, role, address and log-in
+    method go with the job (privacy.recorder.Actor), and the rows are the same."""
+    settings.IMPORT_JOB_ROWS = 3
+    client.force_login(admin_user)
+    session = client.session
+    session[LOGIN_METHOD_SESSION_KEY] = "oidc"
+    session.save()
+    client.post(
+        reverse("import_upload"),
+        {
+            "team": rehab_team.pk,
+            "file": SimpleUploadedFile("inskrivningar.csv", EXAMPLE_CSV.read_bytes()),
+        },
+    )
+    sha = PendingImport.objects.get(pk=client.session[SESSION_KEY]).sha256
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("import_confirm"), {"sha256": sha}, REMOTE_ADDR="192.0.2.9")
+    assert response.url.startswith("/jobb/")
+    assert not _changes().exists()
+    run_queue()
+    rows = list(_changes().filter(participant_id__isnull=False))
+    assert len(rows) == Participant.objects.count() == 12
+    assert {(r.user, r.role, r.ip, r.action, r.login_method) for r in rows} == {
+        (admin_user, "admin", "192.0.2.9", "import_enrolments", "oidc")
+    }
+    team_row = _changes().get(participant_id__isnull=True)
+    assert (team_row.user, team_row.role, team_row.ip) == (admin_user, "admin", "192.0.2.9")
 
 
 def test_record_many_writes_what_record_would(rehab_team, admin_user):

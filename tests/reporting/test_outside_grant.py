@@ -165,10 +165,10 @@ def test_blank_row_with_only_the_flag_is_skipped(client, admin_user, budget):
 H1 = {"fran": "2024-01-01", "till": "2024-06-30"}
 
 
-def test_board_excel_and_pdf_carry_the_split(client, admin_user, budget):
+def test_board_excel_and_pdf_carry_the_split(client, admin_user, budget, board_file):
     client.force_login(admin_user)
     query = {"scope": f"team-{budget.team.pk}", **H1}
-    response = client.get(reverse("board_report_export", args=["xlsx"]), query)
+    response = board_file(client, "xlsx", query)
     rows = list(
         openpyxl.load_workbook(io.BytesIO(response.content))["Budget"].iter_rows(values_only=True)
     )
@@ -178,7 +178,7 @@ def test_board_excel_and_pdf_carry_the_split(client, admin_user, budget):
     activity = next(r for r in rows if r[0] == "Verksamhetens totala kostnad")
     assert D(str(activity[1])) == D("1476000")
     assert D(str(activity[2])) == D("663000")
-    pdf = client.get(reverse("board_report_export", args=["pdf"]), query)
+    pdf = board_file(client, "pdf", query)
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
     pdf_objects(pdf.content)  # inflates without error

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from jobs.models import Job
 from rehab.models import ForbundMembership
 from reporting.scopes import BOARD, DASHBOARD, report_scopes
 from tests.factories import ForbundFactory, TeamFactory, UserFactory
@@ -98,10 +99,14 @@ def test_board_report_shows_only_her_teams_and_refuses_another(client, evi_group
     refused = client.get(reverse("board_report"), query)
     assert refused.status_code == 400
     assert "view" not in refused.context
-    for fmt in ("csv", "xlsx", "pdf", "nationell"):
+    for fmt in ("csv", "nationell"):
         response = client.get(reverse("board_report_export", args=[fmt]), query)
         assert response.status_code == 400, fmt
         assert "attachment" not in response.get("Content-Disposition", "")
+    for fmt in ("xlsx", "pdf"):
+        response = client.post(reverse("board_report_job", args=[fmt]), query)
+        assert response.status_code == 302 and response.url == reverse("board_report"), fmt
+    assert not Job.objects.exists()
 
 
 def test_budget_pages_are_scoped(client, evi_group, figures, org):
