@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 AXE = (Path(__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 DEMO_PASSWORD = "webbläsartest-lösenord"
@@ -42,7 +43,11 @@ def page(browser):
     # contrast of a button half-way between its hover and rest colours.
     context = browser.new_context(locale="sv-SE", reduced_motion="reduce")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    # Generous limits: CI runs two suites side by side on two cores, and a steering group's
+    # first dashboard computes its suppression (seconds on a quiet machine). A passing test
+    # never waits for them; a failing one fails later.
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(60_000)
     # The strict Content-Security-Policy holds on every page a test visits: chromium reports
     # each blocked script, style or handler on the console.
     blocked = []
@@ -57,6 +62,11 @@ def page(browser):
     yield page
     context.close()
     assert not blocked, "CSP blockerade:\n" + "\n".join(blocked)
+
+
+# `expect(...)` waits for what a test asserts (a page that is still loading, a status that
+# the script updates) up to this limit.
+expect.set_options(timeout=30_000)
 
 
 def assert_accessible(page):
