@@ -302,6 +302,58 @@ def page_operations(report: Report, repeat: int, results: dict):
             results[label] = (ms, queries)
 
 
+def write_operations(report: Report, repeat: int, results: dict):
+    """One write through the services (an edit of an enrolment's months without work, which
+    changes what it adds to the board's aggregates), and the whole-förbund board report page
+    right after such a write (the write untimed, the cache emptied): the cost a write adds to
+    the next reader."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from demo.organisation import FORBUND_NAME, REHAB_TEAM
+    from rehab import freshness
+    from rehab import services as rehab_services
+    from rehab.models import Enrolment, Forbund
+
+    enrolment = (
+        Enrolment.objects.valid()
+        .filter(team__name=REHAB_TEAM, exit_date__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    handledare = get_user_model().objects.get(username="handledare")
+    months = iter(range(1, 10_000))
+
+    def write():
+        started = freshness.request_started()  # as a view: the middleware bumps after it
+        try:
+            rehab_services.enrolment_update(
+                enrolment=Enrolment.objects.get(pk=enrolment.pk),
+                by=handledare,
+                months_without_work=next(months) % 60,
+            )
+        finally:
+            freshness.request_finished(started)
+
+    ms, queries, _ = measure(write, repeat)
+    report.row("single write (enrolment_update, months w/o work)", ms, queries)
+    results["single write"] = (ms, queries)
+
+    def after_write():
+        write()
+        freshness.forget_all()
+
+    forbund = Forbund.objects.get(name=FORBUND_NAME)
+    year = datetime.date.today().year - 1
+    url = (
+        reverse("board_report")
+        + f"?scope=forbund-{forbund.pk}&fran={year}-01-01&till={year}-12-31"
+    )
+    ms, queries, _ = measure(page(client_for("forbund"), url), repeat, after_write)
+    report.row("board report page, whole förbund, after a write", ms, queries)
+    results["board report page after a write"] = (ms, queries)
+
+
 def command_operations(report: Report, repeat: int, results: dict, n: int):
     from django.core.management import call_command
 
@@ -535,6 +587,7 @@ def main(argv=None):
         results = {"seed s": (seeded, None)}
         board_operations(report, args.repeat, results)
         page_operations(report, args.repeat, results)
+        write_operations(report, args.repeat, results)
         command_operations(report, args.repeat, results, n)
         if not args.no_wrk:
             try:
