@@ -53,7 +53,7 @@ class DataVersionMiddleware:
             and response.status_code not in REFUSED
             and not getattr(request, "writes_no_data", False)
         ):
-            freshness.bump()
+            freshness.bump_unaudited()
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

@@ -64,6 +64,11 @@ _keys_by_team: dict[int | str, set[str]] = {}
 _audited = contextvars.ContextVar("audited_change_in_request", default=None)
 
 
+# The DataVersion row replaced only by writes that may have bypassed the services (below):
+# the guard of the board's aggregate tables (reporting/board/aggregates.py).
+UNAUDITED = 2
+
+
 def token() -> int:
     """The installation's data version (0 before the first write)."""
     return DataVersion.objects.filter(pk=1).values_list("token", flat=True).first() or 0
@@ -130,6 +135,22 @@ def bump(teams: Iterable[int] | None = None) -> None:
         unique_fields=["team"],
         update_fields=["token"],
     )
+
+
+def unaudited_token() -> int:
+    """The version of writes that may have bypassed the services (0 before the first)."""
+    return DataVersion.objects.filter(pk=UNAUDITED).values_list("token", flat=True).first() or 0
+
+
+def bump_unaudited() -> None:
+    """`bump()` after a write that may have bypassed the services (Django admin, a failed
+    form, the purge, the demo seed), and replace the version of such writes too: derived
+    data kept current by the services' writes (the board's aggregates) is computed again.
+    Audited changes that name no team replace only the installation's version."""
+    bump()
+    new = secrets.randbits(62) + 1
+    if not DataVersion.objects.filter(pk=UNAUDITED).update(token=new):
+        DataVersion.objects.update_or_create(pk=UNAUDITED, defaults={"token": new})
 
 
 class _PendingBump:
