@@ -16,7 +16,9 @@ exits), and the same for the months-without-work sums. For a period of whole mon
 [M1, M2] the §9 sums are then: active at the start = Σ before M1 of (start − exit); new =
 the starts of M1…M2; active during = both; exits, outcomes, days and the targets = the exits
 of M1…M2; the months-without-work mean = Σ before M1 of (start_months − exit_months) plus
-the starts'. One grouped query over the teams' rows, whatever the history's length.
+the starts'. One grouped query over the teams' rows (whatever the history's length), which
+also returns each current team's sentinel row (`FILLED`): when one is missing, the guard
+below rebuilds and the rows are read again.
 
 **An enrolment's contribution** (`contribution`, a pure function of the enrolment's fields,
 its participant's gender and whether it has an achieved sub-goal) is a handful of (team,
@@ -38,10 +40,13 @@ fill state is not maintained: its first read fills it.
 
 **Guard for writes past the services** (Django admin, a console, the purge, the demo seed):
 the fill state records the installation's *unaudited-write* version
-(`freshness.unaudited_token`), replaced by the middleware after a writing request with no
-audited change and by the commands that write without one. A read first rebuilds, in one
-transaction, each team whose recorded version differs (or that has none). Audited changes do
-not replace that version, so the deltas are not thrown away by the next read.
+(`freshness.unaudited_token`), replaced by the middleware after a writing request to Django
+admin and by the commands that write without an audit record (purge, seed_demo). A read
+rebuilds, in one transaction and a fixed number of statements, the teams whose recorded
+version differs (or that have none). Audited changes, and failed forms, do not replace that
+version, so the deltas are not thrown away by the next read. A write past the services that
+replaces no version (a SQL console) stays unseen until `rebuild_aggregates`;
+`check_aggregates` finds it.
 """
 
 from __future__ import annotations
@@ -75,6 +80,9 @@ FLOW_MEASURES = (
 )
 # The flows whose sums before a period give its opening stocks.
 STOCK_SOURCES = ("start", "exit", "start_months", "exit_months", "start_months_n", "exit_months_n")
+# A row of every filled team (month 0001-01, no measure of the table): the board's one read
+# sees which teams it read.
+FILLED = "filled"
 # More enrolments than this in one change (an import) rebuild their teams instead.
 BULK = 500
 
@@ -317,9 +325,10 @@ def rebuild_teams(team_ids) -> int:
     list(locked.order_by("team_id").values_list("team_id", flat=True))
     totals, by_enrolment = compute_teams(team_ids)
     MonthlyCount.objects.filter(team_id__in=team_ids).delete()
+    sentinels = {(t, date.min, "", FILLED): 1 for t in team_ids}
     MonthlyCount.objects.bulk_create(
         MonthlyCount(team_id=t, month=m, gender=g, measure=measure, value=value)
-        for (t, m, g, measure), value in sorted(totals.items())
+        for (t, m, g, measure), value in sorted({**totals, **sentinels}.items())
     )
     EnrolmentContribution.objects.filter(enrolment__team_id__in=team_ids).delete()
     EnrolmentContribution.objects.bulk_create(
@@ -333,16 +342,19 @@ def rebuild_teams(team_ids) -> int:
     return len(totals)
 
 
+def _current(team_ids):
+    """The fill states of `team_ids` at the current unaudited-write version."""
+    unaudited = DataVersion.objects.filter(pk=freshness.UNAUDITED).values("token")
+    return AggregateFillState.objects.filter(
+        team_id__in=team_ids, unaudited_token=Coalesce(Subquery(unaudited), 0)
+    )
+
+
 def ensure_current(team_ids: Iterable[int]) -> list[int]:
     """Rebuild the teams of `team_ids` never filled or filled before the last write past the
     services, all at once; the teams rebuilt. One query when all are current."""
     team_ids = sorted(set(team_ids))
-    unaudited = DataVersion.objects.filter(pk=freshness.UNAUDITED).values("token")
-    current = set(
-        AggregateFillState.objects.filter(
-            team_id__in=team_ids, unaudited_token=Coalesce(Subquery(unaudited), 0)
-        ).values_list("team_id", flat=True)
-    )
+    current = set(_current(team_ids).values_list("team_id", flat=True))
     stale = [t for t in team_ids if t not in current]
     rebuild_teams(stale)
     return stale
@@ -356,11 +368,13 @@ def rebuild(team_ids=None) -> int:
 
 
 def stored_rows(team_id: int) -> dict[Key, int]:
-    """A team's aggregate rows as stored (the zeros that deltas leave behind left out)."""
+    """A team's aggregate rows as stored (the zeros that deltas leave behind and the
+    sentinel left out)."""
     return {
         (t, m, g, measure): value
         for t, m, g, measure, value in MonthlyCount.objects.filter(team_id=team_id)
         .exclude(value=0)
+        .exclude(measure=FILLED)
         .values_list("team_id", "month", "gender", "measure", "value")
     }
 
@@ -369,23 +383,17 @@ def stored_rows(team_id: int) -> dict[Key, int]:
 
 
 def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:
-    """The sums of `tables._table_result` for a whole-month period, from the aggregates (one
-    query, after the guard's two). `catch_up=False` reads the rows as they are."""
+    """The sums of `tables._table_result` for a whole-month period, from the aggregates: one
+    query when the teams are current. Each current team's sentinel row (`FILLED`) shows that
+    it was read; otherwise the guard rebuilds the stale teams and the rows are read again.
+    `catch_up=False` reads the rows as they are."""
     if not is_whole_months(date_from, date_to):
         raise ValueError("The aggregates hold whole months only.")
-    team_ids = [t.pk if isinstance(t, Team) else t for t in teams]
-    if catch_up:
+    team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
+    rows = _read(team_ids, month_of(date_from), month_of(date_to), current_only=catch_up)
+    if catch_up and {row["team_id"] for row in rows} != set(team_ids):
         ensure_current(team_ids)
-    first, last = month_of(date_from), month_of(date_to)
-    rows = (
-        MonthlyCount.objects.filter(team_id__in=team_ids, month__lte=last)
-        .values("gender", "measure")
-        .annotate(
-            before=Sum("value", filter=Q(month__lt=first, measure__in=STOCK_SOURCES)),
-            within=Sum("value", filter=Q(month__gte=first)),
-        )
-        .order_by()
-    )
+        rows = _read(team_ids, month_of(date_from), month_of(date_to), current_only=True)
     before: dict[tuple[str, str], int] = defaultdict(int)
     within: dict[tuple[str, str], int] = defaultdict(int)
     for row in rows:
@@ -393,6 +401,23 @@ def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True
         before[key] += row["before"] or 0
         within[key] += row["within"] or 0
     return _as_table_result(before, within)
+
+
+def _read(team_ids, first: date, last: date, *, current_only: bool) -> list[dict]:
+    """The teams' flows before `first` (those of the stocks) and from `first` to `last`,
+    per team, gender and measure, with each team's sentinel: one query. With `current_only`,
+    only the rows of teams whose fill state is current."""
+    rows = MonthlyCount.objects.filter(team_id__in=team_ids, month__lte=last)
+    if current_only:
+        rows = rows.filter(team_id__in=_current(team_ids).values("team_id"))
+    return list(
+        rows.values("team_id", "gender", "measure")
+        .annotate(
+            before=Sum("value", filter=Q(month__lt=first, measure__in=STOCK_SOURCES)),
+            within=Sum("value", filter=Q(month__gte=first)),
+        )
+        .order_by()
+    )
 
 
 def _as_table_result(before, within) -> dict:

@@ -108,6 +108,28 @@ def test_a_write_through_a_service_costs_a_few_queries_more(rehab_team, handleda
     assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)
 
 
+@pytest.mark.parametrize("n", [1, 4])
+def test_reads_cost_one_query_and_the_first_a_fixed_rebuild(
+    rehab_team, django_assert_num_queries, n
+):
+    """A read of current teams is one query, as the direct computation; the first read after
+    a write past the services rebuilds every stale team at once, in the same number of
+    statements however many teams and enrolments."""
+    teams = [rehab_team, *(TeamFactory(forbund=rehab_team.forbund) for _ in range(n))]
+    for i, team in enumerate(teams):
+        for day in range(1 + 3 * i):
+            enrol(team, start=D(2024, 1, 1 + day), exit=D(2024, 5, 1 + day), gender="KMX"[i % 3])
+    year = (D(2024, 1, 1), D(2024, 12, 31))
+    # The read finding no current team, the guard, the rebuild (savepoint, version, fill
+    # states, their lock, the contributions, two deletes, two inserts, the versions, release)
+    # and the read again.
+    with django_assert_num_queries(1 + 1 + 11 + 1):
+        aggregates.table_result(teams, *year)
+    with django_assert_num_queries(1):
+        result = aggregates.table_result(teams, *year)
+    assert result["nya_under_perioden__total"] == sum(1 + 3 * i for i in range(len(teams)))
+
+
 def test_the_board_reads_whole_months_from_the_aggregates(rehab_team):
     load_example(rehab_team)
     table = board_table(teams=[rehab_team], date_from=D(2024, 1, 1), date_to=D(2024, 6, 30))
@@ -330,3 +352,21 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
                 period = (D(year, 1, 1), D(year, 12, 31))
                 assert aggregate_check.differences(scope, *period, catch_up=False) == []
         transaction.set_rollback(True)
+
+
+def test_only_a_django_admin_write_replaces_the_unaudited_version(
+    client, admin_user, handledare_a
+):
+    """A failed form writes nothing (the views write through the services, which audit), so
+    it leaves the aggregates as they are; a POST to Django admin may write past them."""
+    from django.urls import reverse
+
+    client.force_login(handledare_a)
+    before = freshness.unaudited_token()
+    client.post(reverse("participant_create"), {})
+    assert freshness.unaudited_token() == before
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    client.post(reverse("admin:modules_module_add"), {})
+    assert freshness.unaudited_token() != before
