@@ -370,3 +370,43 @@ def test_only_a_django_admin_write_replaces_the_unaudited_version(
     client.force_login(admin_user)
     client.post(reverse("admin:modules_module_add"), {})
     assert freshness.unaudited_token() != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writes_of_one_team_add_every_delta(rehab_team, handledare_a):
+    """PostgreSQL: writers of one team, each in its own connection and transaction, wait on
+    the team's fill-state lock and add every delta; the rows equal a computation from scratch
+    (SQLite serialises its writers with the database lock)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    enrolments = [
+        enrol(rehab_team, start=D(2024, 1, 1 + i), gender="KMX"[i % 3]) for i in range(6)
+    ]
+    aggregates.rebuild([rehab_team.pk])
+    errors = []
+
+    def writer(enrolment, offset):
+        try:
+            for months in range(offset, offset + 5):
+                with transaction.atomic():
+                    rehab_services.enrolment_update(
+                        enrolment=type(enrolment).objects.get(pk=enrolment.pk),
+                        by=handledare_a,
+                        months_without_work=months,
+                    )
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(e, i)) for i, e in enumerate(enrolments)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)
