@@ -59,10 +59,9 @@ class DataVersionMiddleware:
             and response.status_code not in REFUSED
             and not getattr(request, "writes_no_data", False)
         ):
-            if _is_admin(request):
-                freshness.bump_unaudited()  # a write past the services
-            else:
-                freshness.bump()  # a failed form: the views write through the services
+            # Outside Django admin a request that recorded no audited change wrote nothing
+            # the services keep derived data of (a failed form): the views write through them.
+            freshness.bump(through_services=not _is_admin(request))
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

@@ -40,13 +40,13 @@ fill state is not maintained: its first read fills it.
 
 **Guard for writes past the services** (Django admin, a console, the purge, the demo seed):
 the fill state records the installation's *unaudited-write* version
-(`freshness.unaudited_token`), replaced by the middleware after a writing request to Django
-admin and by the commands that write without an audit record (purge, seed_demo). A read
-rebuilds, in one transaction and a fixed number of statements, the teams whose recorded
-version differs (or that have none). Audited changes, and failed forms, do not replace that
-version, so the deltas are not thrown away by the next read. A write past the services that
-replaces no version (a SQL console) stays unseen until `rebuild_aggregates`;
-`check_aggregates` finds it.
+(`freshness.unaudited_token`), replaced by every `freshness.bump()` of all read models (the
+middleware after a writing request to Django admin, purge, seed_demo) but not by those marked
+`through_services` (an audited change that names no team, a failed form). A read rebuilds,
+in one transaction and a fixed number of statements, the teams whose recorded version differs
+(or that have none), so the deltas are not thrown away by the next read after an ordinary
+change. A write past the services that replaces no version (a SQL console) stays unseen
+until `rebuild_aggregates`; `check_aggregates` finds it.
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             )
         # Issue #21: the questionnaires, with answers for the enrolments seeded above.
         seed_questionnaires(seed=seed)
-        freshness.bump_unaudited()
+        freshness.bump()
         self.stdout.write(self.style.SUCCESS(f"Demoförbundet: {organisation.FORBUND_NAME}"))
         if counts:
             self.stdout.write(
