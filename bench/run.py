@@ -191,6 +191,7 @@ def board_operations(report: Report, repeat: int, results: dict):
     from bench.raw_board import raw_table, same_numbers
     from demo.organisation import FORBUND_NAME, REHAB_TEAM
     from rehab.models import Team
+    from reporting.board import aggregates
     from reporting.board import tables as board
 
     rehab = Team.objects.get(name=REHAB_TEAM)
@@ -201,7 +202,16 @@ def board_operations(report: Report, repeat: int, results: dict):
         ("year", datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
     ]
     report.line(
-        f"  board tables {year} (ours = reporting.board; raw = one hand-written SQL query)"
+        f"  board tables {year} (ours = reporting.board computed directly; aggregates = read "
+        "from reporting.MonthlyCount; raw = one hand-written SQL query)"
+    )
+    # seed_demo writes past the services: the first read would rebuild the aggregates.
+    start = time.perf_counter()
+    rows = aggregates.rebuild()
+    report.row(
+        "rebuild_aggregates, every team (one run)",
+        (time.perf_counter() - start) * 1000,
+        note=f"{rows} rows",
     )
     for scope, teams in (("Rehabteamet", [rehab]), ("whole förbund", forbund_teams)):
         for label, date_from, date_to in periods:
@@ -212,18 +222,23 @@ def board_operations(report: Report, repeat: int, results: dict):
             def ours_table(active=active, filters=filters, teams=teams):
                 return board._table_and_targets(active, filters, teams)
 
+            def from_aggregates(teams=teams, date_from=date_from, date_to=date_to):
+                return board.table_and_targets(teams, date_from, date_to)
+
             def full(teams=teams, date_from=date_from, date_to=date_to):
                 return board.board_table(teams=teams, date_from=date_from, date_to=date_to)
 
             ids = [t.pk for t in teams]
             ms_full, q_full, table = measure(full, repeat)
             ms_ours, q_ours, _ = measure(ours_table, repeat)
+            ms_agg, q_agg, _ = measure(from_aggregates, repeat)
             ms_raw, q_raw, raw = measure(
                 lambda ids=ids, f=date_from, t=date_to: raw_table(ids, f, t), repeat
             )
             same = same_numbers(table, raw)
             n_active = active.count()
             report.row(f"{name}: §9 table + targets, ours", ms_ours, q_ours)
+            report.row(f"{name}: §9 table + targets, aggregates", ms_agg, q_agg)
             report.row(f"{name}: §9 table + targets, raw SQL", ms_raw, q_raw)
             report.row(
                 f"{name}: ratio ours ÷ raw",
@@ -300,6 +315,58 @@ def page_operations(report: Report, repeat: int, results: dict):
                 continue
             report.row(label, ms, queries)
             results[label] = (ms, queries)
+
+
+def write_operations(report: Report, repeat: int, results: dict):
+    """One write through the services (an edit of an enrolment's months without work, which
+    changes what it adds to the board's aggregates), and the whole-förbund board report page
+    right after such a write (the write untimed, the cache emptied): the cost a write adds to
+    the next reader."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from demo.organisation import FORBUND_NAME, REHAB_TEAM
+    from rehab import freshness
+    from rehab import services as rehab_services
+    from rehab.models import Enrolment, Forbund
+
+    enrolment = (
+        Enrolment.objects.valid()
+        .filter(team__name=REHAB_TEAM, exit_date__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    handledare = get_user_model().objects.get(username="handledare")
+    months = iter(range(1, 10_000))
+
+    def write():
+        started = freshness.request_started()  # as a view: the middleware bumps after it
+        try:
+            rehab_services.enrolment_update(
+                enrolment=Enrolment.objects.get(pk=enrolment.pk),
+                by=handledare,
+                months_without_work=next(months) % 60,
+            )
+        finally:
+            freshness.request_finished(started)
+
+    ms, queries, _ = measure(write, repeat)
+    report.row("single write (enrolment_update, months w/o work)", ms, queries)
+    results["single write"] = (ms, queries)
+
+    def after_write():
+        write()
+        freshness.forget_all()
+
+    forbund = Forbund.objects.get(name=FORBUND_NAME)
+    year = datetime.date.today().year - 1
+    url = (
+        reverse("board_report")
+        + f"?scope=forbund-{forbund.pk}&fran={year}-01-01&till={year}-12-31"
+    )
+    ms, queries, _ = measure(page(client_for("forbund"), url), repeat, after_write)
+    report.row("board report page, whole förbund, after a write", ms, queries)
+    results["board report page after a write"] = (ms, queries)
 
 
 def command_operations(report: Report, repeat: int, results: dict, n: int):
@@ -535,6 +602,7 @@ def main(argv=None):
         results = {"seed s": (seeded, None)}
         board_operations(report, args.repeat, results)
         page_operations(report, args.repeat, results)
+        write_operations(report, args.repeat, results)
         command_operations(report, args.repeat, results, n)
         if not args.no_wrk:
             try:

@@ -28,14 +28,20 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 REFUSED = frozenset({403, 404, 405})
 
 
+def _is_admin(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.app_name == "admin"
+
+
 class DataVersionMiddleware:
     """After every request by a logged-in user that may have written (POST, PUT, PATCH,
     DELETE), replace the data version so that no cached read model outlives the write
     (rehab/freshness.py): that of the teams its audited changes touched, or, if it made none
-    (Django admin, a failed form), the installation's. Left alone: safe methods, which write
-    nothing but the access log; anonymous requests (a log-in writes only the session and
-    django-axes' records); requests refused with 403, 404 or 405; and views marked
-    `@writes_no_data`. So a stranger's POSTs cannot keep every cache cold."""
+    (Django admin, a failed form), the installation's; after Django admin's, a write past the
+    services, also the unaudited-write version (the board's aggregates are rebuilt). Left
+    alone: safe methods, which write nothing but the access log; anonymous requests (a log-in
+    writes only the session and django-axes' records); requests refused with 403, 404 or
+    405; and views marked `@writes_no_data`. So a stranger's POSTs cannot keep every cache cold."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -53,7 +59,9 @@ class DataVersionMiddleware:
             and response.status_code not in REFUSED
             and not getattr(request, "writes_no_data", False)
         ):
-            freshness.bump()
+            # Outside Django admin a request that recorded no audited change wrote nothing
+            # the services keep derived data of (a failed form): the views write through them.
+            freshness.bump(through_services=not _is_admin(request))
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

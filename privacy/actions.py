@@ -227,6 +227,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "dataversion": "dataversion",
     "deviation": "avvikelse",
     "enrolment": "inskrivning",
+    "enrolmentcontribution": "inskrivningens aggregatbidrag",
     "exitfollowup": "uppföljning efter avslut",
     "followup": "uppföljning",
     "forbund": "förbund",

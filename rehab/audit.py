@@ -44,6 +44,24 @@ SECRET_FIELDS = {
 }
 
 
+# Derived data kept current in the transaction of each audited change: higher layers register
+# a listener (reporting's board aggregates, in ReportingConfig.ready), called after the write
+# with the changed objects, each with its changes.
+_listeners: list = []
+
+
+def on_change(listener) -> None:
+    """Call `listener([(obj, changes), …])` after every audited change (`record`) and every
+    bulk of them (`record_many`), in their transaction."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _notify(changed) -> None:
+    for listener in _listeners:
+        listener(changed)
+
+
 def record(*, user, action, obj=None, participant_id=None, changes=None, object_type=None):
     event = AuditEvent.objects.create(
         **_event_fields(
@@ -66,6 +84,7 @@ def record(*, user, action, obj=None, participant_id=None, changes=None, object_
     # The cached lists and figures of its teams go stale when this change commits
     # (rehab/freshness.py).
     freshness.note_audited_change(objects=[obj], participant_ids=[participant_id])
+    _notify([(obj, changes or {})])
     return event
 
 
@@ -126,6 +145,7 @@ def record_many(*, user, changes: Iterable[Change]) -> list[AuditEvent]:
         objects=[change.obj for change in changes],
         participant_ids=[event.participant_id for event in events],
     )
+    _notify([(change.obj, change.changes or {}) for change in changes])
     return events
 
 

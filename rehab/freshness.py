@@ -20,6 +20,12 @@ installation's (`DataVersion`, one row) and that of each team whose data they sh
 - for the whole installation after the management commands that write without an audit
   record (`bump()` in purge and seed_demo).
 
+A second `DataVersion` row (`UNAUDITED`) is replaced by `bump()` of every read model after a
+write that may have bypassed the services (a POST to Django admin, purge, seed_demo), but not
+after an audited change that names no team nor after a failed form (`through_services`):
+derived data that the services' writes keep current (the board's aggregate tables) is rebuilt
+when it moves, not after every such change.
+
 So a save in one team leaves every other team's cached pages as they are, while a förbund
 view, keyed by the versions of all its teams, goes stale with any of them. Reading the
 versions is one query per cached page. Tokens are random rather than counters so that a
@@ -62,6 +68,11 @@ _team_tokens_seen: dict[int, int] = {}
 _keys_by_team: dict[int | str, set[str]] = {}
 # Per request (config.middleware.DataVersionMiddleware): the teams its audited changes touched.
 _audited = contextvars.ContextVar("audited_change_in_request", default=None)
+
+
+# The DataVersion row replaced only by writes that may have bypassed the services (below):
+# the guard of the board's aggregate tables (reporting/board/aggregates.py).
+UNAUDITED = 2
 
 
 def token() -> int:
@@ -111,13 +122,17 @@ def writes_no_data(view):
     return view
 
 
-def bump(teams: Iterable[int] | None = None) -> None:
+def bump(teams: Iterable[int] | None = None, *, through_services: bool = False) -> None:
     """Make cached read models stale: those of `teams`, or every one when None. Called after
-    anything that may have written."""
+    anything that may have written. Every one, unless `through_services` (an audited change
+    that names no team, a failed form), also replaces the unaudited-write version: the write
+    may have bypassed the services."""
     new = secrets.randbits(62) + 1
     if teams is None:
         if not DataVersion.objects.filter(pk=1).update(token=new):
             DataVersion.objects.update_or_create(pk=1, defaults={"token": new})
+        if not through_services:
+            _replace_unaudited()
         return
     team_ids = sorted(set(teams))
     if not team_ids:
@@ -130,6 +145,17 @@ def bump(teams: Iterable[int] | None = None) -> None:
         unique_fields=["team"],
         update_fields=["token"],
     )
+
+
+def unaudited_token() -> int:
+    """The version of writes that may have bypassed the services (0 before the first)."""
+    return DataVersion.objects.filter(pk=UNAUDITED).values_list("token", flat=True).first() or 0
+
+
+def _replace_unaudited() -> None:
+    new = secrets.randbits(62) + 1
+    if not DataVersion.objects.filter(pk=UNAUDITED).update(token=new):
+        DataVersion.objects.update_or_create(pk=UNAUDITED, defaults={"token": new})
 
 
 class _PendingBump:
@@ -149,7 +175,8 @@ class _PendingBump:
             self.teams.update(teams)
 
     def __call__(self):
-        bump(None if self.everything else self.teams)
+        # Audited changes: written through the services, which keep derived data current.
+        bump(None if self.everything else self.teams, through_services=True)
 
 
 def bump_after_commit(teams: Iterable[int] | None = None) -> None:

@@ -7,7 +7,8 @@ class ReportingConfig(AppConfig):
 
     def ready(self):
         from jobs import registry
-        from reporting.board import files
+        from rehab import audit
+        from reporting.board import aggregates, files
         from reporting.imports import job as import_job
 
         registry.register(files.BOARD_FILE_JOB, files.run_board_file)
@@ -16,3 +17,5 @@ class ReportingConfig(AppConfig):
             import_job.run_import,
             progress_every=import_job.PROGRESS_ROWS,
         )
+        # The board's aggregate tables follow every audited change in its transaction.
+        audit.on_change(aggregates.note_change)

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from rehab.models import Forbund, Team
+from rehab.models import Enrolment, Forbund, Team
 
 
 class BoardNote(models.Model):
@@ -234,9 +234,10 @@ class PendingImport(models.Model):
 
 
 class MonthlyCount(models.Model):
-    """The aggregate tables of the board (issue #18, reporting/board/aggregates.py): one count
-    or sum of one measure for one team, calendar month and gender, computed from the team's
-    enrolments by the fill step. Derived data: `rebuild_aggregates` recreates every row."""
+    """The aggregate tables of the board (issue #18, reporting/board/aggregates.py): one flow
+    of one measure for one team, calendar month and gender, the sum of the contributions of
+    the team's enrolments, kept current by the services' writes. Derived data:
+    `rebuild_aggregates` recreates every row."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     month = models.DateField("månad")  # the first day of the month
@@ -248,6 +249,7 @@ class MonthlyCount(models.Model):
         verbose_name = "månadsaggregat"
         verbose_name_plural = "månadsaggregat"
         constraints = [
+            # Also the index of the board's read (team, months up to the period's last).
             models.UniqueConstraint(
                 fields=["team", "month", "gender", "measure"], name="monthly_count_unique"
             )
@@ -257,16 +259,33 @@ class MonthlyCount(models.Model):
         return f"{self.team_id} {self.month:%Y-%m} {self.gender} {self.measure}: {self.value}"
 
 
+class EnrolmentContribution(models.Model):
+    """What one enrolment last added to `MonthlyCount` (aggregates.contribution): a list of
+    [team, month, gender, measure, value]. A change subtracts it and adds the new one."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    entries = models.JSONField("bidrag", default=list)
+
+    class Meta:
+        verbose_name = "inskrivningens aggregatbidrag"
+        verbose_name_plural = "inskrivningarnas aggregatbidrag"
+
+    def __str__(self):
+        return f"{self.enrolment_id}: {len(self.entries)}"
+
+
 class AggregateFillState(models.Model):
-    """How far a team's aggregates are filled (zulip's analytics `FillState`): the data
-    versions (rehab/freshness.py) of the installation and of the team when they were last
-    computed, and the last month with a start or an exit. A read whose versions differ fills
-    the team again first."""
+    """Whether a team's aggregates are maintained (zulip's analytics `FillState`): the
+    installation's unaudited-write version (rehab/freshness.py) when they were last rebuilt.
+    The row is also the lock that serialises the writes of the team's aggregate rows. A read
+    whose version differs, or a team without a row, rebuilds the team first."""
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    installation_token = models.BigIntegerField("installationens dataversion", default=0)
-    team_token = models.BigIntegerField("teamets dataversion", default=0)
-    last_month = models.DateField("sista månad med händelser", null=True, blank=True)
+    unaudited_token = models.BigIntegerField(
+        "version för skrivningar utanför tjänsterna", default=0
+    )
     filled_at = models.DateTimeField("fylld", auto_now=True)
 
     class Meta:

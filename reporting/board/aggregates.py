@@ -1,49 +1,69 @@
 """The board table's aggregate tables (issue #18): counts and sums per team, calendar month
-and gender, filled from the enrolments and read for whole-month periods.
+and gender, kept current in the transaction of every write through the services, and read
+by the board for periods of whole months.
 
-Measures (`MonthlyCount.measure`), per team, month and gender, over valid enrolments:
+**Flows only.** Every stored measure (`MonthlyCount.measure`, `FLOW_MEASURES`) belongs to the
+month of an event of a valid enrolment:
 
-- flows of the month: `start` (enrolments started), `start_months` and `start_months_n`
-  (their months without work or studies, summed, and how many have the figure); `exit`
-  (exits), `exit:<outcome>` per exit outcome, `exit_days` (their days from start to exit),
+- its start month: `start`, `start_months` and `start_months_n` (its months without work or
+  studies, and 1 if it has the figure);
+- its exit month: `exit`, `exit:<outcome>`, `exit_days` (days from start to exit),
   `exit_months` and `exit_months_n`, `exit_step` (with an achieved sub-goal), `exit_both`
-  (with both wellbeing scores) and `exit_better` (the exit score above the start score);
-- stocks at the month's end (enrolments started by its last day and not exited by it):
-  `active_end`, `active_end_months`, `active_end_months_n`, from the team's first month with
-  a start or an exit to its last (`AggregateFillState.last_month`); later months have the
-  last month's stock, as nothing starts or ends.
+  (with both wellbeing scores) and `exit_better` (the exit score above the start score).
 
-For a period of whole months [M1, M2] the §9 sums are then: active at the start = the stock
-at the end of M1 − 1; new = the starts of M1…M2; active during = both; exits, outcomes, days
-and the targets = the exits of M1…M2; the months-without-work mean = the stock's sums at the
-end of M1 − 1 plus the starts'. `table_result` gives exactly the dict of the direct
-computation (`tables._table_result`), and `check_aggregates` compares the two.
+The stocks are prefix sums: active at the end of month M = Σ over months ≤ M of (starts −
+exits), and the same for the months-without-work sums. For a period of whole months
+[M1, M2] the §9 sums are then: active at the start = Σ before M1 of (start − exit); new =
+the starts of M1…M2; active during = both; exits, outcomes, days and the targets = the exits
+of M1…M2; the months-without-work mean = Σ before M1 of (start_months − exit_months) plus
+the starts'. One grouped query over the teams' rows (whatever the history's length), which
+also returns each current team's sentinel row (`FILLED`): when one is missing, the guard
+below rebuilds and the rows are read again.
 
-**Fill state** (as zulip's analytics `FillState`): each team's aggregates record the data
-versions of rehab/freshness.py they were computed at. Every audited change of a team's data
-replaces the team's version (an enrolment, an exit, an undo, a mark in error, a placement, a
-goal, the participant's gender), and a write past the services the installation's; a read
-(`ensure_filled`) first fills again, in one transaction, each team whose versions differ. A
-fill reads the versions before it computes, so a change that commits during a fill leaves the
-team stale and is counted by the next one. A fill costs a few grouped queries over the one
-team's enrolments; the periods read after it cost one query over the aggregate rows,
-whatever the history's length.
+**An enrolment's contribution** (`contribution`, a pure function of the enrolment's fields,
+its participant's gender and whether it has an achieved sub-goal) is a handful of (team,
+month, gender, measure) → value entries. It is the one definition: the delta path and the
+rebuild both sum it. Each enrolment's last applied contribution is kept
+(`EnrolmentContribution`), so a change is "subtract the old, add the new": `enrolments_changed`
+computes the new contributions (one query), locks the fill-state rows of their teams, reads
+the old ones, and adds the differences with `value = value + d` (one UPDATE) and inserts the
+missing rows (one INSERT), in the transaction of the write. Every audited change of an
+enrolment, of a goal or an exit evaluation (the sub-goals) or of a participant's gender
+reaches it through `rehab.audit`'s change listeners (registered in `ReportingConfig.ready`);
+the enrolment import calls it with the enrolments it created.
+
+**Concurrency**: every writer of a team's rows and contributions first locks the team's
+`AggregateFillState` row (`select_for_update`, teams in order), then reads the old
+contributions: two writes of one team apply their deltas one after the other, and no two
+insert the same row. On SQLite the database lock serialises writers anyway. A team with no
+fill state is not maintained: its first read fills it.
+
+**Guard for writes past the services** (Django admin, a console, the purge, the demo seed):
+the fill state records the installation's *unaudited-write* version
+(`freshness.unaudited_token`), replaced by every `freshness.bump()` of all read models (the
+middleware after a writing request to Django admin, purge, seed_demo) but not by those marked
+`through_services` (an audited change that names no team, a failed form). A read rebuilds,
+in one transaction and a fixed number of statements, the teams whose recorded version differs
+(or that have none), so the deltas are not thrown away by the next read after an ordinary
+change. A write past the services that replaces no version (a SQL console) stays unseen
+until `rebuild_aggregates`; `check_aggregates` finds it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from rehab import freshness
-from rehab.models import Enrolment, ExitOutcome, Goal, Team
-from reporting.board import tables
-from reporting.board.tables import GENDERS, OUTCOME_KEYS, TOTAL, _days
-from reporting.models import AggregateFillState, MonthlyCount
+from rehab.models import DataVersion, Enrolment, ExitEvaluation, Goal, Participant, Team
+from reporting.board.columns import GENDERS, OUTCOME_KEYS, TOTAL, WORK_OUTCOMES
+from reporting.models import AggregateFillState, EnrolmentContribution, MonthlyCount
 
 FLOW_MEASURES = (
     "start",
@@ -58,7 +78,15 @@ FLOW_MEASURES = (
     "exit_both",
     "exit_better",
 )
-STOCK_MEASURES = ("active_end", "active_end_months", "active_end_months_n")
+# The flows whose sums before a period give its opening stocks.
+STOCK_SOURCES = ("start", "exit", "start_months", "exit_months", "start_months_n", "exit_months_n")
+# A row of every filled team (month 0001-01, no measure of the table): the board's one read
+# sees which teams it read.
+FILLED = "filled"
+# More enrolments than this in one change (an import) rebuild their teams instead.
+BULK = 500
+
+Key = tuple[int, date, str, str]  # team, month, gender, measure
 
 
 def month_of(day: date) -> date:
@@ -77,259 +105,353 @@ def next_month(month: date) -> date:
     )
 
 
+def day_before(day: date) -> date:
+    return date.fromordinal(day.toordinal() - 1)
+
+
 def is_whole_months(date_from: date, date_to: date) -> bool:
     """Whether the period starts on a month's first day and ends on a month's last."""
-    return date_from.day == 1 and next_month(month_of(date_to)) == _day_after(date_to)
-
-
-def _day_after(day: date) -> date:
-    return date.fromordinal(day.toordinal() + 1)
-
-
-# --- Fill -----------------------------------------------------------------------------------
-
-
-def compute_team(team_id: int) -> tuple[list[MonthlyCount], date | None]:
-    """The aggregate rows of one team, from its enrolments (three grouped queries), and the
-    last month with a start or an exit."""
-    valid = Enrolment.objects.valid().filter(team_id=team_id)
-    values: dict[tuple[date, str, str], int] = defaultdict(int)
-    starts = (
-        valid.annotate(m=TruncMonth("start_date"), g=F("participant__gender"))
-        .values("m", "g")
-        .annotate(
-            n=Count("pk"),
-            ms=Sum("months_without_work"),
-            mn=Count("months_without_work"),
-        )
-        .order_by()
+    return (
+        date_from.day == 1
+        and date_from <= date_to
+        and next_month(month_of(date_to)) == date.fromordinal(date_to.toordinal() + 1)
     )
-    for row in starts:
-        key = (row["m"], row["g"] or "")
-        values[(*key, "start")] += row["n"]
-        values[(*key, "start_months")] += row["ms"] or 0
-        values[(*key, "start_months_n")] += row["mn"]
-    duration = ExpressionWrapper(F("exit_date") - F("start_date"), output_field=DurationField())
+
+
+# --- Contributions --------------------------------------------------------------------------
+
+
+def _fields(enrolments):
+    """The fields `contribution` reads, one row per enrolment: one query."""
     achieved_subgoal = Exists(
         Goal.objects.filter(
             enrolment=OuterRef("pk"), parent__isnull=False, status=Goal.Status.ACHIEVED
         )
     )
-    both = Q(wellbeing_start__isnull=False, wellbeing_exit__isnull=False)
-    exits = (
-        valid.filter(exit_date__isnull=False)
-        .annotate(m=TruncMonth("exit_date"), g=F("participant__gender"))
-        .values("m", "g", "exit_outcome")
-        .annotate(
-            n=Count("pk"),
-            days=Sum(duration),
-            ms=Sum("months_without_work"),
-            mn=Count("months_without_work"),
-            step=Count("pk", filter=Q(achieved_subgoal)),
-            both=Count("pk", filter=both),
-            better=Count("pk", filter=both & Q(wellbeing_exit__gt=F("wellbeing_start"))),
-        )
-        .order_by()
-    )
-    for row in exits:
-        key = (row["m"], row["g"] or "")
-        values[(*key, "exit")] += row["n"]
+    return enrolments.values(
+        "pk",
+        "team_id",
+        "registered_in_error",
+        "start_date",
+        "exit_date",
+        "exit_outcome",
+        "months_without_work",
+        "wellbeing_start",
+        "wellbeing_exit",
+        gender=F("participant__gender"),
+        step=achieved_subgoal,
+    ).order_by()
+
+
+def contribution(row: dict) -> dict[Key, int]:
+    """What one enrolment (a row of `_fields`) adds to the aggregate tables: the flows of its
+    start month and, once exited, of its exit month. Nothing for one registered in error."""
+    if row["registered_in_error"]:
+        return {}
+    team, gender = row["team_id"], row["gender"] or ""
+    months = row["months_without_work"]
+    values: dict[Key, int] = defaultdict(int)
+    start = (team, month_of(row["start_date"]), gender)
+    values[(*start, "start")] += 1
+    if months is not None:
+        values[(*start, "start_months")] += months
+        values[(*start, "start_months_n")] += 1
+    if row["exit_date"] is not None:
+        end = (team, month_of(row["exit_date"]), gender)
+        values[(*end, "exit")] += 1
         if row["exit_outcome"] in OUTCOME_KEYS:
-            values[(*key, f"exit:{row['exit_outcome']}")] += row["n"]
-        values[(*key, "exit_days")] += _days(row["days"])
-        values[(*key, "exit_months")] += row["ms"] or 0
-        values[(*key, "exit_months_n")] += row["mn"]
-        values[(*key, "exit_step")] += row["step"]
-        values[(*key, "exit_both")] += row["both"]
-        values[(*key, "exit_better")] += row["better"]
-    months = sorted({m for m, _g, _measure in values})
-    last_month = months[-1] if months else None
-    # The stocks at each month's end: what started by then, less what exited by then.
-    for gender in sorted({g for _m, g, _measure in values}):
-        stock = dict.fromkeys(STOCK_MEASURES, 0)
-        month = months[0] if months else None
-        while month is not None and month <= last_month:
-            stock["active_end"] += values.get((month, gender, "start"), 0) - values.get(
-                (month, gender, "exit"), 0
+            values[(*end, f"exit:{row['exit_outcome']}")] += 1
+        values[(*end, "exit_days")] += (row["exit_date"] - row["start_date"]).days
+        if months is not None:
+            values[(*end, "exit_months")] += months
+            values[(*end, "exit_months_n")] += 1
+        if row["step"]:
+            values[(*end, "exit_step")] += 1
+        if row["wellbeing_start"] is not None and row["wellbeing_exit"] is not None:
+            values[(*end, "exit_both")] += 1
+            if row["wellbeing_exit"] > row["wellbeing_start"]:
+                values[(*end, "exit_better")] += 1
+    return {key: value for key, value in values.items() if value}
+
+
+def contributions(enrolments) -> dict[int, dict[Key, int]]:
+    """Each enrolment's contribution, by primary key: one query."""
+    return {row["pk"]: contribution(row) for row in _fields(enrolments)}
+
+
+def _stored(entries) -> dict[Key, int]:
+    return {(t, date.fromisoformat(m), g, measure): v for t, m, g, measure, v in entries}
+
+
+def _storable(values: dict[Key, int]) -> list:
+    return [[t, m.isoformat(), g, measure, v] for (t, m, g, measure), v in sorted(values.items())]
+
+
+# --- Delta path -----------------------------------------------------------------------------
+
+
+def note_change(changed: Iterable[tuple[object, dict]]) -> None:
+    """`rehab.audit`'s change listener: the enrolments whose contribution the audited
+    changes (object, changes) may have changed are brought up to date in their transaction:
+    an enrolment's own, a goal's or exit evaluation's (the sub-goals), and a participant's
+    when the gender changed."""
+    enrolment_ids: set[int] = set()
+    participant_ids: set[int] = set()
+    for obj, changes in changed:
+        if isinstance(obj, Enrolment):
+            enrolment_ids.add(obj.pk)
+        elif isinstance(obj, Goal | ExitEvaluation):
+            enrolment_ids.add(obj.enrolment_id)
+        elif isinstance(obj, Participant) and "gender" in changes:
+            participant_ids.add(obj.pk)
+    if participant_ids:
+        enrolment_ids.update(
+            Enrolment.objects.filter(participant_id__in=participant_ids).values_list(
+                "pk", flat=True
             )
-            for suffix in ("months", "months_n"):
-                stock[f"active_end_{suffix}"] += values.get(
-                    (month, gender, f"start_{suffix}"), 0
-                ) - values.get((month, gender, f"exit_{suffix}"), 0)
-            for measure, value in stock.items():
-                if value:
-                    values[(month, gender, measure)] = value
-            month = next_month(month)
-    rows = [
-        MonthlyCount(team_id=team_id, month=m, gender=g, measure=measure, value=value)
-        for (m, g, measure), value in sorted(values.items())
-        if value
-    ]
-    return rows, last_month
+        )
+    enrolments_changed({pk for pk in enrolment_ids if pk is not None})
 
 
-def fill_team(team_id: int, *, force: bool = False) -> bool:
-    """Compute one team's aggregates again unless they are filled at the current versions
-    (always with `force`); whether it filled. One transaction, the fill state locked, so two
-    processes never fill the same team at once."""
-    with transaction.atomic():
-        AggregateFillState.objects.get_or_create(team_id=team_id)
-        state = AggregateFillState.objects.select_for_update().get(team_id=team_id)
-        installation, teams = freshness.versions([team_id])
-        team_token = teams.get(team_id, 0)
-        if (
-            not force
-            and state.last_month is not None
-            and (state.installation_token, state.team_token) == (installation, team_token)
-        ):
-            return False
-        rows, last_month = compute_team(team_id)
-        MonthlyCount.objects.filter(team_id=team_id).delete()
-        MonthlyCount.objects.bulk_create(rows, batch_size=2000)
-        state.installation_token, state.team_token = installation, team_token
-        # A team with no enrolments is filled too: its last month is the sentinel 0001-01.
-        state.last_month = last_month or date.min
-        state.save()
-    return True
+# No savepoint: a failure here fails the write it belongs to.
+@transaction.atomic(savepoint=False)
+def enrolments_changed(enrolment_ids: Iterable[int]) -> None:
+    """Bring the aggregate rows of these enrolments' teams up to date with what the
+    enrolments contribute now: the difference from their last applied contributions, added
+    in place. Call it after the write, in its transaction."""
+    ids = sorted(set(enrolment_ids))
+    if not ids:
+        return
+    if len(ids) > BULK:
+        rebuild_teams(Enrolment.objects.filter(pk__in=ids).values_list("team_id", flat=True))
+        return
+    rows = list(_fields(Enrolment.objects.filter(pk__in=ids)))
+    new = {row["pk"]: contribution(row) for row in rows}
+    teams = {row["team_id"] for row in rows}
+    filled = set(
+        AggregateFillState.objects.select_for_update()
+        .filter(team_id__in=sorted(teams))
+        .order_by("team_id")
+        .values_list("team_id", flat=True)
+    )
+    if not filled:
+        return  # no team of theirs is filled yet: its first read computes everything
+    old = {
+        c.enrolment_id: _stored(c.entries)
+        for c in EnrolmentContribution.objects.filter(enrolment_id__in=ids)
+    }
+    deltas: dict[Key, int] = defaultdict(int)
+    changed = []
+    for pk in ids:
+        before, after = old.get(pk, {}), new.get(pk, {})
+        if before == after:
+            continue
+        changed.append(pk)
+        for key in before.keys() | after.keys():
+            deltas[key] += after.get(key, 0) - before.get(key, 0)
+    _add({key: d for key, d in deltas.items() if d and key[0] in filled})
+    EnrolmentContribution.objects.bulk_create(
+        [
+            EnrolmentContribution(enrolment_id=pk, entries=_storable(new[pk]))
+            for pk in changed
+            if pk in new
+        ],
+        update_conflicts=True,
+        unique_fields=["enrolment"],
+        update_fields=["entries"],
+    )
 
 
-def ensure_filled(team_ids) -> dict[int, date]:
-    """Fill every team of `team_ids` whose aggregates are behind its data versions (zulip's
-    catch-up); the teams' last months. Two queries when all are current."""
+def _add(deltas: dict[Key, int]) -> None:
+    """Add each delta to its row (`value = value + d`, one UPDATE), creating the rows that do
+    not exist yet (one INSERT). The caller holds the teams' fill-state locks."""
+    if not deltas:
+        return
+    existing = {
+        (t, m, g, measure): pk
+        for pk, t, m, g, measure in MonthlyCount.objects.filter(
+            team_id__in={k[0] for k in deltas},
+            month__in={k[1] for k in deltas},
+            gender__in={k[2] for k in deltas},
+            measure__in={k[3] for k in deltas},
+        ).values_list("pk", "team_id", "month", "gender", "measure")
+    }
+    found = {existing[key]: d for key, d in deltas.items() if key in existing}
+    if found:
+        MonthlyCount.objects.filter(pk__in=list(found)).update(
+            value=F("value") + Case(*(When(pk=pk, then=Value(d)) for pk, d in found.items()))
+        )
+    MonthlyCount.objects.bulk_create(
+        MonthlyCount(team_id=t, month=m, gender=g, measure=measure, value=d)
+        for (t, m, g, measure), d in sorted(deltas.items())
+        if (t, m, g, measure) not in existing
+    )
+
+
+# --- Rebuild and the guard ------------------------------------------------------------------
+
+
+def compute_teams(team_ids) -> tuple[dict[Key, int], dict[int, dict[Key, int]]]:
+    """The teams' aggregate rows from scratch, the sum of their enrolments' contributions
+    (one query), and the contributions."""
+    by_enrolment = contributions(Enrolment.objects.filter(team_id__in=list(team_ids)))
+    totals: dict[Key, int] = defaultdict(int)
+    for values in by_enrolment.values():
+        for key, value in values.items():
+            totals[key] += value
+    return {key: value for key, value in totals.items() if value}, by_enrolment
+
+
+def compute_team(team_id: int) -> dict[Key, int]:
+    """One team's aggregate rows from scratch."""
+    return compute_teams([team_id])[0]
+
+
+@transaction.atomic
+def rebuild_teams(team_ids) -> int:
+    """The teams' aggregate rows and contributions from scratch, their fill states locked
+    and set to the unaudited-write version read before computing (so that a write past the
+    services that commits meanwhile leaves them stale for the next read); the number of rows.
+    A fixed number of statements however many teams (the inserts batched by the database's
+    limit on variables)."""
     team_ids = sorted(set(team_ids))
-    installation, tokens = freshness.versions(team_ids)
-    states = {s.team_id: s for s in AggregateFillState.objects.filter(team_id__in=team_ids)}
-    last_months = {}
-    for team_id in team_ids:
-        state = states.get(team_id)
-        if (
-            state is None
-            or state.last_month is None
-            or (state.installation_token, state.team_token)
-            != (installation, tokens.get(team_id, 0))
-        ):
-            fill_team(team_id)
-            state = AggregateFillState.objects.get(team_id=team_id)
-        last_months[team_id] = state.last_month
-    return last_months
+    if not team_ids:
+        return 0
+    unaudited = freshness.unaudited_token()
+    AggregateFillState.objects.bulk_create(
+        [AggregateFillState(team_id=t) for t in team_ids], ignore_conflicts=True
+    )
+    locked = AggregateFillState.objects.select_for_update().filter(team_id__in=team_ids)
+    list(locked.order_by("team_id").values_list("team_id", flat=True))
+    totals, by_enrolment = compute_teams(team_ids)
+    MonthlyCount.objects.filter(team_id__in=team_ids).delete()
+    sentinels = {(t, date.min, "", FILLED): 1 for t in team_ids}
+    MonthlyCount.objects.bulk_create(
+        MonthlyCount(team_id=t, month=m, gender=g, measure=measure, value=value)
+        for (t, m, g, measure), value in sorted({**totals, **sentinels}.items())
+    )
+    EnrolmentContribution.objects.filter(enrolment__team_id__in=team_ids).delete()
+    EnrolmentContribution.objects.bulk_create(
+        EnrolmentContribution(enrolment_id=pk, entries=_storable(values))
+        for pk, values in by_enrolment.items()
+        if values
+    )
+    AggregateFillState.objects.filter(team_id__in=team_ids).update(
+        unaudited_token=unaudited, filled_at=timezone.now()
+    )
+    return len(totals)
+
+
+def _current(team_ids):
+    """The fill states of `team_ids` at the current unaudited-write version."""
+    unaudited = DataVersion.objects.filter(pk=freshness.UNAUDITED).values("token")
+    return AggregateFillState.objects.filter(
+        team_id__in=team_ids, unaudited_token=Coalesce(Subquery(unaudited), 0)
+    )
+
+
+def ensure_current(team_ids: Iterable[int]) -> list[int]:
+    """Rebuild the teams of `team_ids` never filled or filled before the last write past the
+    services, all at once; the teams rebuilt. One query when all are current."""
+    team_ids = sorted(set(team_ids))
+    current = set(_current(team_ids).values_list("team_id", flat=True))
+    stale = [t for t in team_ids if t not in current]
+    rebuild_teams(stale)
+    return stale
 
 
 def rebuild(team_ids=None) -> int:
     """Every team's aggregates (or `team_ids`') from scratch; the number of rows written."""
     if team_ids is None:
         team_ids = list(Team.objects.values_list("pk", flat=True))
-    for team_id in team_ids:
-        fill_team(team_id, force=True)
-    return MonthlyCount.objects.filter(team_id__in=team_ids).count()
+    return rebuild_teams(team_ids)
+
+
+def stored_rows(team_id: int) -> dict[Key, int]:
+    """A team's aggregate rows as stored (the zeros that deltas leave behind and the
+    sentinel left out)."""
+    return {
+        (t, m, g, measure): value
+        for t, m, g, measure, value in MonthlyCount.objects.filter(team_id=team_id)
+        .exclude(value=0)
+        .exclude(measure=FILLED)
+        .values_list("team_id", "month", "gender", "measure", "value")
+    }
 
 
 # --- Read -----------------------------------------------------------------------------------
 
 
-def table_result(teams, date_from: date, date_to: date) -> dict:
-    """The sums of `tables._table_result` for a whole-month period, from the aggregates."""
+def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:
+    """The sums of `tables._table_result` for a whole-month period, from the aggregates: one
+    query when the teams are current. Each current team's sentinel row (`FILLED`) shows that
+    it was read; otherwise the guard rebuilds the stale teams and the rows are read again.
+    `catch_up=False` reads the rows as they are."""
     if not is_whole_months(date_from, date_to):
         raise ValueError("The aggregates hold whole months only.")
-    team_ids = [t.pk if isinstance(t, Team) else t for t in teams]
-    last_months = ensure_filled(team_ids)
-    first, last = month_of(date_from), month_of(date_to)
-    before = previous_month(first)
-    stock_at = Q()
-    for team_id, last_month in last_months.items():
-        stock_at |= Q(team_id=team_id, month=min(before, last_month))
-    rows = MonthlyCount.objects.filter(
-        Q(team_id__in=team_ids, month__gte=first, month__lte=last, measure__in=FLOW_MEASURES)
-        | (stock_at & Q(measure__in=STOCK_MEASURES))
-    ).values_list("gender", "measure", "month", "value")
-    sums: dict[tuple[str, str], int] = defaultdict(int)
-    for gender, measure, month, value in rows:
-        if measure in STOCK_MEASURES and month >= first:
-            continue  # a flow month's own row, not the stock before the period
-        sums[(gender, measure)] += value
-    return _as_table_result(sums)
+    team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
+    rows = _read(team_ids, month_of(date_from), month_of(date_to), current_only=catch_up)
+    if catch_up and {row["team_id"] for row in rows} != set(team_ids):
+        ensure_current(team_ids)
+        rows = _read(team_ids, month_of(date_from), month_of(date_to), current_only=True)
+    before: dict[tuple[str, str], int] = defaultdict(int)
+    within: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows:
+        key = (row["gender"], row["measure"])
+        before[key] += row["before"] or 0
+        within[key] += row["within"] or 0
+    return _as_table_result(before, within)
 
 
-def _as_table_result(sums) -> dict:
+def _read(team_ids, first: date, last: date, *, current_only: bool) -> list[dict]:
+    """The teams' flows before `first` (those of the stocks) and from `first` to `last`,
+    per team, gender and measure, with each team's sentinel: one query. With `current_only`,
+    only the rows of teams whose fill state is current."""
+    rows = MonthlyCount.objects.filter(team_id__in=team_ids, month__lte=last)
+    if current_only:
+        rows = rows.filter(team_id__in=_current(team_ids).values("team_id"))
+    return list(
+        rows.values("team_id", "gender", "measure")
+        .annotate(
+            before=Sum("value", filter=Q(month__lt=first, measure__in=STOCK_SOURCES)),
+            within=Sum("value", filter=Q(month__gte=first)),
+        )
+        .order_by()
+    )
+
+
+def _as_table_result(before, within) -> dict:
     result = {}
-    work = (ExitOutcome.ARBETE.value, ExitOutcome.STUDIER.value)
     for column in GENDERS:
 
-        def get(measure, column=column):
-            return sums.get((column, measure), 0)
+        def flow(measure, column=column):
+            return within.get((column, measure), 0)
 
-        exits = get("exit")
+        def stock(suffix, column=column):
+            return before.get((column, f"start{suffix}"), 0) - before.get(
+                (column, f"exit{suffix}"), 0
+            )
+
+        exits = flow("exit")
         values = {
-            "aktiva_vid_periodens_start": get("active_end"),
-            "nya_under_perioden": get("start"),
-            "aktiva_under_perioden": get("active_end") + get("start"),
+            "aktiva_vid_periodens_start": stock(""),
+            "nya_under_perioden": flow("start"),
+            "aktiva_under_perioden": stock("") + flow("start"),
             "avslut_totalt": exits,
-            **{code: get(f"exit:{code}") for code in OUTCOME_KEYS},
-            "days": get("exit_days") if exits else None,
-            "months_n": get("active_end_months_n") + get("start_months_n"),
-            "stegforflyttning__num": get("exit_step"),
+            **{code: flow(f"exit:{code}") for code in OUTCOME_KEYS},
+            "days": flow("exit_days") if exits else None,
+            "months_n": stock("_months_n") + flow("start_months_n"),
+            "stegforflyttning__num": flow("exit_step"),
             "stegforflyttning__den": exits,
-            "arbete_eller_studier__num": sum(get(f"exit:{code}") for code in work),
+            "arbete_eller_studier__num": sum(flow(f"exit:{code}") for code in WORK_OUTCOMES),
             "arbete_eller_studier__den": exits,
-            "okat_valmaende__num": get("exit_better"),
-            "okat_valmaende__den": get("exit_both"),
+            "okat_valmaende__num": flow("exit_better"),
+            "okat_valmaende__den": flow("exit_both"),
         }
-        values["months"] = (
-            get("active_end_months") + get("start_months") if values["months_n"] else None
-        )
+        values["months"] = stock("_months") + flow("start_months") if values["months_n"] else None
         for name, value in values.items():
             result[f"{name}__{column}"] = value
     for name in {key.rsplit("__", 1)[0] for key in result}:
         parts = [result[f"{name}__{c}"] for c in GENDERS if result[f"{name}__{c}"] is not None]
         result[f"{name}__{TOTAL}"] = sum(parts) if parts else None
     return result
-
-
-# --- Check ----------------------------------------------------------------------------------
-
-
-def direct_rows(teams, date_from: date, date_to: date):
-    """The §9 rows and targets computed from the enrolments (the board's direct path)."""
-    teams = list(teams)
-    active = tables.active_enrolments(teams, date_from, date_to)
-    filters = tables._period_filters(date_from, date_to)
-    return tables.table_rows_and_targets(tables._table_result(active, filters), teams)
-
-
-def aggregate_rows(teams, date_from: date, date_to: date):
-    """The same rows and targets from the aggregate tables (whole months only)."""
-    teams = list(teams)
-    return tables.table_rows_and_targets(table_result(teams, date_from, date_to), teams)
-
-
-def differences(teams, date_from: date, date_to: date) -> list[str]:
-    """Where the aggregates and the direct computation disagree for the period, in words
-    (empty when they agree)."""
-    d_rows, d_targets = direct_rows(teams, date_from, date_to)
-    a_rows, a_targets = aggregate_rows(teams, date_from, date_to)
-    found = []
-    for d, a in zip(d_rows, a_rows, strict=True):
-        if (d.values, d.bases) != (a.values, a.bases):
-            found.append(f"{d.key}: direkt {d.values}, aggregat {a.values}")
-    for d, a in zip(d_targets, a_targets, strict=True):
-        if (d.numerators, d.denominators) != (a.numerators, a.denominators):
-            found.append(
-                f"{d.key}: direkt {d.numerators}/{d.denominators}, "
-                f"aggregat {a.numerators}/{a.denominators}"
-            )
-    return found
-
-
-def periods(year: int) -> list[tuple[date, date]]:
-    """The whole-month periods `check_aggregates` compares in a year: each month, both
-    halves and the year."""
-    result = [(date(year, m, 1), _day_before(next_month(date(year, m, 1)))) for m in range(1, 13)]
-    result += [
-        (date(year, 1, 1), date(year, 6, 30)),
-        (date(year, 7, 1), date(year, 12, 31)),
-        (date(year, 1, 1), date(year, 12, 31)),
-    ]
-    return result
-
-
-def _day_before(day: date) -> date:
-    return date.fromordinal(day.toordinal() - 1)

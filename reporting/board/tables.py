@@ -14,7 +14,7 @@ are all subsets of it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
@@ -51,17 +51,14 @@ from rehab.models import (
     Enrolment,
     ExitFollowUp,
     ExitOutcome,
-    Gender,
     Goal,
     IncomeSource,
     Occupation,
     Referrer,
     Team,
 )
-
-GENDERS = (Gender.K.value, Gender.M.value, Gender.X.value)
-TOTAL = "total"
-COLUMNS = (*GENDERS, TOTAL)
+from reporting.board import aggregates
+from reporting.board.columns import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, days
 
 ONE_DECIMAL = Decimal("0.1")
 
@@ -86,7 +83,6 @@ ROWS = [
         "månader",
     ),
 ]
-OUTCOME_KEYS = list(ExitOutcome.values)
 MEAN_KEYS = {"genomstromningstid_dagar_snitt", "tid_utan_arbete_manader_snitt"}
 
 # REBUS's targets, used where a team has not set its own (Team.target_*_pct).
@@ -313,14 +309,7 @@ def active_enrolments(teams, date_from: date, date_to: date):
     return Enrolment.objects.in_period(date_from, date_to).filter(team__in=teams)
 
 
-def _days(total) -> int:
-    """A summed duration as whole days (both backends return a timedelta for a DurationField
-    sum; None when nothing was summed)."""
-    if total is None:
-        return 0
-    if isinstance(total, timedelta):
-        return total.days
-    return int(total)
+_days = days
 
 
 def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
@@ -337,7 +326,7 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
     teams = list(teams)
     active = active_enrolments(teams, date_from, date_to)
     filters = _period_filters(date_from, date_to)
-    rows, targets = _table_and_targets(active, filters, teams)
+    rows, targets = table_and_targets(teams, date_from, date_to)
     exits = active.filter(filters["avslut_totalt"])
     return BoardTable(
         teams=teams,
@@ -353,7 +342,19 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
     )
 
 
+def table_and_targets(teams, date_from: date, date_to: date):
+    """The §9 rows and the targets: for a period of whole months from the aggregate tables
+    (reporting/board/aggregates.py: one query over the teams' monthly rows), otherwise, for a
+    period that starts or ends inside a month, computed from the enrolments. Both give the
+    same numbers."""
+    if aggregates.is_whole_months(date_from, date_to):
+        return table_rows_and_targets(aggregates.table_result(teams, date_from, date_to), teams)
+    active = active_enrolments(teams, date_from, date_to)
+    return _table_and_targets(active, _period_filters(date_from, date_to), teams)
+
+
 def _table_and_targets(active, filters, teams):
+    """The direct computation of `table_and_targets`, from the enrolments."""
     return table_rows_and_targets(_table_result(active, filters), teams)
 
 

@@ -1,6 +1,6 @@
-"""The board's aggregate tables (reporting/board/aggregates.py, issue #18): filled from the
-enrolments, caught up after every change through the services, and equal to the direct
-computation for every whole-month period."""
+"""The board's aggregate tables (reporting/board/aggregates.py, issue #18): rebuilt from the
+enrolments, kept current by deltas in the transaction of every change through the services,
+and equal to the direct computation for every whole-month period."""
 
 import datetime
 import io
@@ -18,10 +18,11 @@ from modules import services as module_services
 from modules.models import Module
 from rehab import freshness
 from rehab import services as rehab_services
-from rehab.models import ExitOutcome, Kommun
+from rehab.models import ExitOutcome, Goal, Kommun
 from rehab.services import ExitData
-from reporting.board import aggregates
-from reporting.models import AggregateFillState, MonthlyCount
+from reporting.board import aggregate_check, aggregates
+from reporting.board.tables import board_table
+from reporting.models import AggregateFillState, EnrolmentContribution, MonthlyCount
 from tests.factories import TeamFactory
 from tests.reporting.conftest import enrol, load_example
 
@@ -40,9 +41,9 @@ def _as_request(operation):
 
 def test_the_worked_example_agrees_for_every_period_of_2024(rehab_team):
     load_example(rehab_team)
-    for date_from, date_to in aggregates.periods(2024):
-        assert aggregates.differences([rehab_team], date_from, date_to) == []
-    rows, _targets = aggregates.aggregate_rows([rehab_team], D(2024, 1, 1), D(2024, 6, 30))
+    for date_from, date_to in aggregate_check.periods(2024):
+        assert aggregate_check.differences([rehab_team], date_from, date_to) == []
+    rows, _targets = aggregate_check.aggregate_rows([rehab_team], D(2024, 1, 1), D(2024, 6, 30))
     # tests/data/examples/board_2024H1_expected.csv: K, M, X, total
     days = next(row for row in rows if row.key == "genomstromningstid_dagar_snitt")
     assert [str(days.values[c]) for c in ("K", "M", "X", "total")] == [
@@ -61,36 +62,97 @@ def test_only_whole_months_are_read_from_the_aggregates(rehab_team):
         aggregates.table_result([rehab_team], D(2024, 1, 15), D(2024, 6, 30))
 
 
-def test_a_read_fills_once_and_catches_up_after_a_change_through_a_service(
-    rehab_team, handledare_a
+def test_a_read_rebuilds_once_and_a_write_through_a_service_adds_its_delta(
+    rehab_team, handledare_a, django_assert_max_num_queries
 ):
     enrolment = enrol(rehab_team, start=D(2024, 3, 5), gender="K")
-    assert aggregates.ensure_filled([rehab_team.pk])
-    state = AggregateFillState.objects.get(team=rehab_team)
-    assert state.last_month == D(2024, 3, 1)
-    assert not aggregates.fill_team(rehab_team.pk)  # current: nothing to do
+    assert aggregates.ensure_current([rehab_team.pk]) == [rehab_team.pk]
+    assert aggregates.ensure_current([rehab_team.pk]) == []  # current: nothing to do
     year = (D(2024, 1, 1), D(2024, 12, 31))
     assert aggregates.table_result([rehab_team], *year)["avslut_totalt__total"] == 0
-    _as_request(
-        lambda: casework_services.enrolment_exit(
-            enrolment=enrolment,
-            data=ExitData(exit_date=D(2024, 9, 30), outcome=ExitOutcome.ARBETE),
-            by=handledare_a,
+    with django_assert_max_num_queries(40):
+        _as_request(
+            lambda: casework_services.enrolment_exit(
+                enrolment=enrolment,
+                data=ExitData(exit_date=D(2024, 9, 30), outcome=ExitOutcome.ARBETE),
+                by=handledare_a,
+            )
         )
-    )
+    # Kept current in the write's transaction: no rebuild at the next read.
+    assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)
+    assert aggregates.ensure_current([rehab_team.pk]) == []
     result = aggregates.table_result([rehab_team], *year)
     assert result["avslut_totalt__K"] == 1 and result["arbete__total"] == 1
-    assert aggregates.differences([rehab_team], *year) == []
-    assert AggregateFillState.objects.get(team=rehab_team).last_month == D(2024, 9, 1)
+    assert aggregate_check.differences([rehab_team], *year) == []
+    assert EnrolmentContribution.objects.get(enrolment=enrolment).entries
 
 
-def test_a_write_past_the_services_waits_for_the_installations_version(rehab_team):
-    """As the read-model cache: a change past the services (the demo seed, a console) is
-    counted once the installation's version is replaced (seed_demo and purge do)."""
+def test_a_write_through_a_service_costs_a_few_queries_more(rehab_team, handledare_a):
+    """The delta of one edit: its new contribution, the fill-state lock, the old
+    contribution, one UPDATE of the rows, one INSERT of the new ones, the contribution
+    saved."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enrolment = enrol(rehab_team, start=D(2024, 3, 5), gender="K")
+    aggregates.rebuild([rehab_team.pk])
+    with CaptureQueriesContext(connection) as ctx:
+        aggregates.enrolments_changed([enrolment.pk])
+    assert len(ctx.captured_queries) == 3  # no change: read, lock, old contribution
+    rehab_services.enrolment_update(enrolment=enrolment, by=handledare_a, months_without_work=7)
+    with CaptureQueriesContext(connection) as ctx:
+        enrolment.months_without_work = 8
+        enrolment.save()
+        aggregates.enrolments_changed([enrolment.pk])
+    assert len(ctx.captured_queries) <= 1 + 7
+    assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_reads_cost_one_query_and_the_first_a_fixed_rebuild(
+    rehab_team, django_assert_num_queries, n
+):
+    """A read of current teams is one query, as the direct computation; the first read after
+    a write past the services rebuilds every stale team at once, in the same number of
+    statements however many teams and enrolments."""
+    teams = [rehab_team, *(TeamFactory(forbund=rehab_team.forbund) for _ in range(n))]
+    for i, team in enumerate(teams):
+        for day in range(1 + 3 * i):
+            enrol(team, start=D(2024, 1, 1 + day), exit=D(2024, 5, 1 + day), gender="KMX"[i % 3])
+    year = (D(2024, 1, 1), D(2024, 12, 31))
+    # The read finding no current team, the guard, the rebuild (savepoint, version, fill
+    # states, their lock, the contributions, two deletes, two inserts, the versions, release)
+    # and the read again.
+    with django_assert_num_queries(1 + 1 + 11 + 1):
+        aggregates.table_result(teams, *year)
+    with django_assert_num_queries(1):
+        result = aggregates.table_result(teams, *year)
+    assert result["nya_under_perioden__total"] == sum(1 + 3 * i for i in range(len(teams)))
+
+
+def test_the_board_reads_whole_months_from_the_aggregates(rehab_team):
+    load_example(rehab_team)
+    table = board_table(teams=[rehab_team], date_from=D(2024, 1, 1), date_to=D(2024, 6, 30))
+    assert AggregateFillState.objects.filter(team=rehab_team).exists()
+    rows, targets = aggregate_check.direct_rows([rehab_team], D(2024, 1, 1), D(2024, 6, 30))
+    assert [r.values for r in table.rows] == [r.values for r in rows]
+    assert [t.numerators for t in table.targets] == [t.numerators for t in targets]
+    # A period inside months is computed from the enrolments, with the same definitions.
+    partial = board_table(teams=[rehab_team], date_from=D(2024, 1, 15), date_to=D(2024, 6, 14))
+    rows, _targets = aggregate_check.direct_rows([rehab_team], D(2024, 1, 15), D(2024, 6, 14))
+    assert [r.values for r in partial.rows] == [r.values for r in rows]
+
+
+def test_a_write_past_the_services_waits_for_the_unaudited_version(rehab_team):
+    """A change past the services (the demo seed, the purge, Django admin, a console) is
+    counted once the unaudited-write version is replaced (the middleware, seed_demo and
+    purge do); an audited change naming no team replaces only the installation's version."""
     enrol(rehab_team, start=D(2024, 3, 5))
     period = (D(2024, 3, 1), D(2024, 3, 31))
     assert aggregates.table_result([rehab_team], *period)["nya_under_perioden__total"] == 1
     enrol(rehab_team, start=D(2024, 3, 6))
+    assert aggregates.table_result([rehab_team], *period)["nya_under_perioden__total"] == 1
+    freshness.bump(through_services=True)  # an audited change naming no team, a failed form
     assert aggregates.table_result([rehab_team], *period)["nya_under_perioden__total"] == 1
     freshness.bump()
     assert aggregates.table_result([rehab_team], *period)["nya_under_perioden__total"] == 2
@@ -149,6 +211,13 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("error"), st.integers(0, 30)),
     st.tuples(st.just("place"), st.integers(0, 30), st.integers(0, 200)),
     st.tuples(st.just("gender"), st.integers(0, 30), st.sampled_from(["K", "M", "X"])),
+    st.tuples(
+        st.just("edit"),
+        st.integers(0, 30),
+        st.one_of(st.none(), st.integers(0, 60)),  # months without work
+        st.one_of(st.none(), st.integers(1, 10)),  # wellbeing at start
+    ),
+    st.tuples(st.just("subgoal"), st.integers(0, 30), st.sampled_from(Goal.Status.values)),
 )
 MONTHS = st.tuples(st.integers(0, 40), st.integers(0, 12))  # first month, length − 1
 
@@ -217,6 +286,19 @@ def _apply(operation, teams, modules, enrolments, handledare, admin):
         rehab_services.participant_update(
             participant=enrolment.participant, by=handledare, gender=args[1]
         )
+    elif kind == "edit":
+        rehab_services.enrolment_update(
+            enrolment=enrolment,
+            by=handledare,
+            months_without_work=args[1],
+            wellbeing_start=args[2],
+        )
+    elif kind == "subgoal":
+        goal = rehab_services.goal_create(enrolment=enrolment, text="Mål", by=handledare)
+        subgoal = rehab_services.goal_create(
+            enrolment=enrolment, text="Delmål", parent=goal, by=handledare
+        )
+        rehab_services.goal_set_status(goal=subgoal, status=args[1], by=handledare)
 
 
 @hsettings(
@@ -228,12 +310,16 @@ def _apply(operation, teams, modules, enrolments, handledare, admin):
     history=st.lists(st.tuples(OPERATIONS, st.lists(MONTHS, max_size=2)), max_size=25),
 )
 def test_random_histories_agree_with_the_direct_computation(history_setup, history):
-    """Enrolments, exits, placements, undone exits, marks in error and gender changes through
-    the services, with reads of random whole-month periods between them (which fill the
-    aggregates and must then catch up): every read agrees with the direct computation, for
-    each team and for both together."""
+    """Enrolments, exits, placements, undone exits, marks in error, edits of the months
+    without work and the wellbeing score, sub-goals and gender changes through the services,
+    the aggregates rebuilt once before them and then kept current by the services' deltas
+    alone: after every change each team's rows equal a computation from scratch, no read
+    needs a rebuild, and random whole-month periods read from the rows as they are agree with
+    the direct computation, for each team and for both together."""
     teams, modules, handledare, admin = history_setup
+    team_ids = [team.pk for team in teams]
     with transaction.atomic():
+        aggregates.rebuild(team_ids)
         enrolments = []
         for operation, reads in history:
             try:
@@ -245,7 +331,10 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
                     )
             except ValidationError as error:
                 note(f"{operation}: refused ({error.messages[0]})")
-
+            for team_id in team_ids:
+                assert aggregates.stored_rows(team_id) == aggregates.compute_team(team_id), (
+                    operation
+                )
             for start, length in reads:
                 first = aggregates.next_month(FIRST)
                 for _ in range(start):
@@ -253,14 +342,71 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
                 last = first
                 for _ in range(length):
                     last = aggregates.next_month(last)
-                date_to = aggregates._day_before(aggregates.next_month(last))
+                date_to = aggregates.day_before(aggregates.next_month(last))
                 for scope in ([teams[0]], [teams[1]], teams):
-                    assert aggregates.differences(scope, first, date_to) == [], (
-                        operation,
-                        first,
-                        date_to,
-                    )
+                    found = aggregate_check.differences(scope, first, date_to, catch_up=False)
+                    assert found == [], (operation, first, date_to)
+        assert aggregates.ensure_current(team_ids) == []  # the deltas sufficed
         for year in (2022, 2023, 2024, 2025):
             for scope in ([teams[0]], teams):
-                assert aggregates.differences(scope, D(year, 1, 1), D(year, 12, 31)) == []
+                period = (D(year, 1, 1), D(year, 12, 31))
+                assert aggregate_check.differences(scope, *period, catch_up=False) == []
         transaction.set_rollback(True)
+
+
+def test_only_a_django_admin_write_replaces_the_unaudited_version(
+    client, admin_user, handledare_a
+):
+    """A failed form writes nothing (the views write through the services, which audit), so
+    it leaves the aggregates as they are; a POST to Django admin may write past them."""
+    from django.urls import reverse
+
+    client.force_login(handledare_a)
+    before = freshness.unaudited_token()
+    client.post(reverse("participant_create"), {})
+    assert freshness.unaudited_token() == before
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    client.post(reverse("admin:modules_module_add"), {})
+    assert freshness.unaudited_token() != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writes_of_one_team_add_every_delta(rehab_team, handledare_a):
+    """PostgreSQL: writers of one team, each in its own connection and transaction, wait on
+    the team's fill-state lock and add every delta; the rows equal a computation from scratch
+    (SQLite serialises its writers with the database lock)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    enrolments = [
+        enrol(rehab_team, start=D(2024, 1, 1 + i), gender="KMX"[i % 3]) for i in range(6)
+    ]
+    aggregates.rebuild([rehab_team.pk])
+    errors = []
+
+    def writer(enrolment, offset):
+        try:
+            for months in range(offset, offset + 5):
+                with transaction.atomic():
+                    rehab_services.enrolment_update(
+                        enrolment=type(enrolment).objects.get(pk=enrolment.pk),
+                        by=handledare_a,
+                        months_without_work=months,
+                    )
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(e, i)) for i, e in enumerate(enrolments)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from rehab.models import Enrolment, Forbund, Team
-from reporting.board import aggregates
+from reporting.board import aggregate_check
 
 
 class Command(BaseCommand):
@@ -30,9 +30,9 @@ class Command(BaseCommand):
         compared, wrong = 0, []
         for label, teams in scopes:
             for year in years:
-                for date_from, date_to in aggregates.periods(year):
+                for date_from, date_to in aggregate_check.periods(year):
                     compared += 1
-                    for difference in aggregates.differences(teams, date_from, date_to):
+                    for difference in aggregate_check.differences(teams, date_from, date_to):
                         wrong.append(f"{label} {date_from}–{date_to}: {difference}")
         for line in wrong:
             self.stderr.write(line)
