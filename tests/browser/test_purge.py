@@ -11,8 +11,12 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD as PASSWORD
 from tests.browser.conftest import assert_accessible, login, run_worker
+from tests.separation import PURGE_ALIAS, SEPARATE_PURGE
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# With separated roles the worker purges over the purge connection (tests/separation.py).
+pytestmark = pytest.mark.django_db(
+    transaction=True, databases=["default", PURGE_ALIAS] if SEPARATE_PURGE else ["default"]
+)
 
 
 def test_unit_manager_confirms_and_watches_the_purge(page, live_server, demo):
