@@ -280,12 +280,15 @@ class AggregateFillState(models.Model):
     """Whether a team's aggregates are maintained (zulip's analytics `FillState`): the
     installation's unaudited-write version (rehab/freshness.py) when they were last rebuilt.
     The row is also the lock that serialises the writes of the team's aggregate rows. A read
-    whose version differs, or a team without a row, rebuilds the team first."""
+    whose version or definition differs, or a team without a row, rebuilds the team first."""
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, primary_key=True, related_name="+")
     unaudited_token = models.BigIntegerField(
         "version för skrivningar utanför tjänsterna", default=0
     )
+    # aggregates.DEFINITION when they were last rebuilt: a release that changes what an
+    # enrolment contributes raises it, and every team is rebuilt at its first read.
+    definition = models.PositiveIntegerField("aggregatens definition", default=0)
     filled_at = models.DateTimeField("fylld", auto_now=True)
 
     class Meta:

@@ -17,10 +17,22 @@ def direct_rows(teams, date_from: date, date_to: date):
 
 
 def aggregate_rows(teams, date_from: date, date_to: date, *, catch_up: bool = True):
-    """The same rows and targets from the aggregate tables (whole months only)."""
+    """The same rows and targets from the aggregate tables."""
     teams = list(teams)
     result = aggregates.table_result(teams, date_from, date_to, catch_up=catch_up)
     return tables.table_rows_and_targets(result, teams)
+
+
+def breakdowns(teams, date_from: date, date_to: date, *, catch_up: bool = True):
+    """The breakdowns per kommun, referrer and age band (the module's is computed from the
+    enrolments both ways), direct and from the aggregates: (direct, aggregated)."""
+    teams = list(teams)
+    active = tables.active_enrolments(teams, date_from, date_to)
+    filters = tables._period_filters(date_from, date_to)
+    flows = aggregates.period_flows(teams, date_from, date_to, catch_up=catch_up)
+    direct = tables.direct_breakdowns(active, filters, teams, date_from, date_to)
+    aggregated = tables.breakdowns_from(flows, active, filters, teams, date_from, date_to)
+    return direct, aggregated
 
 
 def differences(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> list[str]:
@@ -39,6 +51,9 @@ def differences(teams, date_from: date, date_to: date, *, catch_up: bool = True)
                 f"{d.key}: direkt {d.numerators}/{d.denominators}, "
                 f"aggregat {a.numerators}/{a.denominators}"
             )
+    for d, a in zip(*breakdowns(teams, date_from, date_to, catch_up=catch_up), strict=True):
+        if d != a:
+            found.append(f"{d.key}: direkt {d.rows}, aggregat {a.rows}")
     return found
 
 

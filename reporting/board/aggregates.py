@@ -28,7 +28,8 @@ rebuild both sum it. Each enrolment's last applied contribution is kept
 computes the new contributions (one query), locks the fill-state rows of their teams, reads
 the old ones, and adds the differences with `value = value + d` (one UPDATE) and inserts the
 missing rows (one INSERT), in the transaction of the write. Every audited change of an
-enrolment, of a goal or an exit evaluation (the sub-goals) or of a participant's gender
+enrolment, of a goal or an exit evaluation (the sub-goals) or of a participant's gender,
+kommun or birth date
 reaches it through `rehab.audit`'s change listeners (registered in `ReportingConfig.ready`);
 the enrolment import calls it with the enrolments it created.
 
@@ -53,6 +54,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
@@ -62,7 +64,14 @@ from django.utils import timezone
 
 from rehab import freshness
 from rehab.models import DataVersion, Enrolment, ExitEvaluation, Goal, Participant, Team
-from reporting.board.columns import GENDERS, OUTCOME_KEYS, TOTAL, WORK_OUTCOMES
+from reporting.board.columns import (
+    AGE_BANDS,
+    GENDERS,
+    OUTCOME_KEYS,
+    TOTAL,
+    WORK_OUTCOMES,
+    age_band_of,
+)
 from reporting.models import AggregateFillState, EnrolmentContribution, MonthlyCount
 
 FLOW_MEASURES = (
@@ -83,10 +92,36 @@ STOCK_SOURCES = ("start", "exit", "start_months", "exit_months", "start_months_n
 # A row of every filled team (month 0001-01, no measure of the table): the board's one read
 # sees which teams it read.
 FILLED = "filled"
+# The version of what an enrolment contributes (`contribution`): raised with every change of
+# it, so that the rows filled by an earlier release are rebuilt at their first read. 2: the
+# breakdowns per kommun, referrer and age band.
+DEFINITION = 2
 # More enrolments than this in one change (an import) rebuild their teams instead.
 BULK = 500
 
 Key = tuple[int, date, str, str]  # team, month, gender, measure
+
+# The breakdowns' flows (`b:<dimension>:<value>:start` and `…:exit`): the starts and exits of
+# each kommun (by id), referrer and age band at start, per gender. Their sums before a period
+# are stocks too.
+BREAKDOWN_PREFIX = "b:"
+BREAKDOWN_DIMENSIONS = ("kommun", "remittent", "aldersgrupp")
+
+
+def breakdown_measure(dimension: str, value, event: str) -> str:
+    return f"{BREAKDOWN_PREFIX}{dimension}:{value}:{event}"
+
+
+def age_at_start(start: date, birth_date: date | None, birth_year: int | None) -> int | None:
+    """Age in whole years on the start date, as `tables._age_at_start` computes it in SQL:
+    from the birth year alone (the age reached during the start year) where the birth date
+    is unknown."""
+    if birth_date is not None:
+        before_birthday = (start.month, start.day) < (birth_date.month, birth_date.day)
+        return start.year - birth_date.year - int(before_birthday)
+    if birth_year is None:
+        return None
+    return start.year - birth_year
 
 
 def month_of(day: date) -> date:
@@ -138,25 +173,44 @@ def _fields(enrolments):
         "months_without_work",
         "wellbeing_start",
         "wellbeing_exit",
+        "referrer",
         gender=F("participant__gender"),
+        kommun_id=F("participant__kommun_id"),
+        birth_date=F("participant__birth_date"),
+        birth_year=F("participant__birth_year"),
         step=achieved_subgoal,
     ).order_by()
 
 
-def contribution(row: dict) -> dict[Key, int]:
+def contribution(row: dict, between: tuple[date, date] | None = None) -> dict[Key, int]:
     """What one enrolment (a row of `_fields`) adds to the aggregate tables: the flows of its
-    start month and, once exited, of its exit month. Nothing for one registered in error."""
+    start month and, once exited, of its exit month. Nothing for one registered in error.
+    With `between` (first, last day), only the flows of its events on those days: a part of
+    a month, which a period that starts or ends inside a month reads directly."""
     if row["registered_in_error"]:
         return {}
     team, gender = row["team_id"], row["gender"] or ""
     months = row["months_without_work"]
     values: dict[Key, int] = defaultdict(int)
-    start = (team, month_of(row["start_date"]), gender)
-    values[(*start, "start")] += 1
-    if months is not None:
-        values[(*start, "start_months")] += months
-        values[(*start, "start_months_n")] += 1
-    if row["exit_date"] is not None:
+    age = age_at_start(row["start_date"], row["birth_date"], row["birth_year"])
+    groups = {
+        "kommun": row["kommun_id"],
+        "remittent": row["referrer"],
+        "aldersgrupp": AGE_BANDS.index(age_band_of(age)),
+    }
+
+    def on(day):
+        return between is None or between[0] <= day <= between[1]
+
+    if on(row["start_date"]):
+        start = (team, month_of(row["start_date"]), gender)
+        values[(*start, "start")] += 1
+        if months is not None:
+            values[(*start, "start_months")] += months
+            values[(*start, "start_months_n")] += 1
+        for dimension, value in groups.items():
+            values[(*start, breakdown_measure(dimension, value, "start"))] += 1
+    if row["exit_date"] is not None and on(row["exit_date"]):
         end = (team, month_of(row["exit_date"]), gender)
         values[(*end, "exit")] += 1
         if row["exit_outcome"] in OUTCOME_KEYS:
@@ -171,6 +225,8 @@ def contribution(row: dict) -> dict[Key, int]:
             values[(*end, "exit_both")] += 1
             if row["wellbeing_exit"] > row["wellbeing_start"]:
                 values[(*end, "exit_better")] += 1
+        for dimension, value in groups.items():
+            values[(*end, breakdown_measure(dimension, value, "exit"))] += 1
     return {key: value for key, value in values.items() if value}
 
 
@@ -194,7 +250,7 @@ def note_change(changed: Iterable[tuple[object, dict]]) -> None:
     """`rehab.audit`'s change listener: the enrolments whose contribution the audited
     changes (object, changes) may have changed are brought up to date in their transaction:
     an enrolment's own, a goal's or exit evaluation's (the sub-goals), and a participant's
-    when the gender changed."""
+    when a field the contributions read changed (`PARTICIPANT_FIELDS`)."""
     enrolment_ids: set[int] = set()
     participant_ids: set[int] = set()
     for obj, changes in changed:
@@ -202,7 +258,7 @@ def note_change(changed: Iterable[tuple[object, dict]]) -> None:
             enrolment_ids.add(obj.pk)
         elif isinstance(obj, Goal | ExitEvaluation):
             enrolment_ids.add(obj.enrolment_id)
-        elif isinstance(obj, Participant) and "gender" in changes:
+        elif isinstance(obj, Participant) and PARTICIPANT_FIELDS & set(changes):
             participant_ids.add(obj.pk)
     if participant_ids:
         enrolment_ids.update(
@@ -211,6 +267,10 @@ def note_change(changed: Iterable[tuple[object, dict]]) -> None:
             )
         )
     enrolments_changed({pk for pk in enrolment_ids if pk is not None})
+
+
+# The participant's fields an enrolment's contribution reads.
+PARTICIPANT_FIELDS = {"gender", "kommun", "birth_date", "birth_year"}
 
 
 # No savepoint: a failure here fails the write it belongs to.
@@ -337,16 +397,18 @@ def rebuild_teams(team_ids) -> int:
         if values
     )
     AggregateFillState.objects.filter(team_id__in=team_ids).update(
-        unaudited_token=unaudited, filled_at=timezone.now()
+        unaudited_token=unaudited, definition=DEFINITION, filled_at=timezone.now()
     )
     return len(totals)
 
 
 def _current(team_ids):
-    """The fill states of `team_ids` at the current unaudited-write version."""
+    """The fill states of `team_ids` at the current unaudited-write version and definition."""
     unaudited = DataVersion.objects.filter(pk=freshness.UNAUDITED).values("token")
     return AggregateFillState.objects.filter(
-        team_id__in=team_ids, unaudited_token=Coalesce(Subquery(unaudited), 0)
+        team_id__in=team_ids,
+        unaudited_token=Coalesce(Subquery(unaudited), 0),
+        definition=DEFINITION,
     )
 
 
@@ -382,45 +444,118 @@ def stored_rows(team_id: int) -> dict[Key, int]:
 # --- Read -----------------------------------------------------------------------------------
 
 
-def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:
-    """The sums of `tables._table_result` for a whole-month period, from the aggregates: one
-    query when the teams are current. Each current team's sentinel row (`FILLED`) shows that
-    it was read; otherwise the guard rebuilds the stale teams and the rows are read again.
-    `catch_up=False` reads the rows as they are."""
-    if not is_whole_months(date_from, date_to):
-        raise ValueError("The aggregates hold whole months only.")
+@dataclass(frozen=True)
+class Flows:
+    """The teams' flows for a period, per (gender, measure): `before` its first day (the
+    stock measures and the breakdowns', whose sums are the opening stocks) and `within` it."""
+
+    before: dict[tuple[str, str], int]
+    within: dict[tuple[str, str], int]
+
+
+def period_flows(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> Flows:
+    """The flows of any period: its whole months and everything before its first month from
+    the aggregate rows (one grouped query when the teams are current), and the days of a
+    month it starts or ends inside (the first days of its first month before it starts, its
+    own days there, and those of its last month) from the enrolments with an event on those
+    days (one query, indexed by team and date). `catch_up=False` reads the rows as they are.
+
+    Each current team's sentinel row (`FILLED`) shows that it was read; otherwise the guard
+    rebuilds the stale teams and the rows are read again."""
+    if date_from > date_to:
+        raise ValueError("The period ends before it starts.")
     team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
-    rows = _read(team_ids, month_of(date_from), month_of(date_to), current_only=catch_up)
+    first_month = month_of(date_from)
+    first_whole = first_month if date_from.day == 1 else next_month(first_month)
+    after_last = next_month(month_of(date_to))
+    end_whole = after_last if day_before(after_last) == date_to else month_of(date_to)
+    if first_whole >= end_whole:  # no whole month: every day of the period directly
+        first_whole = end_whole = after_last
+        own = [(date_from, date_to)]
+    else:
+        own = [(date_from, day_before(first_whole))] if date_from != first_whole else []
+        if end_whole != after_last:
+            own.append((end_whole, date_to))
+    head = (first_month, day_before(date_from)) if date_from != first_month else None
+
+    rows = _read(team_ids, first_month, first_whole, end_whole, current_only=catch_up)
     if catch_up and {row["team_id"] for row in rows} != set(team_ids):
         ensure_current(team_ids)
-        rows = _read(team_ids, month_of(date_from), month_of(date_to), current_only=True)
+        rows = _read(team_ids, first_month, first_whole, end_whole, current_only=True)
     before: dict[tuple[str, str], int] = defaultdict(int)
     within: dict[tuple[str, str], int] = defaultdict(int)
     for row in rows:
         key = (row["gender"], row["measure"])
         before[key] += row["before"] or 0
         within[key] += row["within"] or 0
-    return _as_table_result(before, within)
+    days = [head, *own] if head else own
+    if days:
+        on_days = Q()
+        for first, last in days:
+            on_days |= Q(start_date__range=(first, last)) | Q(exit_date__range=(first, last))
+        for row in _fields(Enrolment.objects.filter(on_days, team_id__in=team_ids)):
+            parts = [(before, head)] if head else []
+            parts += [(within, between) for between in own]
+            for target, between in parts:
+                for (_t, _m, gender, measure), value in contribution(row, between).items():
+                    target[(gender, measure)] += value
+    return Flows(before=dict(before), within=dict(within))
 
 
-def _read(team_ids, first: date, last: date, *, current_only: bool) -> list[dict]:
-    """The teams' flows before `first` (those of the stocks) and from `first` to `last`,
-    per team, gender and measure, with each team's sentinel: one query. With `current_only`,
-    only the rows of teams whose fill state is current."""
-    rows = MonthlyCount.objects.filter(team_id__in=team_ids, month__lte=last)
+def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:
+    """The sums of `tables._table_result` for the period, from `period_flows`."""
+    return as_table_result(period_flows(teams, date_from, date_to, catch_up=catch_up))
+
+
+def _read(team_ids, first_month: date, first_whole: date, end_whole: date, *, current_only):
+    """The teams' flows before `first_month` (those of the stocks and the breakdowns) and in
+    the whole months from `first_whole` up to `end_whole` (excluded), per team, gender and
+    measure, with each team's sentinel: one query. With `current_only`, only the rows of
+    teams whose fill state is current."""
+    stocks = Q(measure__in=STOCK_SOURCES) | Q(measure__startswith=BREAKDOWN_PREFIX)
+    # The sentinels' month (date.min) is before any.
+    limit = end_whole if first_whole < end_whole else first_month
+    rows = MonthlyCount.objects.filter(team_id__in=team_ids, month__lt=limit)
     if current_only:
         rows = rows.filter(team_id__in=_current(team_ids).values("team_id"))
     return list(
         rows.values("team_id", "gender", "measure")
         .annotate(
-            before=Sum("value", filter=Q(month__lt=first, measure__in=STOCK_SOURCES)),
-            within=Sum("value", filter=Q(month__gte=first)),
+            before=Sum("value", filter=Q(month__lt=first_month) & stocks),
+            within=Sum("value", filter=Q(month__gte=first_whole, month__lt=end_whole)),
         )
         .order_by()
     )
 
 
-def _as_table_result(before, within) -> dict:
+def breakdown_counts(flows: Flows, dimension: str) -> dict[str, dict[str, int]]:
+    """Per value of the breakdown's dimension, the measures of `tables._breakdown_row`:
+    "active__<column>" (active during the period: the stock before it and its starts),
+    "new__<column>" and "exits__<column>". Only the values with someone active in the
+    period, as the direct computation groups them."""
+    prefix = f"{BREAKDOWN_PREFIX}{dimension}:"
+    found: dict[str, dict[str, int]] = {}
+    for source, part in ((flows.before, "before"), (flows.within, "within")):
+        for (gender, measure), value in source.items():
+            if not measure.startswith(prefix) or not value:
+                continue
+            key, event = measure[len(prefix) :].rsplit(":", 1)
+            values = found.setdefault(key, defaultdict(int))
+            sign = 1 if event == "start" else -1
+            columns = (gender, TOTAL) if gender in GENDERS else (TOTAL,)
+            for column in columns:
+                if part == "before":
+                    values[f"active__{column}"] += sign * value
+                else:
+                    if event == "start":
+                        values[f"active__{column}"] += value
+                    values[f"{'new' if event == 'start' else 'exits'}__{column}"] += value
+    return {key: dict(values) for key, values in found.items() if values.get(f"active__{TOTAL}")}
+
+
+def as_table_result(flows: Flows) -> dict:
+    """The sums of `tables._table_result` from a period's flows."""
+    before, within = flows.before, flows.within
     result = {}
     for column in GENDERS:
 

@@ -12,6 +12,15 @@ TOTAL = "total"
 COLUMNS = (*GENDERS, TOTAL)
 OUTCOME_KEYS = list(ExitOutcome.values)
 WORK_OUTCOMES = (ExitOutcome.ARBETE.value, ExitOutcome.STUDIER.value)
+AGE_BANDS = ["16–29", "30–49", "50–64", "övrigt"]
+AGE_LIMITS = [(16, 29), (30, 49), (50, 64)]
+
+
+def age_band_of(age: int | None) -> str:
+    for band, (low, high) in zip(AGE_BANDS, AGE_LIMITS, strict=False):
+        if age is not None and low <= age <= high:
+            return band
+    return AGE_BANDS[-1]
 
 
 def days(total) -> int:

@@ -53,12 +53,21 @@ from rehab.models import (
     ExitOutcome,
     Goal,
     IncomeSource,
+    Kommun,
     Occupation,
     Referrer,
     Team,
 )
 from reporting.board import aggregates
-from reporting.board.columns import COLUMNS, GENDERS, OUTCOME_KEYS, TOTAL, days
+from reporting.board.columns import (
+    AGE_BANDS,
+    COLUMNS,
+    GENDERS,
+    OUTCOME_KEYS,
+    TOTAL,
+    age_band_of,
+    days,
+)
 
 ONE_DECIMAL = Decimal("0.1")
 
@@ -100,8 +109,6 @@ TARGET_DEFINITIONS = {
     ),
 }
 
-AGE_BANDS = ["16–29", "30–49", "50–64", "övrigt"]
-AGE_LIMITS = [(16, 29), (30, 49), (50, 64)]
 # Follow-ups after exit (SPEC §8) that count as "in work or studies": förvärvsarbete and
 # studier. Occupation has no separate code for subsidised employment (lönebidrag,
 # nystartsjobb …): it is förvärvsarbete, as the exit outcome `arbete` is work "subsidised or
@@ -326,7 +333,8 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
     teams = list(teams)
     active = active_enrolments(teams, date_from, date_to)
     filters = _period_filters(date_from, date_to)
-    rows, targets = table_and_targets(teams, date_from, date_to)
+    flows = aggregates.period_flows(teams, date_from, date_to)
+    rows, targets = table_rows_and_targets(aggregates.as_table_result(flows), teams)
     exits = active.filter(filters["avslut_totalt"])
     return BoardTable(
         teams=teams,
@@ -334,7 +342,7 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
         date_to=date_to,
         rows=rows,
         targets=targets,
-        breakdowns=_breakdowns(active, filters, teams, date_from, date_to),
+        breakdowns=breakdowns_from(flows, active, filters, teams, date_from, date_to),
         matrices=_matrices(exits),
         consultations=_consultations(teams, date_from, date_to),
         followups=_followups(exits),
@@ -343,14 +351,11 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
 
 
 def table_and_targets(teams, date_from: date, date_to: date):
-    """The §9 rows and the targets: for a period of whole months from the aggregate tables
-    (reporting/board/aggregates.py: one query over the teams' monthly rows), otherwise, for a
-    period that starts or ends inside a month, computed from the enrolments. Both give the
-    same numbers."""
-    if aggregates.is_whole_months(date_from, date_to):
-        return table_rows_and_targets(aggregates.table_result(teams, date_from, date_to), teams)
-    active = active_enrolments(teams, date_from, date_to)
-    return _table_and_targets(active, _period_filters(date_from, date_to), teams)
+    """The §9 rows and the targets from the aggregate tables (reporting/board/aggregates.py:
+    one query over the teams' monthly rows, and for a period that starts or ends inside a
+    month one more for the enrolments with an event on its odd days). The direct computation
+    from the enrolments (`_table_and_targets`) gives the same numbers."""
+    return table_rows_and_targets(aggregates.table_result(teams, date_from, date_to), teams)
 
 
 def _table_and_targets(active, filters, teams):
@@ -499,14 +504,39 @@ def _age_at_start():
     return ExtractYear("start_date") - birth_year - before_birthday
 
 
-def age_band_of(age: int | None) -> str:
-    for band, (low, high) in zip(AGE_BANDS, AGE_LIMITS, strict=False):
-        if age is not None and low <= age <= high:
-            return band
-    return AGE_BANDS[-1]
+def breakdowns_from(flows, active, filters, teams, date_from, date_to) -> list[Breakdown]:
+    """The four breakdowns: per kommun, referrer and age band from the period's aggregate
+    flows (`aggregates.breakdown_counts`), per module from the enrolments (the module held
+    during the period depends on the period). `direct_breakdowns` computes all four from the
+    enrolments, with the same numbers."""
+    by_id = aggregates.breakdown_counts(flows, "kommun")
+    by_name: dict = {}
+    # The direct computation groups and orders by the kommun's name, in the database's
+    # collation: so do the names here.
+    names = Kommun.objects.filter(pk__in=[int(k) for k in by_id]).order_by("name")
+    for pk, name in names.values_list("pk", "name"):
+        summed = by_name.setdefault(name, {})
+        for measure, value in by_id[str(pk)].items():
+            summed[measure] = summed.get(measure, 0) + value
+    kommun_rows = [_breakdown_row(name, name, values) for name, values in by_name.items()]
+    by_referrer = aggregates.breakdown_counts(flows, "remittent")
+    referrer_rows = [
+        _breakdown_row(code, label, by_referrer.get(code, {})) for code, label in Referrer.choices
+    ]
+    by_band = aggregates.breakdown_counts(flows, "aldersgrupp")
+    band_rows = [
+        _breakdown_row(band, band, by_band.get(str(i), {})) for i, band in enumerate(AGE_BANDS)
+    ]
+    return [
+        Breakdown("kommun", "Per kommun", "Kommun", kommun_rows),
+        Breakdown("remittent", "Per remittent", "Remittent", referrer_rows),
+        _module_breakdown(active, filters, teams, date_from, date_to),
+        Breakdown("aldersgrupp", "Per åldersgrupp", "Åldersgrupp vid start", band_rows),
+    ]
 
 
-def _breakdowns(active, filters, teams, date_from, date_to) -> list[Breakdown]:
+def direct_breakdowns(active, filters, teams, date_from, date_to) -> list[Breakdown]:
+    """The four breakdowns computed from the enrolments (the aggregates' check)."""
     by_kommun = _grouped(
         active.annotate(kommun_name=F("participant__kommun__name")), "kommun_name", filters
     )
@@ -526,7 +556,15 @@ def _breakdowns(active, filters, teams, date_from, date_to) -> list[Breakdown]:
         for name, value in values.items():
             summed[name] = summed.get(name, 0) + value
     band_rows = [_breakdown_row(band, band, by_band.get(band, {})) for band in AGE_BANDS]
+    return [
+        Breakdown("kommun", "Per kommun", "Kommun", kommun_rows),
+        Breakdown("remittent", "Per remittent", "Remittent", referrer_rows),
+        _module_breakdown(active, filters, teams, date_from, date_to),
+        Breakdown("aldersgrupp", "Per åldersgrupp", "Åldersgrupp vid start", band_rows),
+    ]
 
+
+def _module_breakdown(active, filters, teams, date_from, date_to) -> Breakdown:
     held = Placement.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=date_from),
         enrolment=OuterRef("pk"),
@@ -543,13 +581,7 @@ def _breakdowns(active, filters, teams, date_from, date_to) -> list[Breakdown]:
         label = f"{module.name} ({module.team.name})" if several_teams else module.name
         module_rows.append(_breakdown_row(module.pk, label, by_module.get(module.pk, {})))
     module_rows.append(_breakdown_row("ingen", NO_MODULE, by_module.get(None, {})))
-
-    return [
-        Breakdown("kommun", "Per kommun", "Kommun", kommun_rows),
-        Breakdown("remittent", "Per remittent", "Remittent", referrer_rows),
-        Breakdown("modul", "Per modul", "Modul", module_rows),
-        Breakdown("aldersgrupp", "Per åldersgrupp", "Åldersgrupp vid start", band_rows),
-    ]
+    return Breakdown("modul", "Per modul", "Modul", module_rows)
 
 
 def income_has(field_name: str, source: str) -> Q:

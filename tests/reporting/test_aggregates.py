@@ -18,7 +18,7 @@ from modules import services as module_services
 from modules.models import Module
 from rehab import freshness
 from rehab import services as rehab_services
-from rehab.models import ExitOutcome, Goal, Kommun
+from rehab.models import ExitOutcome, Goal, Kommun, Referrer
 from rehab.services import ExitData
 from reporting.board import aggregate_check, aggregates
 from reporting.board.tables import board_table
@@ -54,12 +54,36 @@ def test_the_worked_example_agrees_for_every_period_of_2024(rehab_team):
     ]
 
 
-def test_only_whole_months_are_read_from_the_aggregates(rehab_team):
-    assert aggregates.is_whole_months(D(2024, 2, 1), D(2024, 2, 29))
-    assert not aggregates.is_whole_months(D(2024, 2, 1), D(2024, 2, 28))
-    assert not aggregates.is_whole_months(D(2024, 2, 2), D(2024, 3, 31))
+@pytest.mark.parametrize(
+    "period",
+    [
+        (D(2024, 1, 15), D(2024, 6, 30)),  # starts inside a month
+        (D(2024, 1, 1), D(2024, 6, 14)),  # ends inside one
+        (D(2024, 1, 15), D(2024, 6, 14)),  # both
+        (D(2024, 3, 10), D(2024, 3, 20)),  # inside one month
+        (D(2024, 3, 1), D(2024, 3, 1)),  # one day
+        (D(2024, 2, 29), D(2024, 2, 29)),  # the last day of a month
+        (D(2024, 1, 31), D(2024, 2, 1)),  # across a month's end, no whole month
+        (D(2023, 12, 5), D(2024, 12, 4)),  # the dashboard's year to date, last year's
+    ],
+)
+def test_a_period_inside_months_adds_its_odd_days_directly(rehab_team, period):
+    load_example(rehab_team)
+    assert aggregate_check.differences([rehab_team], *period) == []
+
+
+def test_a_period_ending_before_it_starts_is_refused(rehab_team):
     with pytest.raises(ValueError):
-        aggregates.table_result([rehab_team], D(2024, 1, 15), D(2024, 6, 30))
+        aggregates.table_result([rehab_team], D(2024, 2, 2), D(2024, 2, 1))
+
+
+def test_the_odd_days_cost_one_query_and_whole_months_none(rehab_team, django_assert_num_queries):
+    load_example(rehab_team)
+    aggregates.ensure_current([rehab_team.pk])
+    with django_assert_num_queries(1):
+        aggregates.table_result([rehab_team], D(2024, 1, 1), D(2024, 6, 30))
+    with django_assert_num_queries(2):
+        aggregates.table_result([rehab_team], D(2024, 1, 15), D(2024, 6, 14))
 
 
 def test_a_read_rebuilds_once_and_a_write_through_a_service_adds_its_delta(
@@ -199,6 +223,9 @@ OPERATIONS = st.one_of(
         st.sampled_from(["K", "M", "X"]),
         st.one_of(st.none(), st.integers(0, 60)),  # months without work
         st.one_of(st.none(), st.integers(1, 10)),  # wellbeing at start
+        st.integers(1950, 2008),  # birth year: every age band
+        st.integers(0, 2),  # kommun
+        st.sampled_from(Referrer.values),
     ),
     st.tuples(
         st.just("exit"),
@@ -211,6 +238,7 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("error"), st.integers(0, 30)),
     st.tuples(st.just("place"), st.integers(0, 30), st.integers(0, 200)),
     st.tuples(st.just("gender"), st.integers(0, 30), st.sampled_from(["K", "M", "X"])),
+    st.tuples(st.just("kommun"), st.integers(0, 30), st.integers(0, 2)),
     st.tuples(
         st.just("edit"),
         st.integers(0, 30),
@@ -219,7 +247,8 @@ OPERATIONS = st.one_of(
     ),
     st.tuples(st.just("subgoal"), st.integers(0, 30), st.sampled_from(Goal.Status.values)),
 )
-MONTHS = st.tuples(st.integers(0, 40), st.integers(0, 12))  # first month, length − 1
+# First month, length − 1, and the days inside the first and last month of a second period.
+MONTHS = st.tuples(st.integers(0, 40), st.integers(0, 12), st.integers(1, 28), st.integers(1, 28))
 
 
 @pytest.fixture
@@ -237,9 +266,12 @@ def history_setup(rehab_team, handledare_a, admin_user):
 def _apply(operation, teams, modules, enrolments, handledare, admin):
     kind, *args = operation
     if kind == "enrol":
-        team_index, day, gender, months, wellbeing = args
+        team_index, day, gender, months, wellbeing, born, kommun, referrer = args
         participant = rehab_services.participant_create_anonymous(
-            birth_year=1980, gender=gender, kommun=Kommun.objects.first(), by=handledare
+            birth_year=born,
+            gender=gender,
+            kommun=Kommun.objects.order_by("pk")[kommun],
+            by=handledare,
         )
         enrolments.append(
             casework_services.enrolment_create(
@@ -250,6 +282,7 @@ def _apply(operation, teams, modules, enrolments, handledare, admin):
                 responsible=handledare,
                 months_without_work=months,
                 wellbeing_start=wellbeing,
+                referrer=referrer,
             )
         )
         return
@@ -285,6 +318,12 @@ def _apply(operation, teams, modules, enrolments, handledare, admin):
     elif kind == "gender":
         rehab_services.participant_update(
             participant=enrolment.participant, by=handledare, gender=args[1]
+        )
+    elif kind == "kommun":
+        rehab_services.participant_update(
+            participant=enrolment.participant,
+            by=handledare,
+            kommun=Kommun.objects.order_by("pk")[args[1]],
         )
     elif kind == "edit":
         rehab_services.enrolment_update(
@@ -335,7 +374,7 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
                 assert aggregates.stored_rows(team_id) == aggregates.compute_team(team_id), (
                     operation
                 )
-            for start, length in reads:
+            for start, length, day_from, day_to in reads:
                 first = aggregates.next_month(FIRST)
                 for _ in range(start):
                     first = aggregates.next_month(first)
@@ -343,9 +382,12 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
                 for _ in range(length):
                     last = aggregates.next_month(last)
                 date_to = aggregates.day_before(aggregates.next_month(last))
+                # And a period that starts and ends inside months, on the history's days.
+                odd_from, odd_to = first.replace(day=day_from), date_to.replace(day=day_to)
                 for scope in ([teams[0]], [teams[1]], teams):
-                    found = aggregate_check.differences(scope, first, date_to, catch_up=False)
-                    assert found == [], (operation, first, date_to)
+                    for period in ((first, date_to), (odd_from, max(odd_from, odd_to))):
+                        found = aggregate_check.differences(scope, *period, catch_up=False)
+                        assert found == [], (operation, period)
         assert aggregates.ensure_current(team_ids) == []  # the deltas sufficed
         for year in (2022, 2023, 2024, 2025):
             for scope in ([teams[0]], teams):
@@ -410,3 +452,16 @@ def test_concurrent_writes_of_one_team_add_every_delta(rehab_team, handledare_a)
         thread.join()
     assert errors == []
     assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)
+
+
+def test_rows_filled_under_an_older_definition_are_rebuilt_at_their_read(rehab_team):
+    load_example(rehab_team)
+    year = (D(2024, 1, 1), D(2024, 12, 31))
+    expected = aggregates.table_result([rehab_team], *year)
+    # As a release before the breakdowns left them: the rows without the breakdowns' flows.
+    MonthlyCount.objects.filter(measure__startswith=aggregates.BREAKDOWN_PREFIX).delete()
+    AggregateFillState.objects.update(definition=aggregates.DEFINITION - 1)
+    assert aggregates.ensure_current([rehab_team.pk]) == [rehab_team.pk]
+    assert AggregateFillState.objects.get(team=rehab_team).definition == aggregates.DEFINITION
+    assert aggregates.table_result([rehab_team], *year) == expected
+    assert aggregate_check.differences([rehab_team], *year) == []
