@@ -2,6 +2,7 @@
 the old rule and the new one, and what the new one costs.
 
     python -m bench.disclosure [--repeat 5] [--threshold 5] [--synthetic-n 130]
+                               [--participants 60]
 
 It builds its own SQLite database (bench/out/disclosure.sqlite3; the demo and `make bench`
 databases are never touched): `seed_demo` as `make run` does (60 participants), and a
@@ -12,6 +13,12 @@ and the synthetic team's board tables — it prints the share of the page's coun
 numbers and how many headlines are shown, before (`legacy_suppress_linked`, the rule of
 commit 37c5ea3) and after (`reporting.disclosure.suppress_linked`), and the median time of
 the new rule per page (its result cache emptied before every run).
+
+Last it times the solver itself on the steering group's 2024 dashboard of Rehabteamet (the
+system `reporting.dashboards.dashboard.dashboard` hands to `suppress_linked`), before (the
+frozen reference, tests/disclosure_reference.py) and after (reporting/disclosure.py): the
+median over the runs, the number of HiGHS solves, and whether the labels are the same.
+`--participants 200` gives the demo-size page (`seed_demo --participants 200`).
 """
 
 from __future__ import annotations
@@ -127,14 +134,17 @@ def legacy_equations(equations):
 # --- The data -------------------------------------------------------------------------------
 
 
-def build(synthetic_n: int):
+def build(synthetic_n: int, participants: int = 60):
     from django.core.management import call_command
 
     for suffix in ("", "-journal", "-wal", "-shm"):
         Path(str(DATABASE) + suffix).unlink(missing_ok=True)
     call_command("migrate", verbosity=0)
     call_command(
-        "seed_demo", password="bench-only-" + secrets.token_urlsafe(12), stdout=io.StringIO()
+        "seed_demo",
+        participants=participants,
+        password="bench-only-" + secrets.token_urlsafe(12),
+        stdout=io.StringIO(),
     )
     _synthetic_team(synthetic_n)
 
@@ -220,6 +230,75 @@ def dashboard_page(teams, year: int):
     return counts, equations, headlines
 
 
+def steering_group_system(year: int = 2024):
+    """(counts, equations, threshold, headlines) of the steering group's dashboard of
+    Rehabteamet for `year`, as `dashboard` hands them to `suppress_linked`."""
+    from rehab.models import Team
+    from reporting.dashboards import dashboard as d
+    from reporting.disclosure import suppress
+    from reporting.scopes import Scope
+
+    team = Team.objects.get(name="Rehabteamet")
+    systems = []
+
+    def record(counts, equations, threshold=5, headlines=frozenset()):
+        systems.append((dict(counts), list(equations), threshold, frozenset(headlines)))
+        return {key: suppress(value, threshold) for key, value in counts.items()}
+
+    scope = Scope(key="team", label=team.name, forbund=team.forbund, team=team, teams=[team])
+    original, d.suppress_linked = d.suppress_linked, record
+    try:
+        d.dashboard(scope, year, exact=False, today=datetime.date(year + 1, 3, 1))
+    finally:
+        d.suppress_linked = original
+    return systems[0]
+
+
+def solver_speed(repeat: int) -> list[str]:
+    """Before/after lines for the steering group's dashboard system."""
+    import scipy.optimize
+
+    from reporting import disclosure
+    from tests import disclosure_reference
+
+    counts, equations, threshold, headlines = steering_group_system()
+    small = sum(1 for value in counts.values() if disclosure.is_small(value, threshold))
+    lines = [
+        f"=== solver: steering group's dashboard, Rehabteamet 2024 — {len(counts)} cells, "
+        f"{len(equations)} equations, {small} small counts, T = {threshold} ===",
+        f"  {'':<44}{'median ms':>10}{'min ms':>9}{'solves':>8}",
+    ]
+    milp = scipy.optimize.milp
+    results = {}
+    for name, module in (
+        ("before (tests/disclosure_reference.py)", disclosure_reference),
+        ("after (reporting/disclosure.py)", disclosure),
+    ):
+        solves = [0]
+
+        def counted(*args, _solves=solves, **kwargs):
+            _solves[0] += 1
+            return milp(*args, **kwargs)
+
+        scipy.optimize.milp = counted
+        try:
+            times = []
+            for _ in range(repeat):
+                solves[0] = 0
+                start = time.perf_counter()
+                results[name] = module._suppress_linked(counts, equations, threshold, headlines)
+                times.append((time.perf_counter() - start) * 1000)
+        finally:
+            scipy.optimize.milp = milp
+        lines.append(
+            f"  {name:<44}{statistics.median(times):>10.1f}{min(times):>9.1f}{solves[0]:>8}"
+        )
+    before, after = results.values()
+    same = list(before.items()) == list(after.items())
+    lines.append(f"  the same labels, in the same order: {'yes' if same else 'NO'}")
+    return lines
+
+
 # --- Measuring ------------------------------------------------------------------------------
 
 
@@ -258,15 +337,18 @@ def main(argv=None):
     parser.add_argument(
         "--synthetic-n", type=int, default=80, help="participants of the synthetic team"
     )
+    parser.add_argument(
+        "--participants", type=int, default=60, help="seed_demo's participants (200: demo size)"
+    )
     args = parser.parse_args(argv)
     setup_django()
     from reporting.disclosure import suppress_linked
 
     start = time.perf_counter()
-    build(args.synthetic_n)
+    build(args.synthetic_n, args.participants)
     lines = [
         f"=== disclosure control (SPEC §11), T = {args.threshold} — {datetime.date.today()} ===",
-        f"  data: seed_demo (60 participants) and {SYNTHETIC_TEAM} "
+        f"  data: seed_demo ({args.participants} participants) and {SYNTHETIC_TEAM} "
         f"({args.synthetic_n} participants) in {time.perf_counter() - start:.1f} s",
         "  shown = counts shown as numbers, of all the page's counts; headlines = headline "
         "totals shown, of the page's; derivable = withheld counts a reader can work out "
@@ -296,6 +378,9 @@ def main(argv=None):
             f"{derivable(counts, equations, before, 5):>9} / "
             f"{derivable(counts, equations, after, args.threshold)}"
         )
+        print(line, flush=True)
+        report.append(line)
+    for line in solver_speed(args.repeat):
         print(line, flush=True)
         report.append(line)
     path = OUT / "last-disclosure.txt"
