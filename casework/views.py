@@ -4,7 +4,6 @@ error (which end placements and consent), and a team's page with its modules."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -34,7 +33,6 @@ from rehab.access import (
     get_enrolment_for_user,
     get_team_for_user,
     role_required,
-    teams_for,
 )
 from rehab.models import Enrolment, Kommun
 from rehab.services import ExitData
@@ -149,8 +147,9 @@ def _caseload_parts(user, query, q):
     today = timezone.localdate()
 
     def render_parts():
+        choices = selectors.caseload_choices(user)
         filters = forms.CaseloadFilterForm(
-            query or None, teams=teams_for(user), modules=selectors.caseload_modules(user)
+            query or None, teams=choices.teams, modules=choices.modules
         )
         params = filters.cleaned_data if filters.is_valid() else {}
         status = params.get("status") or "active"
@@ -163,7 +162,7 @@ def _caseload_parts(user, query, q):
             "q": q,
         }
         enrolments = selectors.caseload(status=status, sort=sort, **criteria)
-        page = Paginator(enrolments, PAGE_SIZE).get_page(query.get("sida"))
+        page = selectors.caseload_page(enrolments, PAGE_SIZE, query.get("sida"))
         querystring = query.copy()
         querystring.pop("sida", None)
         active = _active_filters(query, params, filters, q)
@@ -190,7 +189,7 @@ def _caseload_parts(user, query, q):
                     "today": today,
                 },
             ),
-            case_teams(user).exists(),
+            choices.can_register,
             active,
         )
 

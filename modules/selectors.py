@@ -176,7 +176,15 @@ class Deadline:
 
 def _with_deadline_facts(enrolments, *, as_of: date):
     """Active enrolments (no exit on or before `as_of`, not registered in error) annotated
-    with what their deadlines depend on, in one query."""
+    with what their deadlines depend on, with their participant, team and handledare, in one
+    query."""
+    return _deadline_facts(enrolments.active(as_of), as_of=as_of).select_related(
+        "participant", "team", "responsible"
+    )
+
+
+def _deadline_facts(enrolments, *, as_of: date):
+    """`enrolments` annotated with what their deadlines depend on on `as_of`."""
     current = (
         Placement.objects.filter(enrolment=OuterRef("pk"), start_date__lte=as_of)
         .filter(Q(end_date__isnull=True) | Q(end_date__gt=as_of))
@@ -198,16 +206,12 @@ def _with_deadline_facts(enrolments, *, as_of: date):
         .order_by("due_date")
         .values("due_date")[:1]
     )
-    return (
-        enrolments.active(as_of)
-        .annotate(
-            review_due=Subquery(current.values("next_review_due")[:1]),
-            review_module=Subquery(current.values("module__name")[:1]),
-            has_approval_case=Exists(approval_case),
-            last_followup=Subquery(last_followup),
-            triage_due=Subquery(triage),
-        )
-        .select_related("participant", "team", "responsible")
+    return enrolments.annotate(
+        review_due=Subquery(current.values("next_review_due")[:1]),
+        review_module=Subquery(current.values("module__name")[:1]),
+        has_approval_case=Exists(approval_case),
+        last_followup=Subquery(last_followup),
+        triage_due=Subquery(triage),
     )
 
 
@@ -239,8 +243,26 @@ def deadlines(enrolments, *, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS
     while none has been sent, the next follow-up meeting (at the enrolment's own interval when
     it has one) and the first contact with the triage team still to make. Sorted by due date,
     personnummer and kind."""
-    candidates = (
-        _with_deadline_facts(enrolments, as_of=as_of)
+    candidates = Enrolment.objects.filter(
+        pk__in=deadline_candidates(enrolments, as_of=as_of, within_days=within_days).values("pk")
+    )
+    return _deadlines_of(
+        _with_deadline_facts(candidates, as_of=as_of), as_of=as_of, within_days=within_days
+    )
+
+
+def deadline_candidates(enrolments, *, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS):
+    """The enrolments among `enrolments` that may have a deadline due on or before as_of +
+    within_days: in progress on `as_of` (`exit_date IS NULL OR exit_date > as_of`, read
+    through the (team, exit_date) index, so that exited history is never read) and meeting
+    `_may_have_deadline`.
+
+    `deadlines` reads the participant, team and handledare of these alone, in the same query
+    (`pk IN (…)`): joined to every active enrolment, as before, PostgreSQL hashed the whole
+    participant table (100 000 rows, all history) to keep the one in ten that has a
+    deadline."""
+    return (
+        _deadline_facts(enrolments.active(as_of), as_of=as_of)
         .alias(
             approval_month=_month_index(F("start_date"))
             + F("team__frame_months")
@@ -250,7 +272,6 @@ def deadlines(enrolments, *, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS
         )
         .filter(_may_have_deadline(horizon=as_of + timedelta(days=within_days)))
     )
-    return _deadlines_of(candidates, as_of=as_of, within_days=within_days)
 
 
 def _deadlines_of(enrolments, *, as_of: date, within_days: int) -> list:

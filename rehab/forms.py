@@ -66,13 +66,10 @@ class CaseloadFilterForm(forms.Form):
         ("-status", "Status, avslutade först"),
     ]
     # Lean widgets: this form is rendered on every caseload request (common/widgets.py).
-    team = forms.ModelChoiceField(
-        label="Team",
-        queryset=None,
-        required=False,
-        empty_label="Alla mina team",
-        widget=LeanSelect,
-    )
+    # The team is a plain choice among the Team objects given (casework.selectors.
+    # caseload_choices reads them with the modules in one query): a ModelChoiceField would
+    # read its queryset again to render the options and once more to validate the choice.
+    team = forms.ChoiceField(label="Team", required=False, widget=LeanSelect)
     module = forms.ChoiceField(label="Modul", required=False, widget=LeanSelect)
     status = forms.ChoiceField(
         label="Status", choices=STATUS_CHOICES, required=False, widget=LeanSelect
@@ -86,13 +83,20 @@ class CaseloadFilterForm(forms.Form):
 
     def __init__(self, *args, teams, modules, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        self._teams = {str(t.pk): t for t in teams}
+        self.fields["team"].choices = [("", "Alla mina team")] + [
+            (value, str(t)) for value, t in self._teams.items()
+        ]
         self.fields["module"].choices = [("", "Alla moduler")] + [
             (str(m.pk), f"{m.name} ({m.team.name})") for m in modules
         ]
         for name, field in self.fields.items():
             css = "form-check-input" if name == "mine" else "form-select"
             field.widget.attrs["class"] = css
+
+    def clean_team(self):
+        """The chosen team as its object (None for all the user's teams)."""
+        return self._teams.get(self.cleaned_data["team"])
 
 
 class GroupedKommunIterator(forms.models.ModelChoiceIterator):

@@ -250,3 +250,150 @@ def test_postgresql_jit_is_off_for_the_application():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+# --- The caseload computed and the deadlines: the queries themselves ----------------------
+
+
+def _captured(client, url):
+    client.get(url)
+    forget_all()  # computed, not read from the cache
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def _reading(queries, table):
+    return [sql for sql in queries if f'FROM "{table}"' in sql]
+
+
+# Session, user, the user's team and förbund roles (rehab.access), the data versions
+# (rehab/freshness.py): what every computed page of a logged-in user reads first.
+AUTH_AND_VERSIONS = 5
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?status=all&sort=-review", "?status=all&sort=team&sida=2", "?sort=-module"]
+)
+def test_caseload_computed_is_one_query_for_its_rows_and_one_for_its_choices(
+    world, client, handledare_a, query
+):
+    """The filter form's teams and modules (and whether the user may register) are one query,
+    the page's rows and the list's count one more: no COUNT of its own, no query per row, and
+    no query for the team filter's options or its validation."""
+    seed_participants(n=60, seed=13, teams=[world["team"]], handledare=[handledare_a])
+    client.force_login(handledare_a)
+    team_filter = f"&team={world['team'].pk}&module={world['module'].pk}"
+    for url in (
+        reverse("caseload") + query,
+        reverse("caseload") + (query.replace("&sida=2", "") or "?") + team_filter,
+    ):
+        queries = _captured(client, url)
+        assert len(queries) == AUTH_AND_VERSIONS + 2, queries
+        assert len(_reading(queries, "rehab_enrolment")) == 1
+        assert not [sql for sql in queries if sql.startswith('SELECT COUNT(*) AS "__count"')]
+        assert len(_reading(queries, "rehab_team")) == 1  # the choices, modules joined
+    # A page past the end shows the last page (the paginator's count and a second read), and
+    # an empty list counts the other statuses, as before.
+    past_end = _captured(client, reverse("caseload") + "?status=all&sida=99")
+    assert len(past_end) == AUTH_AND_VERSIONS + 4
+    Enrolment.objects.filter(exit_date__isnull=False).update(registered_in_error=True)
+    empty = _captured(client, reverse("caseload") + "?status=exited")
+    assert len(empty) == AUTH_AND_VERSIONS + 3
+
+
+def test_caseload_page_is_the_paginators_page(world, handledare_a, admin_user):
+    """Counted in the rows' query, the page is the one Paginator.get_page gives, past the end
+    and for what is not a page number too."""
+    from django.core.paginator import Paginator
+
+    from casework import selectors
+
+    seed_participants(n=30, seed=14, teams=[world["team"]], handledare=[handledare_a])
+    enrolments = selectors.caseload(user=admin_user, status="all", sort="-start")
+    for number in (None, "", "1", "2", "3", "99", "0", "-1", "x", "2.5"):
+        ours = selectors.caseload_page(enrolments, 7, number)
+        theirs = Paginator(enrolments, 7).get_page(number)
+        assert (ours.number, ours.paginator.count, ours.paginator.num_pages) == (
+            theirs.number,
+            theirs.paginator.count,
+            theirs.paginator.num_pages,
+        ), number
+        assert [e.pk for e in ours] == [e.pk for e in theirs], number
+    empty = selectors.caseload(user=admin_user, q="Ingenmedettsådantnamn")
+    page = selectors.caseload_page(empty, 7, None)
+    assert (page.number, page.paginator.count, list(page)) == (1, 0, [])
+
+
+def _exited_history(world, count=200):
+    """`count` old, exited enrolments of one participant, each with a placement still open
+    and its review long overdue: listed if exits were not filtered out."""
+    enrolment = world["enrolment"]
+    first = enrolment.start_date - datetime.timedelta(days=20 * count + 100)
+    old = Enrolment.objects.bulk_create(
+        Enrolment(
+            participant=enrolment.participant,
+            team=world["team"],
+            referrer="AF",
+            start_date=first + datetime.timedelta(days=20 * i),
+            exit_date=first + datetime.timedelta(days=20 * i + 10),
+            exit_outcome="annat",
+        )
+        for i in range(count)
+    )
+    Placement.objects.bulk_create(
+        Placement(
+            enrolment=e,
+            module=world["module"],
+            start_date=e.start_date,
+            next_review_due=e.start_date + datetime.timedelta(days=5),
+        )
+        for e in old
+    )
+
+
+def test_deadlines_page_query_count_and_one_query_for_the_enrolments(world, client, handledare_a):
+    client.force_login(handledare_a)
+    queries = _captured(client, reverse("modules:deadline_list"))
+    assert len(_reading(queries, "rehab_enrolment")) == 1
+    # Session, user, roles (2), the deadlines, the team filter's options (count and list).
+    assert len(queries) == 7, queries
+    _exited_history(world)
+    assert len(_captured(client, reverse("modules:deadline_list"))) == 7
+
+
+def test_deadlines_do_not_consider_exited_history(world):
+    """200 exited enrolments (with overdue reviews of placements left open) change neither the
+    enrolments the deadline query considers nor the deadlines; the condition that leaves them
+    out is the indexed one on (team, exit_date), applied before any per-enrolment subquery."""
+    from modules import selectors
+
+    team = world["team"]
+    enrolments = Enrolment.objects.filter(team=team)
+    candidates = selectors.deadline_candidates(enrolments, as_of=TODAY)
+    before = sorted(candidates.values_list("pk", flat=True))
+    listed = [
+        (d.enrolment.pk, d.kind, d.due) for d in selectors.deadlines(enrolments, as_of=TODAY)
+    ]
+    considered = enrolments.active(TODAY).count()
+    _exited_history(world)
+    assert Enrolment.objects.filter(team=team).count() >= considered + 200
+    assert enrolments.active(TODAY).count() == considered
+    assert sorted(candidates.values_list("pk", flat=True)) == before
+    assert [
+        (d.enrolment.pk, d.kind, d.due) for d in selectors.deadlines(enrolments, as_of=TODAY)
+    ] == listed
+    sql = str(candidates.query)
+    assert '("rehab_enrolment"."exit_date" IS NULL OR "rehab_enrolment"."exit_date" > ' in sql
+    assert 'NOT "rehab_enrolment"."registered_in_error"' in sql
+    assert '"rehab_enrolment"."team_id" = ' in sql
+    # The participant (100 000 rows at scale) is read for the candidates only: the outer
+    # query filters on the candidates' ids, the inner one joins no participant.
+    outer = str(
+        selectors._with_deadline_facts(
+            Enrolment.objects.filter(pk__in=candidates.values("pk")), as_of=TODAY
+        ).query
+    )
+    assert '"rehab_enrolment"."id" IN (SELECT' in outer
+    assert "rehab_participant" not in sql
