@@ -92,9 +92,13 @@ STOCK_SOURCES = ("start", "exit", "start_months", "exit_months", "start_months_n
 # A row of every filled team (month 0001-01, no measure of the table): the board's one read
 # sees which teams it read.
 FILLED = "filled"
+# The month of the all-time totals of the stocks' flows (`with_all_time`): a stock before a
+# month is its all-time total less the flows of that month and after, so a read of a recent
+# period reads its recent months, not the whole history.
+ALL_TIME = date.min
 # The version of what an enrolment contributes (`contribution`): raised with every change of
 # it, so that the rows filled by an earlier release are rebuilt at their first read. 2: the
-# breakdowns per kommun, referrer and age band.
+# breakdowns per kommun, referrer and age band, and the all-time totals.
 DEFINITION = 2
 # More enrolments than this in one change (an import) rebuild their teams instead.
 BULK = 500
@@ -106,6 +110,21 @@ Key = tuple[int, date, str, str]  # team, month, gender, measure
 # are stocks too.
 BREAKDOWN_PREFIX = "b:"
 BREAKDOWN_DIMENSIONS = ("kommun", "remittent", "aldersgrupp")
+
+
+def is_stock(measure: str) -> bool:
+    """Whether the measure's sums before a period are an opening stock."""
+    return measure in STOCK_SOURCES or measure.startswith(BREAKDOWN_PREFIX)
+
+
+def with_all_time(values: dict[Key, int]) -> dict[Key, int]:
+    """`values` (rows or their deltas) and the all-time totals they add to: the sum of each
+    stock measure's months, per team and gender, in the month `ALL_TIME`."""
+    result: dict[Key, int] = defaultdict(int, values)
+    for (team, month, gender, measure), value in values.items():
+        if month != ALL_TIME and is_stock(measure):
+            result[(team, ALL_TIME, gender, measure)] += value
+    return {key: value for key, value in result.items() if value}
 
 
 def breakdown_measure(dimension: str, value, event: str) -> str:
@@ -309,7 +328,7 @@ def enrolments_changed(enrolment_ids: Iterable[int]) -> None:
         changed.append(pk)
         for key in before.keys() | after.keys():
             deltas[key] += after.get(key, 0) - before.get(key, 0)
-    _add({key: d for key, d in deltas.items() if d and key[0] in filled})
+    _add(with_all_time({key: d for key, d in deltas.items() if d and key[0] in filled}))
     EnrolmentContribution.objects.bulk_create(
         [
             EnrolmentContribution(enrolment_id=pk, entries=_storable(new[pk]))
@@ -359,7 +378,7 @@ def compute_teams(team_ids) -> tuple[dict[Key, int], dict[int, dict[Key, int]]]:
     for values in by_enrolment.values():
         for key, value in values.items():
             totals[key] += value
-    return {key: value for key, value in totals.items() if value}, by_enrolment
+    return with_all_time({key: value for key, value in totals.items() if value}), by_enrolment
 
 
 def compute_team(team_id: int) -> dict[Key, int]:
@@ -385,7 +404,7 @@ def rebuild_teams(team_ids) -> int:
     list(locked.order_by("team_id").values_list("team_id", flat=True))
     totals, by_enrolment = compute_teams(team_ids)
     MonthlyCount.objects.filter(team_id__in=team_ids).delete()
-    sentinels = {(t, date.min, "", FILLED): 1 for t in team_ids}
+    sentinels = {(t, ALL_TIME, "", FILLED): 1 for t in team_ids}
     MonthlyCount.objects.bulk_create(
         MonthlyCount(team_id=t, month=m, gender=g, measure=measure, value=value)
         for (t, m, g, measure), value in sorted({**totals, **sentinels}.items())
@@ -502,30 +521,68 @@ def period_flows(teams, date_from: date, date_to: date, *, catch_up: bool = True
     return Flows(before=dict(before), within=dict(within))
 
 
+def monthly(teams, since: date, as_of: date, measures: tuple[str, ...] = ("start", "exit")):
+    """Each measure's flows per month and gender from the month `since` to the one of
+    `as_of`, that one up to `as_of` only, and their sums before `since`: ({(month, gender,
+    measure): value}, {(gender, measure): value}). One query over the aggregate rows (after
+    the guard's, one more when a team is stale) and one for the enrolments with an event in
+    `as_of`'s month up to it."""
+    team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
+    since, last = month_of(since), month_of(as_of)
+    ensure_current(team_ids)
+    by_month: dict[tuple[date, str, str], int] = defaultdict(int)
+    before: dict[tuple[str, str], int] = defaultdict(int)
+    rows = (
+        MonthlyCount.objects.filter(Q(month=ALL_TIME) | Q(month__gte=since), team_id__in=team_ids)
+        .filter(measure__in=measures)
+        .values_list("month", "gender", "measure")
+        .annotate(n=Sum("value"))
+        .order_by()
+    )
+    for month, gender, measure, n in rows:
+        if month == ALL_TIME:
+            before[(gender, measure)] += n
+            continue
+        before[(gender, measure)] -= n  # the all-time total less the months from `since` on
+        if month < last:
+            by_month[(month, gender, measure)] += n
+    events = Q(start_date__range=(last, as_of)) | Q(exit_date__range=(last, as_of))
+    for row in _fields(Enrolment.objects.filter(events, team_id__in=team_ids)):
+        for (_t, month, gender, measure), value in contribution(row, (last, as_of)).items():
+            if measure in measures:
+                by_month[(month, gender, measure)] += value
+    return dict(by_month), dict(before)
+
+
 def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:
     """The sums of `tables._table_result` for the period, from `period_flows`."""
     return as_table_result(period_flows(teams, date_from, date_to, catch_up=catch_up))
 
 
 def _read(team_ids, first_month: date, first_whole: date, end_whole: date, *, current_only):
-    """The teams' flows before `first_month` (those of the stocks and the breakdowns) and in
-    the whole months from `first_whole` up to `end_whole` (excluded), per team, gender and
-    measure, with each team's sentinel: one query. With `current_only`, only the rows of
-    teams whose fill state is current."""
+    """The teams' flows before `first_month` (those of the stocks and the breakdowns: their
+    all-time totals less the months from `first_month` on) and in the whole months from
+    `first_whole` up to `end_whole` (excluded), per team, gender and measure, with each
+    team's sentinel: one query over the all-time rows and the months from `first_month` on.
+    With `current_only`, only the rows of teams whose fill state is current."""
     stocks = Q(measure__in=STOCK_SOURCES) | Q(measure__startswith=BREAKDOWN_PREFIX)
-    # The sentinels' month (date.min) is before any.
-    limit = end_whole if first_whole < end_whole else first_month
-    rows = MonthlyCount.objects.filter(team_id__in=team_ids, month__lt=limit)
+    rows = MonthlyCount.objects.filter(
+        Q(month=ALL_TIME) | Q(month__gte=first_month), team_id__in=team_ids
+    )
     if current_only:
         rows = rows.filter(team_id__in=_current(team_ids).values("team_id"))
-    return list(
+    found = list(
         rows.values("team_id", "gender", "measure")
         .annotate(
-            before=Sum("value", filter=Q(month__lt=first_month) & stocks),
+            ever=Sum("value", filter=Q(month=ALL_TIME) & stocks),
+            since=Sum("value", filter=Q(month__gte=first_month) & stocks),
             within=Sum("value", filter=Q(month__gte=first_whole, month__lt=end_whole)),
         )
         .order_by()
     )
+    for row in found:
+        row["before"] = (row.pop("ever") or 0) - (row.pop("since") or 0)
+    return found
 
 
 def breakdown_counts(flows: Flows, dimension: str) -> dict[str, dict[str, int]]:

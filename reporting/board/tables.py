@@ -13,6 +13,7 @@ are all subsets of it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -776,16 +777,20 @@ def _followups(exits) -> list[FollowUp]:
     return result
 
 
-def _income_members(bits: int | None) -> list[int]:
+# Memoised: a whole förbund's exits hold thousands of combinations of a few dozen values, and
+# each lookup of the choices' values builds them anew.
+@functools.cache
+def _income_members(bits: int | None) -> tuple[int, ...]:
     """Indexes of income_categories() a bit set belongs to (as income_has/income_missing)."""
     if not bits:
-        return [len(IncomeSource.values)]
-    return [i for i, code in enumerate(IncomeSource.values) if bits & INCOME_BITS[code]]
+        return (len(IncomeSource.values),)
+    return tuple(i for i, code in enumerate(IncomeSource.values) if bits & INCOME_BITS[code])
 
 
-def _occupation_members(code: str | None) -> list[int]:
+@functools.cache
+def _occupation_members(code: str | None) -> tuple[int, ...]:
     """Index of occupation_categories() a code belongs to (as occupation_is/_missing)."""
     codes = list(Occupation.values)
     if code in codes:
-        return [codes.index(code)]
-    return [len(codes)] if not code else []
+        return (codes.index(code),)
+    return (len(codes),) if not code else ()

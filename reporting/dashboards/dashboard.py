@@ -47,6 +47,7 @@ from common.cells import COUNT, Cell, cell_text, is_withheld
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
 from rehab.models import Enrolment, Referrer, Team, valid_q
+from reporting.board import aggregates
 from reporting.board.presentation import (
     HEADLINES,
     linked_counts,
@@ -172,9 +173,32 @@ def _with_total(by_gender: dict) -> dict[str, int]:
     return values
 
 
-def month_counts(teams, as_of: date) -> MonthCounts:
-    """Two grouped queries (starts and exits per month and gender), whatever the data size.
-    Both the active counts and the monthly flows are read from them."""
+# The key of MonthCounts' sums of every month before the ones it holds.
+EARLIER = (0, 0)
+
+
+def month_counts(teams, as_of: date, since: date | None = None) -> MonthCounts:
+    """Starts and exits per month and gender from the aggregate tables
+    (reporting/board/aggregates.py `monthly`: two queries whatever the history's length),
+    from the month `since` (24 months back by default) to `as_of`; the months before are
+    summed under `EARLIER`. Both the active counts and the monthly flows are read from
+    them."""
+    if since is None:
+        year, month = _months_back(as_of, MONTHS_BACK)[0]
+        since = date(year, month, 1)
+    by_month, before = aggregates.monthly(teams, since, as_of)
+    result: dict[str, dict] = {"start": {}, "exit": {}}
+    for (gender, measure), n in before.items():
+        if n:
+            result[measure].setdefault(EARLIER, {})[gender] = n
+    for (month, gender, measure), n in by_month.items():
+        if n:
+            result[measure].setdefault((month.year, month.month), {})[gender] = n
+    return MonthCounts(starts=result["start"], exits=result["exit"])
+
+
+def direct_month_counts(teams, as_of: date) -> MonthCounts:
+    """`month_counts` computed from the enrolments, every month (the aggregates' check)."""
     base = _enrolments(teams).order_by()
     result = []
     for date_field in ("start_date", "exit_date"):

@@ -22,6 +22,7 @@ from rehab.models import ExitOutcome, Goal, Kommun, Referrer
 from rehab.services import ExitData
 from reporting.board import aggregate_check, aggregates
 from reporting.board.tables import board_table
+from reporting.dashboards import dashboard
 from reporting.models import AggregateFillState, EnrolmentContribution, MonthlyCount
 from tests.factories import TeamFactory
 from tests.reporting.conftest import enrol, load_example
@@ -251,6 +252,23 @@ OPERATIONS = st.one_of(
 MONTHS = st.tuples(st.integers(0, 40), st.integers(0, 12), st.integers(1, 28), st.integers(1, 28))
 
 
+def _dashboard_months(teams, as_of, counts_of):
+    counts = counts_of(teams, as_of)
+    months = dashboard._months_back(as_of, dashboard.MONTHS_BACK)
+    year_start = D(as_of.year, 1, 1)
+    return dashboard.active_series(counts, months), dashboard.monthly_flows(
+        counts, year_start, as_of
+    )
+
+
+def test_the_dashboards_months_agree_with_the_direct_computation(rehab_team):
+    load_example(rehab_team)
+    for as_of in (D(2024, 1, 1), D(2024, 3, 15), D(2024, 6, 30), D(2025, 2, 28)):
+        assert _dashboard_months([rehab_team], as_of, dashboard.month_counts) == (
+            _dashboard_months([rehab_team], as_of, dashboard.direct_month_counts)
+        )
+
+
 @pytest.fixture
 def history_setup(rehab_team, handledare_a, admin_user):
     second = TeamFactory(forbund=rehab_team.forbund, name="Andra teamet")
@@ -393,6 +411,11 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
             for scope in ([teams[0]], teams):
                 period = (D(year, 1, 1), D(year, 12, 31))
                 assert aggregate_check.differences(scope, *period, catch_up=False) == []
+        # The dashboards' months: active at each month end and the flows of the months.
+        for as_of in (D(2023, 2, 14), D(2024, 6, 30), D(2024, 12, 31), D(2025, 3, 1)):
+            assert _dashboard_months(teams, as_of, dashboard.month_counts) == _dashboard_months(
+                teams, as_of, dashboard.direct_month_counts
+            ), as_of
         transaction.set_rollback(True)
 
 
