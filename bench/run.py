@@ -1,7 +1,8 @@
 """`make bench`: build the national demo data at several sizes and print, per operation, the
 median time of repeated runs and the number of SQL queries (issue #8).
 
-    python -m bench.run [--sizes 1000,10000,100000] [--repeat 7] [--wrk-seconds 10] [--no-wrk]
+    python -m bench.run [--sizes 1000,10000,100000,300000] [--repeat 7] [--wrk-seconds 10]
+                        [--no-wrk]
 
 Database: BENCH_DATABASE_URL if set; else, when DATABASE_URL points at PostgreSQL, a database
 of the same name plus `_bench` on the same server (dropped and created for every size); else
@@ -573,7 +574,7 @@ def load_operations(report: Report, results: dict, seconds: int):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--sizes", default="1000,10000,100000,300000")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per operation")
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--no-wrk", action="store_true", help="leave out the load test")

@@ -32,6 +32,7 @@ from django.db.models.functions import ExtractYear
 
 from common.cells import Cell
 from rehab.models import Enrolment
+from reporting.board import aggregates
 from reporting.disclosure import DEFAULT_THRESHOLD, HIDDEN, is_small, small_label
 
 RULE = (
@@ -92,7 +93,34 @@ def forecast_as_of(year: int, today: date) -> date:
 
 
 def forecast_for(teams, year: int, today: date) -> Forecast:
-    """The forecast for `teams` together after `year` (two queries)."""
+    """The forecast for `teams` together after `year`, from the aggregate tables
+    (reporting/board/aggregates.py: the starts and exits per month, and the first month with
+    a start): a few queries whatever the history's length. `direct_forecast_for` computes
+    the same from the enrolments."""
+    teams = list(teams)
+    as_of = forecast_as_of(year, today)
+    by_month, before = aggregates.monthly(teams, date(year - 2, 1, 1), as_of)
+    active = sum(v if m == "start" else -v for (_g, m), v in before.items())
+    inflow: dict[int, int] = {}
+    for (month, _gender, measure), n in by_month.items():
+        if measure == "start":
+            active += n
+            if month.year in (year - 2, year - 1):
+                inflow[month.year] = inflow.get(month.year, 0) + n
+        else:
+            active -= n
+    first = aggregates.first_month(teams, "start")
+    return forecast_participants(
+        year=year,
+        as_of=as_of,
+        active=active,
+        inflow={y: n for y, n in inflow.items() if n},
+        first_year=first.year if first else None,
+    )
+
+
+def direct_forecast_for(teams, year: int, today: date) -> Forecast:
+    """`forecast_for` computed from the enrolments (two queries; the aggregates' check)."""
     teams = list(teams)
     as_of = forecast_as_of(year, today)
     enrolments = Enrolment.objects.valid().filter(team__in=teams).order_by()

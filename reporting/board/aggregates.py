@@ -57,7 +57,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -418,7 +418,24 @@ def rebuild_teams(team_ids) -> int:
     AggregateFillState.objects.filter(team_id__in=team_ids).update(
         unaudited_token=unaudited, definition=DEFINITION, filled_at=timezone.now()
     )
+    if len(totals) >= ANALYZE_AFTER:
+        _analyze()
     return len(totals)
+
+
+# A rebuild that writes this many rows has the planner's statistics refreshed at once.
+ANALYZE_AFTER = 10_000
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's statistics of the aggregate rows after a large rebuild: until
+    autovacuum gets to it, the planner reads the table as it was (empty, after a first fill)
+    and scans a team's whole history instead of the read's months (37 ms instead of 12 ms
+    at 100 000 participants). Not an error where the role does not own the table (a
+    warning) nor on SQLite (its planner needs no statistics for these indexes)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {MonthlyCount._meta.db_table}")
 
 
 def _current(team_ids):
@@ -552,6 +569,21 @@ def monthly(teams, since: date, as_of: date, measures: tuple[str, ...] = ("start
             if measure in measures:
                 by_month[(month, gender, measure)] += value
     return dict(by_month), dict(before)
+
+
+def first_month(teams, measure: str) -> date | None:
+    """The first month in which the teams have a flow of `measure` (None if none): one query
+    on the rows of the teams, which `monthly` or `period_flows` brought up to date."""
+    team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
+    return (
+        MonthlyCount.objects.filter(team_id__in=team_ids, measure=measure, month__gt=ALL_TIME)
+        .values("month")
+        .annotate(n=Sum("value"))
+        .filter(n__gt=0)
+        .order_by("month")
+        .values_list("month", flat=True)
+        .first()
+    )
 
 
 def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:

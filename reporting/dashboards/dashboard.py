@@ -39,9 +39,8 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 
 from common.cells import COUNT, Cell, cell_text, is_withheld
 from modules.models import Module, Placement, WaitingListEntry
@@ -330,29 +329,31 @@ def referral_stats(teams, date_from: date, as_of: date) -> dict:
 
 
 def _medians(queryset, days) -> dict[str, Decimal | None]:
-    """Median waiting days per source and in total, in the database: each partition's middle
-    row (or two) picked with window functions, so only those rows leave the database."""
-    result: dict[str, Decimal | None] = {}
-    for partition, key in ((["source"], "source"), ([], None)):
-        ranked = (
-            queryset.annotate(days=days)
-            .annotate(
-                rn=Window(
-                    RowNumber(),
-                    partition_by=[F(p) for p in partition] or None,
-                    order_by=[F("days").asc(), F("pk").asc()],
-                ),
-                cnt=Window(Count("pk"), partition_by=[F(p) for p in partition] or None),
-            )
-            .filter(rn__gte=(F("cnt") + 1) / 2, rn__lte=(F("cnt") + 2) / 2)
-            .values_list("source" if key else "cnt", "days")
-        )
-        middles: dict[str, list[int]] = {}
-        for group, value in ranked:
-            middles.setdefault(group if key else TOTAL, []).append(as_days(value))
-        for group, values in middles.items():
-            result[group] = mean(sum(values), len(values))
-    return result
+    """Median waiting days per source and in total: the waiting days counted per source and
+    number of days in the database (one grouped query, a few hundred rows whatever the
+    number of referrals), the middle one (or two) picked here."""
+    histograms: dict[str, dict[int, int]] = {}
+    grouped = queryset.annotate(days=days).values_list("source", "days").annotate(n=Count("pk"))
+    for source, value, n in grouped.order_by():
+        value = as_days(value)
+        for group in (source, TOTAL):
+            histogram = histograms.setdefault(group, {})
+            histogram[value] = histogram.get(value, 0) + n
+    return {group: _median(histogram) for group, histogram in histograms.items()}
+
+
+def _median(histogram: dict[int, int]) -> Decimal | None:
+    """The median of values counted in `histogram` ({value: how many}): the middle value,
+    or the mean of the two middle ones."""
+    count = sum(histogram.values())
+    wanted = sorted({(count + 1) // 2, (count + 2) // 2})  # 1-based positions
+    middles, seen = [], 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while wanted and wanted[0] <= seen:
+            middles.append(value)
+            wanted.pop(0)
+    return mean(sum(middles), len(middles))
 
 
 # --- The dashboard --------------------------------------------------------------------------

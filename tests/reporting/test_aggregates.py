@@ -20,6 +20,7 @@ from rehab import freshness
 from rehab import services as rehab_services
 from rehab.models import ExitOutcome, Goal, Kommun, Referrer
 from rehab.services import ExitData
+from reporting import forecast
 from reporting.board import aggregate_check, aggregates
 from reporting.board.tables import board_table
 from reporting.dashboards import dashboard
@@ -416,6 +417,10 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
             assert _dashboard_months(teams, as_of, dashboard.month_counts) == _dashboard_months(
                 teams, as_of, dashboard.direct_month_counts
             ), as_of
+            for scope in ([teams[0]], teams):
+                assert forecast.forecast_for(scope, as_of.year, as_of) == (
+                    forecast.direct_forecast_for(scope, as_of.year, as_of)
+                ), as_of
         transaction.set_rollback(True)
 
 

@@ -2,14 +2,18 @@
 and disclosure control on crafted small counts in the tables, the chart data and the CSV."""
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
 from rehab.models import Referrer
-from reporting.board.tables import TOTAL, board_table
+from reporting.board.tables import TOTAL, board_table, mean
+from reporting.dashboards import dashboard as dashboard_module
 from reporting.dashboards.dashboard import dashboard
 from reporting.dashboards.figures import cell_text
 from reporting.disclosure import BALANCE, HIDDEN, SMALL, suppress_linked
@@ -460,3 +464,13 @@ def test_the_same_numbers_exact_for_the_unit_manager(rehab_team):
     for _ in range(3):
         place(enrol(rehab_team, start=D(2024, 1, 1)), portalen, D(2024, 1, 2))
     assert rows(board(rehab_team).figure("belaggning"))["Portalen"] == [30, 3, 27, Decimal("10.0")]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=60))
+def test_the_median_from_counted_days_is_the_middle_of_the_sorted_days(days):
+    """The medians of waiting days are read from days counted per value (a histogram): the
+    same as the middle row, or the mean of the two middle rows, of the days sorted."""
+    ordered = sorted(days)
+    n = len(ordered)
+    middle = ordered[(n - 1) // 2 : n // 2 + 1]
+    assert dashboard_module._median(Counter(days)) == mean(sum(middle), len(middle))
