@@ -94,28 +94,36 @@ def forecast_as_of(year: int, today: date) -> date:
 
 def forecast_for(teams, year: int, today: date) -> Forecast:
     """The forecast for `teams` together after `year`, from the aggregate tables
-    (reporting/board/aggregates.py: the starts and exits per month, and the first month with
-    a start): a few queries whatever the history's length. `direct_forecast_for` computes
+    (reporting/board/aggregates.py `monthly`: the starts and exits per month from two years
+    back and their sums before): a few queries whatever the history's length. `direct_forecast_for` computes
     the same from the enrolments."""
     teams = list(teams)
     as_of = forecast_as_of(year, today)
     by_month, before = aggregates.monthly(teams, date(year - 2, 1, 1), as_of)
     active = sum(v if m == "start" else -v for (_g, m), v in before.items())
     inflow: dict[int, int] = {}
+    started_in = set()
     for (month, _gender, measure), n in by_month.items():
         if measure == "start":
             active += n
+            if n:
+                started_in.add(month.year)
             if month.year in (year - 2, year - 1):
                 inflow[month.year] = inflow.get(month.year, 0) + n
         else:
             active -= n
-    first = aggregates.first_month(teams, "start")
+    # Only whether the first start was before year − 2, or else its year, decides which years
+    # are history (`forecast_participants`); a first start after `as_of` uses none, as no year.
+    if any(v for (_g, m), v in before.items() if m == "start"):
+        first_year = year - 2
+    else:
+        first_year = min(started_in, default=None)
     return forecast_participants(
         year=year,
         as_of=as_of,
         active=active,
         inflow={y: n for y, n in inflow.items() if n},
-        first_year=first.year if first else None,
+        first_year=first_year,
     )
 
 

@@ -454,7 +454,8 @@ def ensure_current(team_ids: Iterable[int]) -> list[int]:
     team_ids = sorted(set(team_ids))
     current = set(_current(team_ids).values_list("team_id", flat=True))
     stale = [t for t in team_ids if t not in current]
-    rebuild_teams(stale)
+    if stale:
+        rebuild_teams(stale)
     return stale
 
 
@@ -569,21 +570,6 @@ def monthly(teams, since: date, as_of: date, measures: tuple[str, ...] = ("start
             if measure in measures:
                 by_month[(month, gender, measure)] += value
     return dict(by_month), dict(before)
-
-
-def first_month(teams, measure: str) -> date | None:
-    """The first month in which the teams have a flow of `measure` (None if none): one query
-    on the rows of the teams, which `monthly` or `period_flows` brought up to date."""
-    team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
-    return (
-        MonthlyCount.objects.filter(team_id__in=team_ids, measure=measure, month__gt=ALL_TIME)
-        .values("month")
-        .annotate(n=Sum("value"))
-        .filter(n__gt=0)
-        .order_by("month")
-        .values_list("month", flat=True)
-        .first()
-    )
 
 
 def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:
