@@ -155,6 +155,9 @@ class Placement(models.Model):
             # Occupancy per module and the deadlines list: open placements by due date.
             models.Index(fields=["module", "end_date"], name="placement_module_open_idx"),
             models.Index(fields=["end_date", "next_review_due"], name="placement_due_idx"),
+            # The modules' places taken from the aggregates: the placements starting in the
+            # rest of a month (reporting/board/aggregates.py `module_stocks`).
+            models.Index(fields=["module", "start_date"], name="placement_module_start_idx"),
         ]
 
     def __str__(self):

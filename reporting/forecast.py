@@ -95,8 +95,8 @@ def forecast_as_of(year: int, today: date) -> date:
 def forecast_for(teams, year: int, today: date) -> Forecast:
     """The forecast for `teams` together after `year`, from the aggregate tables
     (reporting/board/aggregates.py `monthly`: the starts and exits per month from two years
-    back and their sums before): a few queries whatever the history's length. `direct_forecast_for` computes
-    the same from the enrolments."""
+    back and their sums before): a few queries whatever the history's length.
+    `direct_forecast_for` computes the same from the enrolments."""
     teams = list(teams)
     as_of = forecast_as_of(year, today)
     by_month, before = aggregates.monthly(teams, date(year - 2, 1, 1), as_of)

@@ -62,6 +62,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from modules.models import Placement, WaitingListEntry
 from rehab import freshness
 from rehab.models import DataVersion, Enrolment, ExitEvaluation, Goal, Participant, Team
 from reporting.board.columns import (
@@ -110,11 +111,14 @@ Key = tuple[int, date, str, str]  # team, month, gender, measure
 # are stocks too.
 BREAKDOWN_PREFIX = "b:"
 BREAKDOWN_DIMENSIONS = ("kommun", "remittent", "aldersgrupp")
+# The modules' flows (`module_measure`), of no gender: read by `module_stocks` alone.
+MODULE_PREFIXES = ("p:", "w:")
 
 
 def is_stock(measure: str) -> bool:
-    """Whether the measure's sums before a period are an opening stock."""
-    return measure in STOCK_SOURCES or measure.startswith(BREAKDOWN_PREFIX)
+    """Whether the measure's sums before a day are a stock (an opening stock of the board,
+    a module's places taken or waiting list)."""
+    return measure in STOCK_SOURCES or measure.startswith((BREAKDOWN_PREFIX, *MODULE_PREFIXES))
 
 
 def with_all_time(values: dict[Key, int]) -> dict[Key, int]:
@@ -201,6 +205,35 @@ def _fields(enrolments):
     ).order_by()
 
 
+def _fields_with_modules(enrolments) -> list[dict]:
+    """`_fields` with each enrolment's placements and waiting-list entries (as (module,
+    first day, last day or None) under "placements" and "waiting"): two queries (the spans
+    of both in one UNION)."""
+    rows = list(_fields(enrolments))
+    by_pk = {row["pk"]: row for row in rows}
+    for row in rows:
+        row["placements"], row["waiting"] = [], []
+    ids = enrolments.values("pk")
+    placements = Placement.objects.filter(enrolment__in=ids).values_list(
+        "enrolment_id", "module_id", "start_date", "end_date", Value("placements")
+    )
+    waiting = WaitingListEntry.objects.filter(enrolment__in=ids).values_list(
+        "enrolment_id", "module_id", "added_date", "removed_date", Value("waiting")
+    )
+    for enrolment_id, module_id, day, until, key in placements.order_by().union(
+        waiting.order_by(), all=True
+    ):
+        if enrolment_id in by_pk:
+            by_pk[enrolment_id][key].append((module_id, day, until))
+    return rows
+
+
+def module_measure(kind: str, module_id: int, event: str) -> str:
+    """The flows of a module's places taken (`kind` "p") and waiting list ("w"): a
+    placement's (an entry's) first day and the day it ends."""
+    return f"{kind}:{module_id}:{event}"
+
+
 def contribution(row: dict, between: tuple[date, date] | None = None) -> dict[Key, int]:
     """What one enrolment (a row of `_fields`) adds to the aggregate tables: the flows of its
     start month and, once exited, of its exit month. Nothing for one registered in error.
@@ -246,12 +279,22 @@ def contribution(row: dict, between: tuple[date, date] | None = None) -> dict[Ke
                 values[(*end, "exit_better")] += 1
         for dimension, value in groups.items():
             values[(*end, breakdown_measure(dimension, value, "exit"))] += 1
+    # A module's places taken and waiting list on a day: the placements (entries) started on
+    # or before it less those ended on or before it, as `dashboard.direct_module_load` counts
+    # them. An end before the start counts on the start day (never held, never negative).
+    for kind, spans in (("p", row.get("placements", ())), ("w", row.get("waiting", ()))):
+        for module_id, day, until in spans:
+            if on(day):
+                values[(team, month_of(day), "", module_measure(kind, module_id, "start"))] += 1
+            if until is not None and on(max(until, day)):
+                ended = month_of(max(until, day))
+                values[(team, ended, "", module_measure(kind, module_id, "end"))] += 1
     return {key: value for key, value in values.items() if value}
 
 
 def contributions(enrolments) -> dict[int, dict[Key, int]]:
-    """Each enrolment's contribution, by primary key: one query."""
-    return {row["pk"]: contribution(row) for row in _fields(enrolments)}
+    """Each enrolment's contribution, by primary key: two queries."""
+    return {row["pk"]: contribution(row) for row in _fields_with_modules(enrolments)}
 
 
 def _stored(entries) -> dict[Key, int]:
@@ -275,7 +318,7 @@ def note_change(changed: Iterable[tuple[object, dict]]) -> None:
     for obj, changes in changed:
         if isinstance(obj, Enrolment):
             enrolment_ids.add(obj.pk)
-        elif isinstance(obj, Goal | ExitEvaluation):
+        elif isinstance(obj, Goal | ExitEvaluation | Placement | WaitingListEntry):
             enrolment_ids.add(obj.enrolment_id)
         elif isinstance(obj, Participant) and PARTICIPANT_FIELDS & set(changes):
             participant_ids.add(obj.pk)
@@ -304,7 +347,7 @@ def enrolments_changed(enrolment_ids: Iterable[int]) -> None:
     if len(ids) > BULK:
         rebuild_teams(Enrolment.objects.filter(pk__in=ids).values_list("team_id", flat=True))
         return
-    rows = list(_fields(Enrolment.objects.filter(pk__in=ids)))
+    rows = _fields_with_modules(Enrolment.objects.filter(pk__in=ids))
     new = {row["pk"]: contribution(row) for row in rows}
     teams = {row["team_id"] for row in rows}
     filled = set(
@@ -572,6 +615,59 @@ def monthly(teams, since: date, as_of: date, measures: tuple[str, ...] = ("start
     return dict(by_month), dict(before)
 
 
+def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
+    """Each module's places taken ("p") and waiting list ("w") at the end of `as_of`:
+    {(kind, module): n}. The all-time totals of their flows less those of the months after
+    `as_of`'s (one query over the aggregate rows of the modules' teams) and of the days after
+    it in its month (one query each on the placements and the waiting-list entries, indexed
+    by module and date)."""
+    team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
+    module_ids = sorted(set(module_ids))
+    result: dict[tuple[str, int], int] = defaultdict(int)
+    if not module_ids:
+        return result
+    ensure_current(team_ids)
+    measures = {
+        module_measure(kind, m, event): (kind, m, 1 if event == "start" else -1)
+        for kind in ("p", "w")
+        for m in module_ids
+        for event in ("start", "end")
+    }
+    after = next_month(month_of(as_of))
+    rows = (
+        MonthlyCount.objects.filter(
+            Q(month=ALL_TIME) | Q(month__gte=after), team_id__in=team_ids, measure__in=measures
+        )
+        .values_list("measure")
+        .annotate(
+            ever=Sum("value", filter=Q(month=ALL_TIME)),
+            later=Sum("value", filter=Q(month__gte=after)),
+        )
+        .order_by()
+    )
+    for measure, ever, later in rows:
+        kind, module_id, sign = measures[measure]
+        result[(kind, module_id)] += sign * ((ever or 0) - (later or 0))
+    rest = (date.fromordinal(as_of.toordinal() + 1), day_before(after))
+    if rest[0] <= rest[1]:
+        for kind, model, first, last in (
+            ("p", Placement, "start_date", "end_date"),
+            ("w", WaitingListEntry, "added_date", "removed_date"),
+        ):
+            spans = model.objects.filter(
+                Q(**{f"{first}__range": rest}) | Q(**{f"{last}__range": rest}),
+                module_id__in=module_ids,
+                enrolment__team_id__in=team_ids,
+                enrolment__registered_in_error=False,
+            ).values_list("module_id", first, last)
+            for module_id, day, until in spans.order_by():
+                if rest[0] <= day <= rest[1]:
+                    result[(kind, module_id)] -= 1
+                if until is not None and rest[0] <= max(until, day) <= rest[1]:
+                    result[(kind, module_id)] += 1
+    return result
+
+
 def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:
     """The sums of `tables._table_result` for the period, from `period_flows`."""
     return as_table_result(period_flows(teams, date_from, date_to, catch_up=catch_up))
@@ -586,6 +682,8 @@ def _read(team_ids, first_month: date, first_whole: date, end_whole: date, *, cu
     stocks = Q(measure__in=STOCK_SOURCES) | Q(measure__startswith=BREAKDOWN_PREFIX)
     rows = MonthlyCount.objects.filter(
         Q(month=ALL_TIME) | Q(month__gte=first_month), team_id__in=team_ids
+    ).exclude(
+        Q(measure__startswith=MODULE_PREFIXES[0]) | Q(measure__startswith=MODULE_PREFIXES[1])
     )
     if current_only:
         rows = rows.filter(team_id__in=_current(team_ids).values("team_id"))

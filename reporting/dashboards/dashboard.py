@@ -253,9 +253,25 @@ def monthly_flows(counts: MonthCounts, date_from: date, as_of: date) -> list[dic
 
 
 def module_load(teams, as_of: date):
-    """Each module with its places taken and its waiting list on `as_of`: one query. The two
-    counts are subqueries, not joins: joining placements and waiting-list entries together
-    would multiply their rows."""
+    """Each module with its places taken (`occupied`) and its waiting list (`waiting_count`)
+    on `as_of`, from the aggregate tables (`aggregates.module_stocks`: a few queries whatever
+    the history's length). `direct_module_load` counts the same from the placements."""
+    modules = list(
+        Module.objects.filter(team__in=teams)
+        .select_related("team")
+        .order_by("team__name", "order", "name")
+    )
+    stocks = aggregates.module_stocks(teams, [m.pk for m in modules], as_of)
+    for module in modules:
+        module.occupied = stocks.get(("p", module.pk), 0)
+        module.waiting_count = stocks.get(("w", module.pk), 0)
+    return modules
+
+
+def direct_module_load(teams, as_of: date):
+    """`module_load` from the placements and waiting-list entries (one query; the
+    aggregates' check). The two counts are subqueries, not joins: joining placements and
+    waiting-list entries together would multiply their rows."""
     held = (
         Placement.objects.filter(
             Q(end_date__isnull=True) | Q(end_date__gt=as_of),

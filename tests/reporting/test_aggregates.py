@@ -9,13 +9,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, note
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from casework import services as casework_services
 from modules import services as module_services
-from modules.models import Module
+from modules.models import Module, WaitingListEntry
 from rehab import freshness
 from rehab import services as rehab_services
 from rehab.models import ExitOutcome, Goal, Kommun, Referrer
@@ -124,13 +125,15 @@ def test_a_write_through_a_service_costs_a_few_queries_more(rehab_team, handleda
     aggregates.rebuild([rehab_team.pk])
     with CaptureQueriesContext(connection) as ctx:
         aggregates.enrolments_changed([enrolment.pk])
-    assert len(ctx.captured_queries) == 3  # no change: read, lock, old contribution
+    # No change: the enrolment, its placements and waiting-list entries, the lock, the old
+    # contribution.
+    assert len(ctx.captured_queries) == 4
     rehab_services.enrolment_update(enrolment=enrolment, by=handledare_a, months_without_work=7)
     with CaptureQueriesContext(connection) as ctx:
         enrolment.months_without_work = 8
         enrolment.save()
         aggregates.enrolments_changed([enrolment.pk])
-    assert len(ctx.captured_queries) <= 1 + 7
+    assert len(ctx.captured_queries) <= 1 + 8
     assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)
 
 
@@ -147,9 +150,9 @@ def test_reads_cost_one_query_and_the_first_a_fixed_rebuild(
             enrol(team, start=D(2024, 1, 1 + day), exit=D(2024, 5, 1 + day), gender="KMX"[i % 3])
     year = (D(2024, 1, 1), D(2024, 12, 31))
     # The read finding no current team, the guard, the rebuild (savepoint, version, fill
-    # states, their lock, the contributions, two deletes, two inserts, the versions, release)
-    # and the read again.
-    with django_assert_num_queries(1 + 1 + 11 + 1):
+    # states, their lock, the contributions and their placements and waiting-list entries,
+    # two deletes, two inserts, the versions, release) and the read again.
+    with django_assert_num_queries(1 + 1 + 12 + 1):
         aggregates.table_result(teams, *year)
     with django_assert_num_queries(1):
         result = aggregates.table_result(teams, *year)
@@ -241,6 +244,9 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("place"), st.integers(0, 30), st.integers(0, 200)),
     st.tuples(st.just("gender"), st.integers(0, 30), st.sampled_from(["K", "M", "X"])),
     st.tuples(st.just("kommun"), st.integers(0, 30), st.integers(0, 2)),
+    st.tuples(st.just("end_placement"), st.integers(0, 30), st.integers(0, 120)),
+    st.tuples(st.just("wait"), st.integers(0, 30)),
+    st.tuples(st.just("unwait"), st.integers(0, 30)),
     st.tuples(
         st.just("edit"),
         st.integers(0, 30),
@@ -251,6 +257,10 @@ OPERATIONS = st.one_of(
 )
 # First month, length − 1, and the days inside the first and last month of a second period.
 MONTHS = st.tuples(st.integers(0, 40), st.integers(0, 12), st.integers(1, 28), st.integers(1, 28))
+
+
+def _module_load(teams, as_of, load_of):
+    return [(m.pk, m.occupied, m.waiting_count) for m in load_of(teams, as_of)]
 
 
 def _dashboard_months(teams, as_of, counts_of):
@@ -338,6 +348,24 @@ def _apply(operation, teams, modules, enrolments, handledare, admin):
         rehab_services.participant_update(
             participant=enrolment.participant, by=handledare, gender=args[1]
         )
+    elif kind == "end_placement":
+        placement = enrolment.placements.filter(end_date__isnull=True).first()
+        if placement is not None:
+            module_services.placement_end(
+                placement=placement,
+                end_date=placement.start_date + datetime.timedelta(days=args[1]),
+                by=handledare,
+            )
+    elif kind == "wait":
+        module_services.waiting_list_add(
+            enrolment=enrolment, module=modules[enrolment.team_id], by=handledare
+        )
+    elif kind == "unwait":
+        entry = WaitingListEntry.objects.filter(
+            enrolment=enrolment, removed_date__isnull=True
+        ).first()
+        if entry is not None:
+            module_services.waiting_list_remove(entry=entry, by=handledare)
     elif kind == "kommun":
         rehab_services.participant_update(
             participant=enrolment.participant,
@@ -421,6 +449,12 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
                 assert forecast.forecast_for(scope, as_of.year, as_of) == (
                     forecast.direct_forecast_for(scope, as_of.year, as_of)
                 ), as_of
+        # The modules' places taken and waiting lists (entries are added and removed today).
+        today = timezone.localdate()
+        for as_of in (D(2023, 2, 14), D(2024, 6, 30), D(2025, 3, 1), today, D(2030, 1, 1)):
+            assert _module_load(teams, as_of, dashboard.module_load) == _module_load(
+                teams, as_of, dashboard.direct_module_load
+            ), as_of
         transaction.set_rollback(True)
 
 
@@ -493,3 +527,37 @@ def test_rows_filled_under_an_older_definition_are_rebuilt_at_their_read(rehab_t
     assert AggregateFillState.objects.get(team=rehab_team).definition == aggregates.DEFINITION
     assert aggregates.table_result([rehab_team], *year) == expected
     assert aggregate_check.differences([rehab_team], *year) == []
+
+
+def test_module_load_from_the_aggregates_counts_as_the_placements_do(
+    rehab_team, handledare_a, django_assert_max_num_queries
+):
+    module = Module.objects.create(
+        team=rehab_team, name="Arbetsträning", first_period=6, extension_period=3
+    )
+    first = enrol(rehab_team, start=D(2024, 1, 10), gender="K")
+    second = enrol(rehab_team, start=D(2024, 2, 1), gender="M")
+    placement = module_services.placement_create(
+        enrolment=first, module=module, start_date=D(2024, 3, 12), by=handledare_a
+    )
+    module_services.placement_end(placement=placement, end_date=D(2024, 5, 20), by=handledare_a)
+    module_services.placement_create(
+        enrolment=second, module=module, start_date=D(2024, 5, 20), by=handledare_a
+    )
+    module_services.waiting_list_add(enrolment=first, module=module, by=handledare_a)
+    days = [D(2024, 3, 11), D(2024, 3, 12), D(2024, 3, 31), D(2024, 5, 19), D(2024, 5, 20)]
+    days += [D(2024, 12, 31), timezone.localdate(), D(2031, 1, 1)]
+    for day in days:
+        assert _module_load([rehab_team], day, dashboard.module_load) == _module_load(
+            [rehab_team], day, dashboard.direct_module_load
+        ), day
+    loads = {
+        pk: (taken, waiting)
+        for pk, taken, waiting in _module_load(
+            [rehab_team], timezone.localdate(), dashboard.module_load
+        )
+    }
+    assert loads[module.pk] == (1, 1)  # the second's place, the first waiting
+    assert (module.pk, 1, 0) in _module_load([rehab_team], D(2024, 4, 1), dashboard.module_load)
+    with django_assert_max_num_queries(5):  # modules, guard, rows, the month's rest
+        dashboard.module_load([rehab_team], D(2024, 4, 15))
