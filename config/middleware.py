@@ -38,7 +38,8 @@ class DataVersionMiddleware:
     DELETE), replace the data version so that no cached read model outlives the write
     (rehab/freshness.py): that of the teams its audited changes touched, or, if it made none
     (Django admin, a failed form), the installation's; after Django admin's, a write past the
-    services, also the unaudited-write version (the board's aggregates are rebuilt). Left
+    services that saved or deleted a row the board's aggregates are computed from, also the
+    unaudited-write version (the aggregates are rebuilt). Left
     alone: safe methods, which write nothing but the access log; anonymous requests (a log-in
     writes only the session and django-axes' records); requests refused with 403, 404 or
     405; and views marked `@writes_no_data`. So a stranger's POSTs cannot keep every cache cold."""
@@ -61,7 +62,10 @@ class DataVersionMiddleware:
         ):
             # Outside Django admin a request that recorded no audited change wrote nothing
             # the services keep derived data of (a failed form): the views write through them.
-            freshness.bump(through_services=not _is_admin(request))
+            # In Django admin only a save or delete of a source of that data (a cascade of a
+            # deletion too) may have bypassed them: the aggregates are rebuilt after it alone.
+            bypassed = _is_admin(request) and started.wrote_sources
+            freshness.bump(through_services=not bypassed)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

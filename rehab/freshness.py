@@ -68,6 +68,9 @@ _team_tokens_seen: dict[int, int] = {}
 _keys_by_team: dict[int | str, set[str]] = {}
 # Per request (config.middleware.DataVersionMiddleware): the teams its audited changes touched.
 _audited = contextvars.ContextVar("audited_change_in_request", default=None)
+# Per request: whether it saved or deleted a row of a model that derived data is computed
+# from (`note_source_write`, connected by the apps that keep such data).
+_source_writes = contextvars.ContextVar("source_write_in_request", default=None)
 
 
 # The DataVersion row replaced only by writes that may have bypassed the services (below):
@@ -254,20 +257,42 @@ def note_audited_change(*, objects=(), participant_ids=()) -> None:
     bump_after_commit(teams or None)
 
 
-def request_started():
-    """Start collecting the teams of this request's audited changes (the middleware)."""
-    return _audited.set(_PendingBump())
+class RequestWrites:
+    """What a request wrote, as `request_finished` found it: `wrote_sources`, whether it saved
+    or deleted a row of a model derived data is computed from (`note_source_write`)."""
+
+    def __init__(self):
+        self.wrote_sources = False
+        self._tokens = (_audited.set(_PendingBump()), _source_writes.set([]))
 
 
-def request_finished(started) -> bool:
+def request_started() -> RequestWrites:
+    """Start collecting the teams of this request's audited changes, and whether it wrote a
+    source of derived data (the middleware)."""
+    return RequestWrites()
+
+
+def request_finished(started: RequestWrites) -> bool:
     """Bump the teams of the audited changes the request that `started` made, and stop
-    collecting; whether it made any."""
+    collecting; whether it made any (and in `started.wrote_sources`, whether it wrote a
+    source of derived data)."""
+    audited, sources = started._tokens
     pending = _audited.get()
-    _audited.reset(started)
+    started.wrote_sources = bool(_source_writes.get())
+    _audited.reset(audited)
+    _source_writes.reset(sources)
     if pending is None or not pending.made:
         return False
     pending()
     return True
+
+
+def note_source_write(**_signal) -> None:
+    """A `post_save` / `post_delete` receiver for the models derived data is computed from
+    (the board's aggregates: reporting/apps.py): the request under way wrote one."""
+    written = _source_writes.get()
+    if written is not None and not written:
+        written.append(True)
 
 
 def cache_key(namespace: str, *parts, version=None) -> str:

@@ -19,3 +19,12 @@ class ReportingConfig(AppConfig):
         )
         # The board's aggregate tables follow every audited change in its transaction.
         audit.on_change(aggregates.note_change)
+        # A save or delete of their sources in Django admin bypasses the services: the tables
+        # are rebuilt at their next read (config.middleware.DataVersionMiddleware).
+        from django.db.models.signals import post_delete, post_save
+
+        from rehab import freshness
+
+        for model in aggregates.source_models():
+            for signal in (post_save, post_delete):
+                signal.connect(freshness.note_source_write, sender=model, weak=False)

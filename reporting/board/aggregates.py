@@ -99,7 +99,8 @@ FILLED = "filled"
 ALL_TIME = date.min
 # The version of what an enrolment contributes (`contribution`): raised with every change of
 # it, so that the rows filled by an earlier release are rebuilt at their first read. 2: the
-# breakdowns per kommun, referrer and age band, and the all-time totals.
+# breakdowns per kommun, referrer and age band, the modules' places and waiting lists, and
+# the all-time totals.
 DEFINITION = 2
 # More enrolments than this in one change (an import) rebuild their teams instead.
 BULK = 500
@@ -329,6 +330,11 @@ def note_change(changed: Iterable[tuple[object, dict]]) -> None:
             )
         )
     enrolments_changed({pk for pk in enrolment_ids if pk is not None})
+
+
+def source_models() -> tuple[type, ...]:
+    """The models an enrolment's contribution reads (`_fields_with_modules`)."""
+    return (Enrolment, Participant, Goal, ExitEvaluation, Placement, WaitingListEntry)
 
 
 # The participant's fields an enrolment's contribution reads.

@@ -458,11 +458,14 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
         transaction.set_rollback(True)
 
 
-def test_only_a_django_admin_write_replaces_the_unaudited_version(
-    client, admin_user, handledare_a
+def test_only_a_django_admin_write_of_a_source_replaces_the_unaudited_version(
+    client, admin_user, handledare_a, rehab_team
 ):
     """A failed form writes nothing (the views write through the services, which audit), so
-    it leaves the aggregates as they are; a POST to Django admin may write past them."""
+    it leaves the aggregates as they are; so does a POST to Django admin that saves or
+    deletes nothing the aggregates are computed from (a module without a waiting list); one
+    that deletes such rows (a module's waiting list, by cascade) wrote past the services,
+    and the aggregates are rebuilt at their next read."""
     from django.urls import reverse
 
     client.force_login(handledare_a)
@@ -472,8 +475,22 @@ def test_only_a_django_admin_write_replaces_the_unaudited_version(
     admin_user.is_superuser = True
     admin_user.save()
     client.force_login(admin_user)
-    client.post(reverse("admin:modules_module_add"), {})
-    assert freshness.unaudited_token() != before
+    spare, module = (
+        Module.objects.create(team=rehab_team, name=name, first_period=6, extension_period=3)
+        for name in ("Utan kö", "Med kö")
+    )
+    enrolment = enrol(rehab_team, start=D(2024, 3, 5), gender="K")
+    module_services.waiting_list_add(enrolment=enrolment, module=module, by=handledare_a)
+    aggregates.ensure_current([rehab_team.pk])
+    before = freshness.unaudited_token()
+    for deleted in (spare, module):
+        url = reverse("admin:modules_module_delete", args=[deleted.pk])
+        assert client.post(url, {"post": "yes"}).status_code == 302
+        assert not Module.objects.filter(pk=deleted.pk).exists()
+        if deleted is spare:
+            assert freshness.unaudited_token() == before  # nothing the aggregates read
+    assert freshness.unaudited_token() != before  # the waiting list went with the module
+    assert aggregates.ensure_current([rehab_team.pk]) == [rehab_team.pk]
 
 
 @pytest.mark.django_db(transaction=True)
