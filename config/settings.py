@@ -122,6 +122,19 @@ for _database in DATABASES.values():
         # POSTGRES_JIT=true and turn it off for the role instead: ALTER ROLE … SET jit = off.
         _options = _database.setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    if _database["ENGINE"] in (
+        "django.db.backends.postgresql",
+        "django.contrib.gis.db.backends.postgis",
+    ) and not env.bool("POSTGRES_PARALLEL", default=False):
+        # Nor parallel workers: this application's queries are short, and at 300 000
+        # participants the planner chose to walk the caseload's name index with two workers,
+        # whose start-up alone took 60 of its 70 ms (19 ms without; BENCHMARKS.md,
+        # 2026-12-04); the board's and dashboards' reads were no slower without them.
+        # POSTGRES_PARALLEL=true leaves the server's setting (or the role's) as it is.
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = (
+            f"{_options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches ---------------------------------------------------------------------------------

@@ -250,6 +250,9 @@ def test_postgresql_jit_is_off_for_the_application():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        # Nor parallel workers, whose start-up outweighed the caseload's query at 300 000.
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
 
 
 # --- The caseload computed and the deadlines: the queries themselves ----------------------

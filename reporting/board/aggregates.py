@@ -588,6 +588,18 @@ def period_flows(teams, date_from: date, date_to: date, *, catch_up: bool = True
     return Flows(before=dict(before), within=dict(within))
 
 
+def _all_time_and_since(team_ids, measures, since: date):
+    """The teams' rows of `measures` summed per month, gender and measure: their all-time
+    totals and the months from `since` on. Two grouped queries in one UNION ALL, each a range
+    of the (measure, month) index: with an OR of the two months PostgreSQL scans the table."""
+    rows = MonthlyCount.objects.filter(team_id__in=team_ids, measure__in=list(measures))
+    grouped = [
+        part.values_list("month", "gender", "measure").annotate(n=Sum("value")).order_by()
+        for part in (rows.filter(month=ALL_TIME), rows.filter(month__gte=since))
+    ]
+    return grouped[0].union(grouped[1], all=True)
+
+
 def monthly(teams, since: date, as_of: date, measures: tuple[str, ...] = ("start", "exit")):
     """Each measure's flows per month and gender from the month `since` to the one of
     `as_of`, that one up to `as_of` only, and their sums before `since`: ({(month, gender,
@@ -599,14 +611,7 @@ def monthly(teams, since: date, as_of: date, measures: tuple[str, ...] = ("start
     ensure_current(team_ids)
     by_month: dict[tuple[date, str, str], int] = defaultdict(int)
     before: dict[tuple[str, str], int] = defaultdict(int)
-    rows = (
-        MonthlyCount.objects.filter(Q(month=ALL_TIME) | Q(month__gte=since), team_id__in=team_ids)
-        .filter(measure__in=measures)
-        .values_list("month", "gender", "measure")
-        .annotate(n=Sum("value"))
-        .order_by()
-    )
-    for month, gender, measure, n in rows:
+    for month, gender, measure, n in _all_time_and_since(team_ids, measures, since):
         if month == ALL_TIME:
             before[(gender, measure)] += n
             continue
@@ -640,33 +645,30 @@ def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
         for event in ("start", "end")
     }
     after = next_month(month_of(as_of))
-    rows = (
-        MonthlyCount.objects.filter(
-            Q(month=ALL_TIME) | Q(month__gte=after), team_id__in=team_ids, measure__in=measures
-        )
-        .values_list("measure")
-        .annotate(
-            ever=Sum("value", filter=Q(month=ALL_TIME)),
-            later=Sum("value", filter=Q(month__gte=after)),
-        )
-        .order_by()
-    )
-    for measure, ever, later in rows:
+    for month, _gender, measure, n in _all_time_and_since(team_ids, list(measures), after):
         kind, module_id, sign = measures[measure]
-        result[(kind, module_id)] += sign * ((ever or 0) - (later or 0))
+        # The all-time total less the months after `as_of`'s.
+        result[(kind, module_id)] += sign * (n if month == ALL_TIME else -n)
     rest = (date.fromordinal(as_of.toordinal() + 1), day_before(after))
     if rest[0] <= rest[1]:
         for kind, model, first, last in (
             ("p", Placement, "start_date", "end_date"),
             ("w", WaitingListEntry, "added_date", "removed_date"),
         ):
-            spans = model.objects.filter(
-                Q(**{f"{first}__range": rest}) | Q(**{f"{last}__range": rest}),
+            candidates = model.objects.filter(
                 module_id__in=module_ids,
                 enrolment__team_id__in=team_ids,
                 enrolment__registered_in_error=False,
-            ).values_list("module_id", first, last)
-            for module_id, day, until in spans.order_by():
+            ).order_by()
+            # Started or ended in the rest of the month: a UNION (each side a range of a
+            # (module, date) index), which also drops a span found by both.
+            spans = [
+                candidates.filter(**{f"{field}__range": rest}).values_list(
+                    "pk", "module_id", first, last
+                )
+                for field in (first, last)
+            ]
+            for _pk, module_id, day, until in spans[0].union(spans[1]):
                 if rest[0] <= day <= rest[1]:
                     result[(kind, module_id)] -= 1
                 if until is not None and rest[0] <= max(until, day) <= rest[1]:
