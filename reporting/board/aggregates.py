@@ -16,9 +16,11 @@ exits), and the same for the months-without-work sums. For a period of whole mon
 [M1, M2] the §9 sums are then: active at the start = Σ before M1 of (start − exit); new =
 the starts of M1…M2; active during = both; exits, outcomes, days and the targets = the exits
 of M1…M2; the months-without-work mean = Σ before M1 of (start_months − exit_months) plus
-the starts'. One grouped query over the teams' rows (whatever the history's length), which
-also returns each current team's sentinel row (`FILLED`): when one is missing, the guard
-below rebuilds and the rows are read again.
+the starts'. The sums before M1 are the all-time totals (`ALL_TIME`, kept in rows of their
+own) less the months from M1 on, so a read of a recent period reads the recent months and
+not the history: the guard's query (below), then one grouped query over the rows. A period
+that starts or ends inside a month adds the flows of those days from the enrolments with an
+event on them (`period_flows`).
 
 **An enrolment's contribution** (`contribution`, a pure function of the enrolment's fields,
 its participant's gender and whether it has an achieved sub-goal) is a handful of (team,
@@ -90,9 +92,6 @@ FLOW_MEASURES = (
 )
 # The flows whose sums before a period give its opening stocks.
 STOCK_SOURCES = ("start", "exit", "start_months", "exit_months", "start_months_n", "exit_months_n")
-# A row of every filled team (month 0001-01, no measure of the table): the board's one read
-# sees which teams it read.
-FILLED = "filled"
 # The month of the all-time totals of the stocks' flows (`with_all_time`): a stock before a
 # month is its all-time total less the flows of that month and after, so a read of a recent
 # period reads its recent months, not the whole history.
@@ -453,10 +452,9 @@ def rebuild_teams(team_ids) -> int:
     list(locked.order_by("team_id").values_list("team_id", flat=True))
     totals, by_enrolment = compute_teams(team_ids)
     MonthlyCount.objects.filter(team_id__in=team_ids).delete()
-    sentinels = {(t, ALL_TIME, "", FILLED): 1 for t in team_ids}
     MonthlyCount.objects.bulk_create(
         MonthlyCount(team_id=t, month=m, gender=g, measure=measure, value=value)
-        for (t, m, g, measure), value in sorted({**totals, **sentinels}.items())
+        for (t, m, g, measure), value in sorted(totals.items())
     )
     EnrolmentContribution.objects.filter(enrolment__team_id__in=team_ids).delete()
     EnrolmentContribution.objects.bulk_create(
@@ -516,13 +514,11 @@ def rebuild(team_ids=None) -> int:
 
 
 def stored_rows(team_id: int) -> dict[Key, int]:
-    """A team's aggregate rows as stored (the zeros that deltas leave behind and the
-    sentinel left out)."""
+    """A team's aggregate rows as stored (the zeros that deltas leave behind left out)."""
     return {
         (t, m, g, measure): value
         for t, m, g, measure, value in MonthlyCount.objects.filter(team_id=team_id)
         .exclude(value=0)
-        .exclude(measure=FILLED)
         .values_list("team_id", "month", "gender", "measure", "value")
     }
 
@@ -541,13 +537,11 @@ class Flows:
 
 def period_flows(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> Flows:
     """The flows of any period: its whole months and everything before its first month from
-    the aggregate rows (one grouped query when the teams are current), and the days of a
-    month it starts or ends inside (the first days of its first month before it starts, its
-    own days there, and those of its last month) from the enrolments with an event on those
-    days (one query, indexed by team and date). `catch_up=False` reads the rows as they are.
-
-    Each current team's sentinel row (`FILLED`) shows that it was read; otherwise the guard
-    rebuilds the stale teams and the rows are read again."""
+    the aggregate rows (the guard's query, which rebuilds the stale teams first, and one
+    read), and the days of a month it starts or ends inside (the first days of its first
+    month before it starts, its own days there, and those of its last month) from the
+    enrolments with an event on those days (one query, indexed by team and date).
+    `catch_up=False` reads the rows as they are, without the guard."""
     if date_from > date_to:
         raise ValueError("The period ends before it starts.")
     team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
@@ -564,10 +558,9 @@ def period_flows(teams, date_from: date, date_to: date, *, catch_up: bool = True
             own.append((end_whole, date_to))
     head = (first_month, day_before(date_from)) if date_from != first_month else None
 
-    rows = _read(team_ids, first_month, first_whole, end_whole, current_only=catch_up)
-    if catch_up and {row["team_id"] for row in rows} != set(team_ids):
+    if catch_up:
         ensure_current(team_ids)
-        rows = _read(team_ids, first_month, first_whole, end_whole, current_only=True)
+    rows = _read(team_ids, first_month, first_whole, end_whole)
     before: dict[tuple[str, str], int] = defaultdict(int)
     within: dict[tuple[str, str], int] = defaultdict(int)
     for row in rows:
@@ -681,32 +674,39 @@ def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True
     return as_table_result(period_flows(teams, date_from, date_to, catch_up=catch_up))
 
 
-def _read(team_ids, first_month: date, first_whole: date, end_whole: date, *, current_only):
+def _read(team_ids, first_month: date, first_whole: date, end_whole: date) -> list[dict]:
     """The teams' flows before `first_month` (those of the stocks and the breakdowns: their
     all-time totals less the months from `first_month` on) and in the whole months from
-    `first_whole` up to `end_whole` (excluded), per team, gender and measure, with each
-    team's sentinel: one query over the all-time rows and the months from `first_month` on.
-    With `current_only`, only the rows of teams whose fill state is current."""
+    `first_whole` up to `end_whole` (excluded), per gender and measure: two grouped queries
+    in one UNION ALL, the all-time rows and the months from `first_month` on, each a range
+    of an index (with an OR of the two months PostgreSQL scans every month of the teams)."""
     stocks = Q(measure__in=STOCK_SOURCES) | Q(measure__startswith=BREAKDOWN_PREFIX)
-    rows = MonthlyCount.objects.filter(
-        Q(month=ALL_TIME) | Q(month__gte=first_month), team_id__in=team_ids
-    ).exclude(
-        Q(measure__startswith=MODULE_PREFIXES[0]) | Q(measure__startswith=MODULE_PREFIXES[1])
+    rows = MonthlyCount.objects.filter(team_id__in=team_ids).order_by()
+    ever = (
+        rows.filter(stocks, month=ALL_TIME)
+        .values_list("gender", "measure")
+        .annotate(ever=Sum("value"), since=Value(0), within=Value(0))
     )
-    if current_only:
-        rows = rows.filter(team_id__in=_current(team_ids).values("team_id"))
-    found = list(
-        rows.values("team_id", "gender", "measure")
+    later = (
+        rows.filter(month__gte=first_month)
+        .exclude(measure__startswith=MODULE_PREFIXES[0])
+        .exclude(measure__startswith=MODULE_PREFIXES[1])
+        .values_list("gender", "measure")
         .annotate(
-            ever=Sum("value", filter=Q(month=ALL_TIME) & stocks),
-            since=Sum("value", filter=Q(month__gte=first_month) & stocks),
+            ever=Value(0),
+            since=Sum("value", filter=stocks),
             within=Sum("value", filter=Q(month__gte=first_whole, month__lt=end_whole)),
         )
-        .order_by()
     )
-    for row in found:
-        row["before"] = (row.pop("ever") or 0) - (row.pop("since") or 0)
-    return found
+    found: dict[tuple[str, str], dict] = {}
+    for gender, measure, ever_n, since_n, within_n in ever.union(later, all=True):
+        row = found.setdefault(
+            (gender, measure), {"gender": gender, "measure": measure, "before": 0, "within": 0}
+        )
+        # The all-time total less the months from `first_month` on.
+        row["before"] += (ever_n or 0) - (since_n or 0)
+        row["within"] += within_n or 0
+    return list(found.values())
 
 
 def breakdown_counts(flows: Flows, dimension: str) -> dict[str, dict[str, int]]:

@@ -484,9 +484,10 @@ def test_occupation_matrix_adds_up_to_the_exits(rehab_team):
 
 # --- Queries ------------------------------------------------------------------------------
 
-# table + targets and the kommun, referrer and age-band breakdowns (one read of the aggregates),
-# the kommun names, the module breakdown, module names, matrices, consultations, follow-ups.
-QUERIES = 7
+# table + targets and the kommun, referrer and age-band breakdowns (the aggregates' guard and
+# one read), the kommun names, the module breakdown, module names, matrices, consultations,
+# follow-ups.
+QUERIES = 8
 
 
 def _many(team, n):
