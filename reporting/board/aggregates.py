@@ -54,6 +54,9 @@ until `rebuild_aggregates`; `check_aggregates` finds it.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,6 +108,8 @@ DEFINITION = 2
 BULK = 500
 
 Key = tuple[int, date, str, str]  # team, month, gender, measure
+# The last day a period read from the aggregates reaches (`period_flows`).
+LAST_DAY = date(9998, 12, 31)
 
 # The breakdowns' flows (`b:<dimension>:<value>:start` and `…:exit`): the starts and exits of
 # each kommun (by id), referrer and age band at start, per gender. Their sums before a period
@@ -301,8 +306,15 @@ def _stored(entries) -> dict[Key, int]:
     return {(t, date.fromisoformat(m), g, measure): v for t, m, g, measure, v in entries}
 
 
+@functools.lru_cache(maxsize=4096)
+def _month_text(month: date) -> str:
+    return month.isoformat()
+
+
 def _storable(values: dict[Key, int]) -> list:
-    return [[t, m.isoformat(), g, measure, v] for (t, m, g, measure), v in sorted(values.items())]
+    """A contribution as stored: [team, month, gender, measure, value] in the order of its
+    keys (a rebuild stores tens of thousands: the months' texts are memoised)."""
+    return [[t, _month_text(m), g, measure, v] for (t, m, g, measure), v in values.items()]
 
 
 # --- Delta path -----------------------------------------------------------------------------
@@ -495,14 +507,36 @@ def _current(team_ids):
     )
 
 
+# The teams found current in the computation under way (`checked_once`), or None.
+_checked = contextvars.ContextVar("aggregates_checked_teams", default=None)
+
+
+@contextlib.contextmanager
+def checked_once():
+    """Within it, `ensure_current` checks each team once: a page that reads the aggregates
+    several times (the dashboard: two periods, the months, the modules, the forecast) pays
+    the guard's query once."""
+    token = _checked.set(set())
+    try:
+        yield
+    finally:
+        _checked.reset(token)
+
+
 def ensure_current(team_ids: Iterable[int]) -> list[int]:
     """Rebuild the teams of `team_ids` never filled or filled before the last write past the
-    services, all at once; the teams rebuilt. One query when all are current."""
+    services, all at once; the teams rebuilt. One query when all are current (none when
+    `checked_once` has seen them)."""
     team_ids = sorted(set(team_ids))
+    checked = _checked.get()
+    if checked is not None and checked.issuperset(team_ids):
+        return []
     current = set(_current(team_ids).values_list("team_id", flat=True))
     stale = [t for t in team_ids if t not in current]
     if stale:
         rebuild_teams(stale)
+    if checked is not None:
+        checked.update(team_ids)
     return stale
 
 
@@ -544,6 +578,10 @@ def period_flows(teams, date_from: date, date_to: date, *, catch_up: bool = True
     `catch_up=False` reads the rows as they are, without the guard."""
     if date_from > date_to:
         raise ValueError("The period ends before it starts.")
+    # No event is dated after LAST_DAY (the forms' and imports' dates end far before), and
+    # the month after December 9999 is no date.
+    date_to = min(date_to, LAST_DAY)
+    date_from = min(date_from, date_to)
     team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
     first_month = month_of(date_from)
     first_whole = first_month if date_from.day == 1 else next_month(first_month)
@@ -623,8 +661,8 @@ def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
     """Each module's places taken ("p") and waiting list ("w") at the end of `as_of`:
     {(kind, module): n}. The all-time totals of their flows less those of the months after
     `as_of`'s (one query over the aggregate rows of the modules' teams) and of the days after
-    it in its month (one query each on the placements and the waiting-list entries, indexed
-    by module and date)."""
+    it in its month (one query over the placements and the waiting-list entries, indexed by
+    module and date)."""
     team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
     module_ids = sorted(set(module_ids))
     result: dict[tuple[str, int], int] = defaultdict(int)
@@ -644,6 +682,7 @@ def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
         result[(kind, module_id)] += sign * (n if month == ALL_TIME else -n)
     rest = (date.fromordinal(as_of.toordinal() + 1), day_before(after))
     if rest[0] <= rest[1]:
+        spans = []
         for kind, model, first, last in (
             ("p", Placement, "start_date", "end_date"),
             ("w", WaitingListEntry, "added_date", "removed_date"),
@@ -653,19 +692,19 @@ def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
                 enrolment__team_id__in=team_ids,
                 enrolment__registered_in_error=False,
             ).order_by()
-            # Started or ended in the rest of the month: a UNION (each side a range of a
-            # (module, date) index), which also drops a span found by both.
-            spans = [
+            # Started or ended in the rest of the month, each a range of a (module, date)
+            # index; the UNION also drops a span found by both.
+            spans += [
                 candidates.filter(**{f"{field}__range": rest}).values_list(
-                    "pk", "module_id", first, last
+                    "pk", Value(kind), "module_id", first, last
                 )
                 for field in (first, last)
             ]
-            for _pk, module_id, day, until in spans[0].union(spans[1]):
-                if rest[0] <= day <= rest[1]:
-                    result[(kind, module_id)] -= 1
-                if until is not None and rest[0] <= max(until, day) <= rest[1]:
-                    result[(kind, module_id)] += 1
+        for _pk, kind, module_id, day, until in spans[0].union(*spans[1:]):
+            if rest[0] <= day <= rest[1]:
+                result[(kind, module_id)] -= 1
+            if until is not None and rest[0] <= max(until, day) <= rest[1]:
+                result[(kind, module_id)] += 1
     return result
 
 

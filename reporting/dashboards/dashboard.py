@@ -391,6 +391,12 @@ def same_period_last_year(date_from: date, as_of: date) -> tuple[date, date]:
 
 
 def dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard:
+    """Every figure of the dashboard (the aggregates' guard checked once for all of them)."""
+    with aggregates.checked_once():
+        return _dashboard(scope, year, exact=exact, today=today)
+
+
+def _dashboard(scope: Scope, year: int, *, exact: bool, today: date) -> Dashboard:
     teams = list(scope.teams)
     threshold = scope.threshold
     date_from, as_of = period(year, today)

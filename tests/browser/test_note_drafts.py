@@ -27,6 +27,9 @@ def test_a_journal_draft_survives_leaving_the_page(page, live_server, demo):
     login(page, live_server, "handledare", DEMO_PASSWORD)
     page.goto(f"{live_server.url}{enrolment.get_absolute_url()}")
     page.get_by_role("link", name="Ny anteckning").click()
+    # The autosave listens from when its script has run: on a loaded machine, typing before
+    # then would not start it (a person types again; the test types once).
+    page.wait_for_load_state("load")
     main = page.locator("main")
     main.get_by_label("Typ").select_option(label="Telefonsamtal")
     main.get_by_label("Anteckning").fill("Ringde Greta om praktikplatsen")
