@@ -335,3 +335,19 @@ def test_bad_date_exits_non_zero_with_a_reason(args):
 def test_future_date_is_refused():
     with pytest.raises(CommandError, match="framtiden"):
         call_command("purge", "--as-of", "2999-01-01", stdout=io.StringIO())
+
+
+def test_the_purge_leaves_the_aggregates_rebuilt_and_equal_to_the_enrolments(rehab_team):
+    """The purge writes past the services (a neutral birth date keeps the age at start): it
+    rebuilds the board's aggregates itself, so that no page read after it pays for that, and
+    they agree with the direct computation."""
+    from reporting.board import aggregate_check, aggregates
+
+    enrolment = _exited(rehab_team, D(2022, 6, 15), start=D(2021, 3, 10))
+    Participant.objects.filter(pk=enrolment.participant_id).update(birth_date=D(1990, 7, 1))
+    _exited(rehab_team, D(2022, 6, 16))
+    services.purge(as_of=D(2024, 6, 15))
+    assert aggregates.ensure_current([rehab_team.pk]) == []
+    for year in (2021, 2022):
+        period = (D(year, 1, 1), D(year, 12, 31))
+        assert aggregate_check.differences([rehab_team], *period, catch_up=False) == []
