@@ -54,7 +54,20 @@ def differences(teams, date_from: date, date_to: date, *, catch_up: bool = True)
     for d, a in zip(*breakdowns(teams, date_from, date_to, catch_up=catch_up), strict=True):
         if d != a:
             found.append(f"{d.key}: direkt {d.rows}, aggregat {a.rows}")
+    for d, a in zip(*matrices(teams, date_from, date_to, catch_up=catch_up), strict=True):
+        if d != a:
+            found.append(f"{d.key}: direkt {d}, aggregat {a}")
     return found
+
+
+def matrices(teams, date_from: date, date_to: date, *, catch_up: bool = True):
+    """The before → after matrices, direct and from the aggregates: (direct, aggregated)."""
+    teams = list(teams)
+    exits = tables.active_enrolments(teams, date_from, date_to).filter(
+        tables._period_filters(date_from, date_to)["avslut_totalt"]
+    )
+    flows = aggregates.period_flows(teams, date_from, date_to, catch_up=catch_up)
+    return tables._matrices(exits), tables.matrices_from(flows)
 
 
 def periods(year: int) -> list[tuple[date, date]]:

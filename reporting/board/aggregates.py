@@ -77,6 +77,7 @@ from reporting.board.columns import (
     TOTAL,
     WORK_OUTCOMES,
     age_band_of,
+    matrix_flows,
 )
 from reporting.models import AggregateFillState, EnrolmentContribution, MonthlyCount
 
@@ -202,6 +203,10 @@ def _fields(enrolments):
         "wellbeing_start",
         "wellbeing_exit",
         "referrer",
+        "income_start",
+        "income_exit",
+        "occupation_start",
+        "occupation_exit",
         gender=F("participant__gender"),
         kommun_id=F("participant__kommun_id"),
         birth_date=F("participant__birth_date"),
@@ -231,6 +236,34 @@ def _fields_with_modules(enrolments) -> list[dict]:
         if enrolment_id in by_pk:
             by_pk[enrolment_id][key].append((module_id, day, until))
     return rows
+
+
+MATRIX_PREFIX = "m:"
+
+
+def matrix_measure(matrix_key: tuple) -> str:
+    """A matrix flow of `columns.matrix_flows` as a measure: "m:<matrix>:c:<i>:<j>" (a cell)
+    or "m:<matrix>:r:<i>" / "m:<matrix>:k:<j>" (a margin, per gender)."""
+    key, part, index, other = matrix_key
+    return f"{MATRIX_PREFIX}{key}:{part}:{index}" + (f":{other}" if part == "c" else "")
+
+
+def matrix_counts(flows: Flows) -> tuple[dict[tuple, int], int]:
+    """The period's matrix flows in the keys of `columns.matrix_flows` (cells summed over
+    genders, margins per gender), and its number of exits."""
+    counts: dict[tuple, int] = defaultdict(int)
+    total = 0
+    for (gender, measure), value in flows.within.items():
+        if measure == "exit":
+            total += value
+        if not measure.startswith(MATRIX_PREFIX) or not value:
+            continue
+        key, part, *rest = measure[len(MATRIX_PREFIX) :].split(":")
+        if part == "c":
+            counts[(key, "c", int(rest[0]), int(rest[1]))] += value
+        else:
+            counts[(key, part, int(rest[0]), gender)] += value
+    return dict(counts), total
 
 
 def module_measure(kind: str, module_id: int, event: str) -> str:
@@ -284,6 +317,10 @@ def contribution(row: dict, between: tuple[date, date] | None = None) -> dict[Ke
                 values[(*end, "exit_better")] += 1
         for dimension, value in groups.items():
             values[(*end, breakdown_measure(dimension, value, "exit"))] += 1
+        # The before → after matrices: the cells (of no gender) and the margins.
+        for matrix_key, value in matrix_flows(row, gender).items():
+            cell_gender = "" if matrix_key[1] == "c" else gender
+            values[(team, end[1], cell_gender, matrix_measure(matrix_key))] += value
     # A module's places taken and waiting list on a day: the placements (entries) started on
     # or before it less those ended on or before it, as `dashboard.direct_module_load` counts
     # them. An end before the start counts on the start day (never held, never negative).

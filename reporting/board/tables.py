@@ -13,7 +13,6 @@ are all subsets of it.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -64,10 +63,12 @@ from reporting.board.columns import (
     AGE_BANDS,
     COLUMNS,
     GENDERS,
+    MATRICES,
     OUTCOME_KEYS,
     TOTAL,
     age_band_of,
     days,
+    matrix_flows,
 )
 
 ONE_DECIMAL = Decimal("0.1")
@@ -344,7 +345,7 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
         rows=rows,
         targets=targets,
         breakdowns=breakdowns_from(flows, active, filters, teams, date_from, date_to),
-        matrices=_matrices(exits),
+        matrices=matrices_from(flows),
         consultations=_consultations(teams, date_from, date_to),
         followups=_followups(exits),
         case_meetings=_case_meetings(teams, date_from, date_to),
@@ -618,26 +619,16 @@ def occupation_categories(field_name: str) -> list[tuple[str, str, Q]]:
     ]
 
 
+def _categories(kind: str, when: str):
+    field_name = f"{kind}_{when}"
+    return income_categories(field_name) if kind == "income" else occupation_categories(field_name)
+
+
 def _matrices(exits) -> list[Matrix]:
-    specs = [
-        (
-            "forsorjning",
-            "Försörjning före → efter",
-            income_categories("income_start"),
-            income_categories("income_exit"),
-            False,
-        ),
-        (
-            "sysselsattning",
-            "Sysselsättning före → efter",
-            occupation_categories("occupation_start"),
-            occupation_categories("occupation_exit"),
-            True,
-        ),
-    ]
+    """The before → after matrices over `exits`, computed from the enrolments (the
+    aggregates' check; the board reads `matrices_from` the period's flows)."""
     # One row per combination of values found (a few hundred at most), counted in the
-    # database; each combination then adds its count to the cells it belongs to. A fixed
-    # query with one conditional count per cell compiled ~200 expressions for every report.
+    # database; each combination then adds its count to the cells it belongs to.
     combinations = list(
         exits.values(
             "income_start",
@@ -649,33 +640,39 @@ def _matrices(exits) -> list[Matrix]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    members = {
-        "forsorjning": (_income_members, "income_start", "income_exit"),
-        "sysselsattning": (_occupation_members, "occupation_start", "occupation_exit"),
-    }
+    counts: dict[tuple, int] = {}
+    total = 0
+    for combination in combinations:
+        n, gender = combination["n"], combination["gender"]
+        total += n
+        for key, value in matrix_flows(combination, gender).items():
+            counts[key] = counts.get(key, 0) + value * n
+    return _matrices_of(counts, total)
+
+
+def matrices_from(flows) -> list[Matrix]:
+    """The matrices from a period's flows (`aggregates.matrix_counts`); the exits' total is
+    the §9 table's."""
+    counts, total = aggregates.matrix_counts(flows)
+    return _matrices_of(counts, total)
+
+
+def _matrices_of(counts: dict[tuple, int], total: int) -> list[Matrix]:
     matrices = []
-    for key, heading, before, _after, additive in specs:
+    for key, heading, kind, additive in MATRICES:
+        before = _categories(kind, "start")
         size = len(before)
-        member_of, start_field, exit_field = members[key]
-        cells = [[0] * size for _ in range(size)]
-        row_totals, col_totals = [0] * size, [0] * size
-        rows_by_gender = {g: [0] * size for g in GENDERS}
-        cols_by_gender = {g: [0] * size for g in GENDERS}
-        for combination in combinations:
-            n = combination["n"]
-            # As in the table, a participant's gender is one of K, M, X.
-            row_margin = rows_by_gender.get(combination["gender"], [0] * size)
-            col_margin = cols_by_gender.get(combination["gender"], [0] * size)
-            rows = member_of(combination[start_field])
-            cols = member_of(combination[exit_field])
-            for i in rows:
-                row_totals[i] += n
-                row_margin[i] += n
-                for j in cols:
-                    cells[i][j] += n
-            for j in cols:
-                col_totals[j] += n
-                col_margin[j] += n
+        cells = [[counts.get((key, "c", i, j), 0) for j in range(size)] for i in range(size)]
+        rows_by_gender = {
+            g: [counts.get((key, "r", i, g), 0) for i in range(size)] for g in GENDERS
+        }
+        cols_by_gender = {
+            g: [counts.get((key, "k", j, g), 0) for j in range(size)] for g in GENDERS
+        }
+        # The totals count every exit, whatever its gender (one of K, M, X, as in the table).
+        genders = {k[3] for k in counts if k[0] == key and k[1] in ("r", "k")}
+        row_totals = [sum(counts.get((key, "r", i, g), 0) for g in genders) for i in range(size)]
+        col_totals = [sum(counts.get((key, "k", j, g), 0) for g in genders) for j in range(size)]
         matrices.append(
             Matrix(
                 key=key,
@@ -685,7 +682,7 @@ def _matrices(exits) -> list[Matrix]:
                 cells=cells,
                 row_totals=row_totals,
                 col_totals=col_totals,
-                total=sum(c["n"] for c in combinations),
+                total=total,
                 additive=additive,
                 row_totals_by_gender=rows_by_gender,
                 col_totals_by_gender=cols_by_gender,
@@ -776,22 +773,3 @@ def _followups(exits) -> list[FollowUp]:
         followed[TOTAL], work[TOTAL] = sum(followed.values()), sum(work.values())
         result.append(FollowUp(months=months, label=label, followed=followed, work=work))
     return result
-
-
-# Memoised: a whole förbund's exits hold thousands of combinations of a few dozen values, and
-# each lookup of the choices' values builds them anew.
-@functools.cache
-def _income_members(bits: int | None) -> tuple[int, ...]:
-    """Indexes of income_categories() a bit set belongs to (as income_has/income_missing)."""
-    if not bits:
-        return (len(IncomeSource.values),)
-    return tuple(i for i, code in enumerate(IncomeSource.values) if bits & INCOME_BITS[code])
-
-
-@functools.cache
-def _occupation_members(code: str | None) -> tuple[int, ...]:
-    """Index of occupation_categories() a code belongs to (as occupation_is/_missing)."""
-    codes = list(Occupation.values)
-    if code in codes:
-        return (codes.index(code),)
-    return (len(codes),) if not code else ()

@@ -19,7 +19,7 @@ from modules import services as module_services
 from modules.models import Module, WaitingListEntry
 from rehab import freshness
 from rehab import services as rehab_services
-from rehab.models import ExitOutcome, Goal, Kommun, Referrer
+from rehab.models import ExitOutcome, Goal, IncomeSource, Kommun, Occupation, Referrer
 from rehab.services import ExitData
 from reporting import forecast
 from reporting.board import aggregate_check, aggregates
@@ -220,6 +220,9 @@ def test_the_check_finds_an_aggregate_that_differs(rehab_team):
 
 DAYS = st.integers(min_value=0, max_value=3 * 365)  # from 2022-01-01
 FIRST = D(2022, 1, 1)
+# Income sources (none, one or several: the matrices' cells) and occupation, at start or exit.
+INCOMES = st.lists(st.sampled_from(IncomeSource.values), max_size=2, unique=True).map(tuple)
+OCCUPATIONS = st.sampled_from(["", *Occupation.values])
 OPERATIONS = st.one_of(
     st.tuples(
         st.just("enrol"),
@@ -231,6 +234,8 @@ OPERATIONS = st.one_of(
         st.integers(1950, 2008),  # birth year: every age band
         st.integers(0, 2),  # kommun
         st.sampled_from(Referrer.values),
+        INCOMES,
+        OCCUPATIONS,
     ),
     st.tuples(
         st.just("exit"),
@@ -238,6 +243,8 @@ OPERATIONS = st.one_of(
         st.integers(0, 400),  # days after start
         st.sampled_from(ExitOutcome.values),
         st.one_of(st.none(), st.integers(1, 10)),  # wellbeing at exit
+        INCOMES,
+        OCCUPATIONS,
     ),
     st.tuples(st.just("undo"), st.integers(0, 30)),
     st.tuples(st.just("error"), st.integers(0, 30)),
@@ -295,7 +302,7 @@ def history_setup(rehab_team, handledare_a, admin_user):
 def _apply(operation, teams, modules, enrolments, handledare, admin):
     kind, *args = operation
     if kind == "enrol":
-        team_index, day, gender, months, wellbeing, born, kommun, referrer = args
+        team_index, day, gender, months, wellbeing, born, kommun, referrer, income, job = args
         participant = rehab_services.participant_create_anonymous(
             birth_year=born,
             gender=gender,
@@ -312,6 +319,8 @@ def _apply(operation, teams, modules, enrolments, handledare, admin):
                 months_without_work=months,
                 wellbeing_start=wellbeing,
                 referrer=referrer,
+                income_start=income,
+                occupation_start=job,
             )
         )
         return
@@ -320,13 +329,15 @@ def _apply(operation, teams, modules, enrolments, handledare, admin):
     enrolment = enrolments[args[0] % len(enrolments)]
     enrolment.refresh_from_db()
     if kind == "exit":
-        _index, after, outcome, wellbeing = args
+        _index, after, outcome, wellbeing, income, job = args
         casework_services.enrolment_exit(
             enrolment=enrolment,
             data=ExitData(
                 exit_date=enrolment.start_date + datetime.timedelta(days=after),
                 outcome=outcome,
                 wellbeing_exit=wellbeing,
+                income_exit=income,
+                occupation_exit=job,
                 exit_plan="Fortsatt stöd hos kommunen.",
             ),
             by=handledare,

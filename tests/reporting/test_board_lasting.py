@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 D = date
 H1 = {"date_from": D(2024, 1, 1), "date_to": D(2024, 6, 30)}
 MONTHS = ["jan 2024", "feb 2024", "mar 2024", "apr 2024", "maj 2024", "jun 2024"]
-QUERIES = 8  # as tests/reporting/test_board_table.py counts: the follow-ups among them
+QUERIES = 7  # as tests/reporting/test_board_table.py counts: the follow-ups among them
 
 
 def by_columns(*values):

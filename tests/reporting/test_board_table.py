@@ -484,10 +484,10 @@ def test_occupation_matrix_adds_up_to_the_exits(rehab_team):
 
 # --- Queries ------------------------------------------------------------------------------
 
-# table + targets and the kommun, referrer and age-band breakdowns (the aggregates' guard and
-# one read), the kommun names, the module breakdown, module names, matrices, consultations,
-# follow-ups.
-QUERIES = 8
+# table + targets, the kommun, referrer and age-band breakdowns and the matrices (the
+# aggregates' guard and one read), the kommun names, the module breakdown, module names,
+# consultations, follow-ups.
+QUERIES = 7
 
 
 def _many(team, n):
