@@ -425,14 +425,7 @@ def _propagate(lo, hi, rows, of, queue) -> bool:
         r = queue.pop()
         pending.discard(r)
         coefficients, low, high = rows[r]
-        least = most = 0
-        for i, a in coefficients.items():
-            if a > 0:
-                least += a * lo[i]
-                most += a * hi[i]
-            else:
-                least += a * hi[i]
-                most += a * lo[i]
+        least, most = _row_range(coefficients, lo, hi)
         if least > high or most < low:
             return False
         if least >= low and most <= high:
@@ -466,6 +459,19 @@ def _propagate(lo, hi, rows, of, queue) -> bool:
     return True
 
 
+def _row_range(coefficients, lo, hi) -> tuple[int, int]:
+    """The least and most a row's sum can be with its cells within lo/hi."""
+    least = most = 0
+    for i, a in coefficients.items():
+        if a > 0:
+            least += a * lo[i]
+            most += a * hi[i]
+        else:
+            least += a * hi[i]
+            most += a * lo[i]
+    return least, most
+
+
 def _search(state, rows, of, budget, all_rows=False) -> bool | None:
     """Whether some d within lo/hi satisfies every row: True, False (proved), or None (the
     budget of branches ran out)."""
@@ -474,14 +480,7 @@ def _search(state, rows, of, budget, all_rows=False) -> bool | None:
         return False
     # A row that does not yet hold whatever its free cells do: branch on one of them.
     for coefficients, low, high in rows:
-        least = most = 0
-        for i, a in coefficients.items():
-            if a > 0:
-                least += a * lo[i]
-                most += a * hi[i]
-            else:
-                least += a * hi[i]
-                most += a * lo[i]
+        least, most = _row_range(coefficients, lo, hi)
         if least >= low and most <= high:
             continue
         cell = next((i for i in coefficients if lo[i] != hi[i]), None)
