@@ -173,15 +173,6 @@ def day_before(day: date) -> date:
     return date.fromordinal(day.toordinal() - 1)
 
 
-def is_whole_months(date_from: date, date_to: date) -> bool:
-    """Whether the period starts on a month's first day and ends on a month's last."""
-    return (
-        date_from.day == 1
-        and date_from <= date_to
-        and next_month(month_of(date_to)) == date.fromordinal(date_to.toordinal() + 1)
-    )
-
-
 # --- Contributions --------------------------------------------------------------------------
 
 
@@ -597,6 +588,20 @@ def stored_rows(team_id: int) -> dict[Key, int]:
 # --- Read -----------------------------------------------------------------------------------
 
 
+def _team_ids(teams) -> list[int]:
+    """The ids of `teams` (teams or ids), sorted."""
+    return sorted({t.pk if isinstance(t, Team) else t for t in teams})
+
+
+def _with_events(team_ids, days: list[tuple[date, date]]):
+    """`_fields` of the teams' enrolments that start or exit on one of the `days` (first,
+    last): one query, indexed by team and date."""
+    on_days = Q()
+    for first, last in days:
+        on_days |= Q(start_date__range=(first, last)) | Q(exit_date__range=(first, last))
+    return _fields(Enrolment.objects.filter(on_days, team_id__in=team_ids))
+
+
 @dataclass(frozen=True)
 class Flows:
     """The teams' flows for a period, per (gender, measure): `before` its first day (the
@@ -619,7 +624,7 @@ def period_flows(teams, date_from: date, date_to: date, *, catch_up: bool = True
     # the month after December 9999 is no date.
     date_to = min(date_to, LAST_DAY)
     date_from = min(date_from, date_to)
-    team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
+    team_ids = _team_ids(teams)
     first_month = month_of(date_from)
     first_whole = first_month if date_from.day == 1 else next_month(first_month)
     after_last = next_month(month_of(date_to))
@@ -635,19 +640,10 @@ def period_flows(teams, date_from: date, date_to: date, *, catch_up: bool = True
 
     if catch_up:
         ensure_current(team_ids)
-    rows = _read(team_ids, first_month, first_whole, end_whole)
-    before: dict[tuple[str, str], int] = defaultdict(int)
-    within: dict[tuple[str, str], int] = defaultdict(int)
-    for row in rows:
-        key = (row["gender"], row["measure"])
-        before[key] += row["before"] or 0
-        within[key] += row["within"] or 0
+    before, within = _read(team_ids, first_month, first_whole, end_whole)
     days = [head, *own] if head else own
     if days:
-        on_days = Q()
-        for first, last in days:
-            on_days |= Q(start_date__range=(first, last)) | Q(exit_date__range=(first, last))
-        for row in _fields(Enrolment.objects.filter(on_days, team_id__in=team_ids)):
+        for row in _with_events(team_ids, days):
             parts = [(before, head)] if head else []
             parts += [(within, between) for between in own]
             for target, between in parts:
@@ -674,7 +670,7 @@ def monthly(teams, since: date, as_of: date, measures: tuple[str, ...] = ("start
     measure): value}, {(gender, measure): value}). One query over the aggregate rows (after
     the guard's, one more when a team is stale) and one for the enrolments with an event in
     `as_of`'s month up to it."""
-    team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
+    team_ids = _team_ids(teams)
     since, last = month_of(since), month_of(as_of)
     ensure_current(team_ids)
     by_month: dict[tuple[date, str, str], int] = defaultdict(int)
@@ -686,8 +682,7 @@ def monthly(teams, since: date, as_of: date, measures: tuple[str, ...] = ("start
         before[(gender, measure)] -= n  # the all-time total less the months from `since` on
         if month < last:
             by_month[(month, gender, measure)] += n
-    events = Q(start_date__range=(last, as_of)) | Q(exit_date__range=(last, as_of))
-    for row in _fields(Enrolment.objects.filter(events, team_id__in=team_ids)):
+    for row in _with_events(team_ids, [(last, as_of)]):
         for (_t, month, gender, measure), value in contribution(row, (last, as_of)).items():
             if measure in measures:
                 by_month[(month, gender, measure)] += value
@@ -700,7 +695,7 @@ def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
     `as_of`'s (one query over the aggregate rows of the modules' teams) and of the days after
     it in its month (one query over the placements and the waiting-list entries, indexed by
     module and date)."""
-    team_ids = sorted({t.pk if isinstance(t, Team) else t for t in teams})
+    team_ids = _team_ids(teams)
     module_ids = sorted(set(module_ids))
     result: dict[tuple[str, int], int] = defaultdict(int)
     if not module_ids:
@@ -750,10 +745,11 @@ def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True
     return as_table_result(period_flows(teams, date_from, date_to, catch_up=catch_up))
 
 
-def _read(team_ids, first_month: date, first_whole: date, end_whole: date) -> list[dict]:
+def _read(team_ids, first_month: date, first_whole: date, end_whole: date):
     """The teams' flows before `first_month` (those of the stocks and the breakdowns: their
     all-time totals less the months from `first_month` on) and in the whole months from
-    `first_whole` up to `end_whole` (excluded), per gender and measure: two grouped queries
+    `first_whole` up to `end_whole` (excluded), as ({(gender, measure): n} before, within):
+    two grouped queries
     in one UNION ALL, the all-time rows and the months from `first_month` on, each a range
     of an index (with an OR of the two months PostgreSQL scans every month of the teams)."""
     stocks = Q(measure__in=STOCK_SOURCES) | Q(measure__startswith=BREAKDOWN_PREFIX)
@@ -774,15 +770,13 @@ def _read(team_ids, first_month: date, first_whole: date, end_whole: date) -> li
             within=Sum("value", filter=Q(month__gte=first_whole, month__lt=end_whole)),
         )
     )
-    found: dict[tuple[str, str], dict] = {}
+    before: dict[tuple[str, str], int] = defaultdict(int)
+    within: dict[tuple[str, str], int] = defaultdict(int)
     for gender, measure, ever_n, since_n, within_n in ever.union(later, all=True):
-        row = found.setdefault(
-            (gender, measure), {"gender": gender, "measure": measure, "before": 0, "within": 0}
-        )
         # The all-time total less the months from `first_month` on.
-        row["before"] += (ever_n or 0) - (since_n or 0)
-        row["within"] += within_n or 0
-    return list(found.values())
+        before[(gender, measure)] += (ever_n or 0) - (since_n or 0)
+        within[(gender, measure)] += within_n or 0
+    return before, within
 
 
 def breakdown_counts(flows: Flows, dimension: str) -> dict[str, dict[str, int]]:

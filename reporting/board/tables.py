@@ -521,20 +521,41 @@ def breakdowns_from(flows, active, filters, teams, date_from, date_to) -> list[B
         summed = by_name.setdefault(name, {})
         for measure, value in by_id[str(pk)].items():
             summed[measure] = summed.get(measure, 0) + value
-    kommun_rows = [_breakdown_row(name, name, values) for name, values in by_name.items()]
-    by_referrer = aggregates.breakdown_counts(flows, "remittent")
-    referrer_rows = [
-        _breakdown_row(code, label, by_referrer.get(code, {})) for code, label in Referrer.choices
-    ]
     by_band = aggregates.breakdown_counts(flows, "aldersgrupp")
-    band_rows = [
-        _breakdown_row(band, band, by_band.get(str(i), {})) for i, band in enumerate(AGE_BANDS)
-    ]
-    return [
-        Breakdown("kommun", "Per kommun", "Kommun", kommun_rows),
-        Breakdown("remittent", "Per remittent", "Remittent", referrer_rows),
+    return _four_breakdowns(
+        by_name,
+        aggregates.breakdown_counts(flows, "remittent"),
+        {band: by_band.get(str(i), {}) for i, band in enumerate(AGE_BANDS)},
         _module_breakdown(active, filters, teams, date_from, date_to),
-        Breakdown("aldersgrupp", "Per åldersgrupp", "Åldersgrupp vid start", band_rows),
+    )
+
+
+def _four_breakdowns(by_kommun, by_referrer, by_band, module_breakdown) -> list[Breakdown]:
+    """The breakdowns in the table's order, from the counts per kommun name, referrer code
+    and age band (`_breakdown_row`'s measures)."""
+    return [
+        Breakdown(
+            "kommun",
+            "Per kommun",
+            "Kommun",
+            [_breakdown_row(name, name, values) for name, values in by_kommun.items()],
+        ),
+        Breakdown(
+            "remittent",
+            "Per remittent",
+            "Remittent",
+            [
+                _breakdown_row(code, label, by_referrer.get(code, {}))
+                for code, label in Referrer.choices
+            ],
+        ),
+        module_breakdown,
+        Breakdown(
+            "aldersgrupp",
+            "Per åldersgrupp",
+            "Åldersgrupp vid start",
+            [_breakdown_row(band, band, by_band.get(band, {})) for band in AGE_BANDS],
+        ),
     ]
 
 
@@ -543,13 +564,6 @@ def direct_breakdowns(active, filters, teams, date_from, date_to) -> list[Breakd
     by_kommun = _grouped(
         active.annotate(kommun_name=F("participant__kommun__name")), "kommun_name", filters
     )
-    kommun_rows = [_breakdown_row(name, name, values) for name, values in by_kommun.items()]
-
-    by_referrer = _grouped(active, "referrer", filters)
-    referrer_rows = [
-        _breakdown_row(code, label, by_referrer.get(code, {})) for code, label in Referrer.choices
-    ]
-
     # Grouped by age (a few dozen groups), then summed into bands: the age expression runs
     # once per row instead of once per band boundary (SQLite evaluates date parts in Python).
     by_band = {}
@@ -558,13 +572,12 @@ def direct_breakdowns(active, filters, teams, date_from, date_to) -> list[Breakd
         summed = by_band.setdefault(band, {})
         for name, value in values.items():
             summed[name] = summed.get(name, 0) + value
-    band_rows = [_breakdown_row(band, band, by_band.get(band, {})) for band in AGE_BANDS]
-    return [
-        Breakdown("kommun", "Per kommun", "Kommun", kommun_rows),
-        Breakdown("remittent", "Per remittent", "Remittent", referrer_rows),
+    return _four_breakdowns(
+        by_kommun,
+        _grouped(active, "referrer", filters),
+        by_band,
         _module_breakdown(active, filters, teams, date_from, date_to),
-        Breakdown("aldersgrupp", "Per åldersgrupp", "Åldersgrupp vid start", band_rows),
-    ]
+    )
 
 
 def _module_breakdown(active, filters, teams, date_from, date_to) -> Breakdown:

@@ -176,15 +176,13 @@ def _with_total(by_gender: dict) -> dict[str, int]:
 EARLIER = (0, 0)
 
 
-def month_counts(teams, as_of: date, since: date | None = None) -> MonthCounts:
+def month_counts(teams, as_of: date) -> MonthCounts:
     """Starts and exits per month and gender from the aggregate tables
     (reporting/board/aggregates.py `monthly`: two queries whatever the history's length),
-    from the month `since` (24 months back by default) to `as_of`; the months before are
-    summed under `EARLIER`. Both the active counts and the monthly flows are read from
-    them."""
-    if since is None:
-        year, month = _months_back(as_of, MONTHS_BACK)[0]
-        since = date(year, month, 1)
+    from 24 months back to `as_of`; the months before are summed under `EARLIER`. Both the
+    active counts and the monthly flows are read from them."""
+    year, month = _months_back(as_of, MONTHS_BACK)[0]
+    since = date(year, month, 1)
     by_month, before = aggregates.monthly(teams, since, as_of)
     result: dict[str, dict] = {"start": {}, "exit": {}}
     for (gender, measure), n in before.items():
