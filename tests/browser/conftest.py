@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 AXE = (Path(__file__).parent / "axe.min.js").read_text(encoding="utf-8")
@@ -73,14 +74,30 @@ def assert_accessible(page):
     """axe-core finds no serious or critical violation on the page."""
     # Evaluated through the DevTools protocol, not as an inline <script>: the page's CSP
     # (scripts only from 'self' or with the nonce) would block an injected script tag.
-    page.evaluate(AXE)
-    result = page.evaluate("async () => await axe.run(document)")
+    result = None
+    for attempt in range(3):
+        # A click that navigates may still be loading the next page; axe is run on the page
+        # once it has loaded, again if the navigation replaced the document meanwhile.
+        page.wait_for_load_state("load")
+        try:
+            page.evaluate(AXE)
+            result = page.evaluate("async () => await axe.run(document)")
+            break
+        except PlaywrightError as error:
+            if attempt == 2 or not _navigated(error):
+                raise
+            page.wait_for_timeout(200)
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"axe på {page.url}:\n" + "\n".join(bad)
+
+
+def _navigated(error):
+    message = str(error)
+    return "documentElement" in message or "Execution context was destroyed" in message
 
 
 def login(page, live_server, username, password):

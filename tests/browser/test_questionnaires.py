@@ -66,6 +66,7 @@ def test_participant_answers_by_hand_over_and_by_link_and_styrgrupp_sees_it_supp
     _answer_every_question(page)
     expect(page.get_by_text("Tack! Dina svar är sparade.")).to_be_visible()
     page.get_by_role("link", name="Handledaren tar över").click()
+    expect(page.get_by_label("Handledarens lösenord")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Handledarens lösenord").fill("inte-rätt-lösenord")
     page.get_by_role("button", name="Tillbaka till ärendet").click()
