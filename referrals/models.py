@@ -101,6 +101,8 @@ class Referral(models.Model):
         indexes = [
             # The team's referral list filtered by status.
             models.Index(fields=["team", "status"], name="referral_team_status_idx"),
+            # The dashboards' referrals received in a period (reporting/dashboards).
+            models.Index(fields=["team", "received_date"], name="referral_team_received_idx"),
         ]
         constraints = [
             # A diary number, when given, names one referral in the förbund (SPEC §13 rule 5).

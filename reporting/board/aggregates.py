@@ -691,10 +691,11 @@ def monthly(teams, since: date, as_of: date, measures: tuple[str, ...] = ("start
 
 def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
     """Each module's places taken ("p") and waiting list ("w") at the end of `as_of`:
-    {(kind, module): n}. The all-time totals of their flows less those of the months after
-    `as_of`'s (one query over the aggregate rows of the modules' teams) and of the days after
-    it in its month (one query over the placements and the waiting-list entries, indexed by
-    module and date)."""
+    {(kind, module): n}. The all-time totals of their flows less those of the months from a
+    month boundary on (one query over the aggregate rows of the modules' teams), and the
+    flows of the days between that boundary and `as_of` (one query over the placements and
+    the waiting-list entries, indexed by module and date): the boundary is the start of
+    `as_of`'s month or of the next, whichever is nearer, so that few days are read."""
     team_ids = _team_ids(teams)
     module_ids = sorted(set(module_ids))
     result: dict[tuple[str, int], int] = defaultdict(int)
@@ -707,37 +708,68 @@ def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
         for m in module_ids
         for event in ("start", "end")
     }
-    after = next_month(month_of(as_of))
-    for month, _gender, measure, n in _all_time_and_since(team_ids, list(measures), after):
-        kind, module_id, sign = measures[measure]
-        # The all-time total less the months after `as_of`'s.
-        result[(kind, module_id)] += sign * (n if month == ALL_TIME else -n)
-    rest = (date.fromordinal(as_of.toordinal() + 1), day_before(after))
-    if rest[0] <= rest[1]:
-        spans = []
-        for kind, model, first, last in (
-            ("p", Placement, "start_date", "end_date"),
-            ("w", WaitingListEntry, "added_date", "removed_date"),
-        ):
-            candidates = model.objects.filter(
-                module_id__in=module_ids,
-                enrolment__team_id__in=team_ids,
-                enrolment__registered_in_error=False,
-            ).order_by()
-            # Started or ended in the rest of the month, each a range of a (module, date)
-            # index; the UNION also drops a span found by both.
-            spans += [
-                candidates.filter(**{f"{field}__range": rest}).values_list(
-                    "pk", Value(kind), "module_id", first, last
-                )
-                for field in (first, last)
-            ]
-        for _pk, kind, module_id, day, until in spans[0].union(*spans[1:]):
-            if rest[0] <= day <= rest[1]:
-                result[(kind, module_id)] -= 1
-            if until is not None and rest[0] <= max(until, day) <= rest[1]:
-                result[(kind, module_id)] += 1
+    month = month_of(as_of)
+    after = next_month(month)
+    if (as_of - month).days < (day_before(after) - as_of).days:
+        # The months before `as_of`'s, and its days up to `as_of` added.
+        since, days, sign = month, (month, as_of), 1
+    else:
+        # Every month up to `as_of`'s, and its days after `as_of` taken away.
+        since, days, sign = after, (date.fromordinal(as_of.toordinal() + 1), day_before(after)), -1
+    for row_month, _gender, measure, n in _all_time_and_since(team_ids, list(measures), since):
+        kind, module_id, event_sign = measures[measure]
+        # The all-time total less the months from `since` on.
+        result[(kind, module_id)] += event_sign * (n if row_month == ALL_TIME else -n)
+    if days[0] <= days[1]:
+        for kind, module_id, starts, ends in _module_events(team_ids, module_ids, days):
+            result[(kind, module_id)] += sign * (starts - ends)
     return result
+
+
+# Enrolment ids per `pk__in` query (SQLite allows 32 766 parameters in one statement).
+ID_BATCH = 10_000
+
+
+def _module_events(team_ids, module_ids, days: tuple[date, date]):
+    """(kind, module, starts, ends) of the placements ("p") and waiting-list entries ("w")
+    of the teams' valid enrolments that start or end on `days` (an end counted on its own
+    day, never before the start, as in `contribution`). The spans are found by two ranges
+    of a (module, date) index each; the enrolments are checked in a second query by primary
+    key, where a join made PostgreSQL read every enrolment."""
+    spans = []
+    for kind, model, first, last in (
+        ("p", Placement, "start_date", "end_date"),
+        ("w", WaitingListEntry, "added_date", "removed_date"),
+    ):
+        candidates = model.objects.filter(module_id__in=module_ids).order_by()
+        # The UNION also drops a span found by both ranges.
+        spans += [
+            candidates.filter(**{f"{field}__range": days}).values_list(
+                "pk", Value(kind), "module_id", "enrolment_id", first, last
+            )
+            for field in (first, last)
+        ]
+    found = list(spans[0].union(*spans[1:]))
+    ids = sorted({span[3] for span in found})
+    valid = set()
+    # In batches, within SQLite's limit of parameters of one statement.
+    for first in range(0, len(ids), ID_BATCH):
+        valid.update(
+            Enrolment.objects.filter(
+                pk__in=ids[first : first + ID_BATCH],
+                team_id__in=team_ids,
+                registered_in_error=False,
+            ).values_list("pk", flat=True)
+        )
+    counted: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for _pk, kind, module_id, enrolment_id, day, until in found:
+        if enrolment_id not in valid:
+            continue
+        if days[0] <= day <= days[1]:
+            counted[(kind, module_id)][0] += 1
+        if until is not None and days[0] <= max(until, day) <= days[1]:
+            counted[(kind, module_id)][1] += 1
+    return [(kind, module_id, n[0], n[1]) for (kind, module_id), n in counted.items()]
 
 
 def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:

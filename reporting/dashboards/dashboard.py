@@ -5,10 +5,10 @@ aggregate, for the year so far (January 1 to today, or to December 31 for a past
 counting runs in the database in a fixed number of queries whatever the number of
 participants: the board table of reporting/board/tables.py (reused for outcomes, targets, the
 follow-ups after exit and the consultations per agency and month),
-two grouped queries for the starts and exits per month (the active participants at 24 month
-ends and the monthly inflow and exits are both read from them), one for the modules'
-occupancy and waiting lists, one for referrals per source and four for the median
-waiting times (window functions), plus the budget follow-up of all the teams together. The
+the starts and exits per month from the aggregate tables (the active participants at 24
+month ends and the monthly inflow and exits are both read from them), the modules' occupancy
+and waiting lists from them too, one grouped query for the referrals per source with their
+waiting times (counts, sums and medians), plus the budget follow-up of all the teams together. The
 key figures' comparison with the same days last year runs the board table, the module load
 and the budget follow-up once more for that period (reporting/dashboards/glance.py lays the
 cards out).
@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -38,7 +39,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 
@@ -311,49 +312,60 @@ def _days(expression_from: str, expression_to: str):
 
 def referral_stats(teams, date_from: date, as_of: date) -> dict:
     """Referrals received in the period per source: how many, how many decided and started,
-    with the summed waiting days for the means (one query) and the medians (four). Where the
-    teams include an En väg in entry, also how many had an introductory conversation and the
-    summed days from received to it (SPEC §13 rule 4; in the same query)."""
+    with the summed waiting days for the means and the medians. Where the teams include an
+    En väg in entry, also how many had an introductory conversation and the summed days from
+    received to it (SPEC §13 rule 4).
+
+    One grouped query: the referrals counted per source and combination of waiting days
+    (to the decision, to the start, to the conversation; none where there was none), a few
+    thousand rows at most whatever the number of referrals, summed and laid out as
+    histograms for the medians here."""
     received = Referral.objects.filter(team__in=teams, received_date__range=(date_from, as_of))
-    decided = Q(decided_date__isnull=False)
     started = Q(status=Referral.Status.ENROLLED, enrolment__isnull=False) & valid_q("enrolment__")
-    intro = Q(intro_date__isnull=False, intro_date__lte=as_of)
     with_intro = any(team.is_triage for team in teams)
-    measures = {
-        "n": Count("pk"),
-        "decided": Count("pk", filter=decided),
-        "started": Count("pk", filter=started),
-        "decided_days": Sum(_days("received_date", "decided_date"), filter=decided),
-        "started_days": Sum(_days("received_date", "enrolment__start_date"), filter=started),
+    # The days to the decision are none exactly where there is no decision.
+    waits = {
+        "decided": _days("received_date", "decided_date"),
+        "started": _days_when(started, "received_date", "enrolment__start_date"),
     }
     if with_intro:
-        measures["intro"] = Count("pk", filter=intro)
-        measures["intro_days"] = Sum(_days("received_date", "intro_date"), filter=intro)
-    rows = {
-        row.pop("source"): row
-        for row in received.values("source").annotate(**measures).order_by("source")
-    }
+        intro = Q(intro_date__isnull=False, intro_date__lte=as_of)
+        waits["intro"] = _days_when(intro, "received_date", "intro_date")
+    grouped = (
+        received.annotate(**{f"{w}_wait": expression for w, expression in waits.items()})
+        .values_list("source", *(f"{w}_wait" for w in waits))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    rows: dict[str, dict] = {}
+    histograms: dict[str, dict[str, dict[int, int]]] = {"decided": {}, "started": {}}
+    for source, *days, n in grouped:
+        row = rows.setdefault(source, {"n": 0, **{m: 0 for w in waits for m in (w, f"{w}_days")}})
+        row["n"] += n
+        for w, value in zip(waits, days, strict=True):
+            if value is None:
+                continue
+            value = as_days(value)
+            row[w] += n
+            row[f"{w}_days"] += value * n
+            if w in histograms:
+                for group in (source, TOTAL):
+                    histogram = histograms[w].setdefault(group, {})
+                    histogram[value] = histogram.get(value, 0) + n
     medians = {
-        "decided": _medians(received.filter(decided), _days("received_date", "decided_date")),
-        "started": _medians(
-            received.filter(started), _days("received_date", "enrolment__start_date")
-        ),
+        w: {group: _median(histogram) for group, histogram in by_group.items()}
+        for w, by_group in histograms.items()
     }
-    return {"rows": rows, "medians": medians, "intro": with_intro}
+    return {"rows": dict(sorted(rows.items())), "medians": medians, "intro": with_intro}
 
 
-def _medians(queryset, days) -> dict[str, Decimal | None]:
-    """Median waiting days per source and in total: the waiting days counted per source and
-    number of days in the database (one grouped query, a few hundred rows whatever the
-    number of referrals), the middle one (or two) picked here."""
-    histograms: dict[str, dict[int, int]] = {}
-    grouped = queryset.annotate(days=days).values_list("source", "days").annotate(n=Count("pk"))
-    for source, value, n in grouped.order_by():
-        value = as_days(value)
-        for group in (source, TOTAL):
-            histogram = histograms.setdefault(group, {})
-            histogram[value] = histogram.get(value, 0) + n
-    return {group: _median(histogram) for group, histogram in histograms.items()}
+def _days_when(condition: Q, expression_from: str, expression_to: str):
+    """The days from one date to the other where `condition` holds, else none."""
+    return Case(
+        When(condition, then=_days(expression_from, expression_to)),
+        default=None,
+        output_field=DurationField(),
+    )
 
 
 def _median(histogram: dict[int, int]) -> Decimal | None:

@@ -462,7 +462,9 @@ def test_random_histories_agree_with_the_direct_computation(history_setup, histo
                 ), as_of
         # The modules' places taken and waiting lists (entries are added and removed today).
         today = timezone.localdate()
-        for as_of in (D(2023, 2, 14), D(2024, 6, 30), D(2025, 3, 1), today, D(2030, 1, 1)):
+        # Days near a month's start (its first days read) and near its end (the rest read).
+        days = (D(2023, 2, 14), D(2024, 6, 3), D(2024, 6, 27), D(2024, 6, 30), D(2025, 3, 1))
+        for as_of in (*days, today, D(2030, 1, 1)):
             assert _module_load(teams, as_of, dashboard.module_load) == _module_load(
                 teams, as_of, dashboard.direct_module_load
             ), as_of
@@ -574,6 +576,7 @@ def test_module_load_from_the_aggregates_counts_as_the_placements_do(
     )
     module_services.waiting_list_add(enrolment=first, module=module, by=handledare_a)
     days = [D(2024, 3, 11), D(2024, 3, 12), D(2024, 3, 31), D(2024, 5, 19), D(2024, 5, 20)]
+    days += [D(2024, 3, 1), D(2024, 3, 2), D(2024, 3, 30), D(2024, 5, 21), D(2024, 5, 31)]
     days += [D(2024, 12, 31), timezone.localdate(), D(2031, 1, 1)]
     for day in days:
         assert _module_load([rehab_team], day, dashboard.module_load) == _module_load(
@@ -587,5 +590,6 @@ def test_module_load_from_the_aggregates_counts_as_the_placements_do(
     }
     assert loads[module.pk] == (1, 1)  # the second's place, the first waiting
     assert (module.pk, 1, 0) in _module_load([rehab_team], D(2024, 4, 1), dashboard.module_load)
-    with django_assert_max_num_queries(5):  # modules, guard, rows, the month's rest
+    # Modules, guard, rows, the spans of the month's days, their enrolments.
+    with django_assert_max_num_queries(5):
         dashboard.module_load([rehab_team], D(2024, 4, 15))

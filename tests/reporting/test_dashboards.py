@@ -474,3 +474,72 @@ def test_the_median_from_counted_days_is_the_middle_of_the_sorted_days(days):
     n = len(ordered)
     middle = ordered[(n - 1) // 2 : n // 2 + 1]
     assert dashboard_module._median(Counter(days)) == mean(sum(middle), len(middle))
+
+
+def _naive_referral_stats(team, date_from, as_of):
+    """`referral_stats` computed referral by referral in Python (the one-query version's
+    reference): counts, summed days and medians per source and in total."""
+    rows, days = {}, {"decided": {}, "started": {}}
+    for r in Referral.objects.filter(team=team, received_date__range=(date_from, as_of)):
+        waits = {"decided": None, "started": None, "intro": None}
+        if r.decided_date is not None:
+            waits["decided"] = (r.decided_date - r.received_date).days
+        e = r.enrolment
+        if r.status == Referral.Status.ENROLLED and e is not None and not e.registered_in_error:
+            waits["started"] = (e.start_date - r.received_date).days
+        if r.intro_date is not None and r.intro_date <= as_of:
+            waits["intro"] = (r.intro_date - r.received_date).days
+        row = rows.setdefault(
+            r.source, dict.fromkeys(("n", *waits, *(f"{w}_days" for w in waits)), 0)
+        )
+        row["n"] += 1
+        for w, value in waits.items():
+            if value is not None:
+                row[w] += 1
+                row[f"{w}_days"] += value
+                for group in (r.source, TOTAL):
+                    if w in days:
+                        days[w].setdefault(group, []).append(value)
+    medians = {
+        w: {g: dashboard_module._median(Counter(values)) for g, values in by_group.items()}
+        for w, by_group in days.items()
+    }
+    return rows, medians
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_referral_stats_in_one_query_agree_with_counting_each_referral(other_team, seed):
+    """Random referrals (decided or not, started in a valid enrolment, in one marked in error,
+    or not at all, with an introductory conversation before or after the as-of date, received
+    before, in or after the period) give the same counts, sums and medians as counting them
+    one by one."""
+    import random
+
+    rng = random.Random(seed)
+    date_from, as_of = D(2024, 1, 1), D(2024, 9, 15)
+    for _ in range(40):
+        received = D(2023, 12, 1) + datetime.timedelta(rng.randrange(320))
+        decided = received + datetime.timedelta(rng.randrange(60)) if rng.random() < 0.7 else None
+        enrolment = None
+        if decided and rng.random() < 0.6:
+            enrolment = enrol(
+                other_team,
+                start=decided + datetime.timedelta(rng.randrange(30)),
+                registered_in_error=rng.random() < 0.2,
+            )
+        made = referral(
+            other_team, rng.choice(Referrer.values), received, decided=decided, enrolment=enrolment
+        )
+        if rng.random() < 0.5:
+            made.intro_date = received + datetime.timedelta(rng.randrange(40))
+            made.intro_with_participant = True
+            made.save()
+    stats = dashboard_module.referral_stats([other_team], date_from, as_of)
+    rows, medians = _naive_referral_stats(other_team, date_from, as_of)
+    assert stats["intro"] is True
+    assert {
+        s: {k: dashboard_module.as_days(v) if k.endswith("_days") else v for k, v in row.items()}
+        for s, row in stats["rows"].items()
+    } == rows
+    assert stats["medians"] == medians
+    assert sum(row["started"] for row in rows.values()) > 0
