@@ -32,6 +32,7 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
+    DateField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -321,12 +322,27 @@ def referral_stats(teams, date_from: date, as_of: date) -> dict:
     thousand rows at most whatever the number of referrals, summed and laid out as
     histograms for the medians here."""
     received = Referral.objects.filter(team__in=teams, received_date__range=(date_from, as_of))
-    started = Q(status=Referral.Status.ENROLLED, enrolment__isnull=False) & valid_q("enrolment__")
     with_intro = any(team.is_triage for team in teams)
-    # The days to the decision are none exactly where there is no decision.
+    # The start of a valid enrolment, looked up by key for the enrolled referrals only: a
+    # join made PostgreSQL read every enrolment of the installation.
+    valid_start = Subquery(
+        Enrolment.objects.valid().filter(pk=OuterRef("enrolment_id")).values("start_date")[:1],
+        output_field=DateField(),
+    )
+    # The days to the decision are none exactly where there is no decision, those to the
+    # start where the referral led to no valid enrolment.
     waits = {
         "decided": _days("received_date", "decided_date"),
-        "started": _days_when(started, "received_date", "enrolment__start_date"),
+        "started": Case(
+            When(
+                Q(status=Referral.Status.ENROLLED, enrolment__isnull=False),
+                then=ExpressionWrapper(
+                    valid_start - F("received_date"), output_field=DurationField()
+                ),
+            ),
+            default=None,
+            output_field=DurationField(),
+        ),
     }
     if with_intro:
         intro = Q(intro_date__isnull=False, intro_date__lte=as_of)
