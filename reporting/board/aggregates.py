@@ -726,44 +726,38 @@ def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
     return result
 
 
-# Enrolment ids per `pk__in` query (SQLite allows 32 766 parameters in one statement).
-ID_BATCH = 10_000
-
-
 def _module_events(team_ids, module_ids, days: tuple[date, date]):
     """(kind, module, starts, ends) of the placements ("p") and waiting-list entries ("w")
     of the teams' valid enrolments that start or end on `days` (an end counted on its own
     day, never before the start, as in `contribution`). The spans are found by two ranges
-    of a (module, date) index each; the enrolments are checked in a second query by primary
-    key, where a join made PostgreSQL read every enrolment."""
+    of a (module, date) index each, in one query; each span's enrolment is checked by its
+    primary key in the select list, where a join (or a filter, which PostgreSQL turns into
+    one) made it read every enrolment."""
+    counted_enrolment = Exists(
+        Enrolment.objects.filter(
+            pk=OuterRef("enrolment_id"), team_id__in=team_ids, registered_in_error=False
+        )
+    )
     spans = []
     for kind, model, first, last in (
         ("p", Placement, "start_date", "end_date"),
         ("w", WaitingListEntry, "added_date", "removed_date"),
     ):
-        candidates = model.objects.filter(module_id__in=module_ids).order_by()
+        candidates = (
+            model.objects.filter(module_id__in=module_ids)
+            .annotate(counted=counted_enrolment)
+            .order_by()
+        )
         # The UNION also drops a span found by both ranges.
         spans += [
             candidates.filter(**{f"{field}__range": days}).values_list(
-                "pk", Value(kind), "module_id", "enrolment_id", first, last
+                "pk", Value(kind), "module_id", "counted", first, last
             )
             for field in (first, last)
         ]
-    found = list(spans[0].union(*spans[1:]))
-    ids = sorted({span[3] for span in found})
-    valid = set()
-    # In batches, within SQLite's limit of parameters of one statement.
-    for first in range(0, len(ids), ID_BATCH):
-        valid.update(
-            Enrolment.objects.filter(
-                pk__in=ids[first : first + ID_BATCH],
-                team_id__in=team_ids,
-                registered_in_error=False,
-            ).values_list("pk", flat=True)
-        )
     counted: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
-    for _pk, kind, module_id, enrolment_id, day, until in found:
-        if enrolment_id not in valid:
+    for _pk, kind, module_id, is_counted, day, until in spans[0].union(*spans[1:]):
+        if not is_counted:
             continue
         if days[0] <= day <= days[1]:
             counted[(kind, module_id)][0] += 1

@@ -590,6 +590,6 @@ def test_module_load_from_the_aggregates_counts_as_the_placements_do(
     }
     assert loads[module.pk] == (1, 1)  # the second's place, the first waiting
     assert (module.pk, 1, 0) in _module_load([rehab_team], D(2024, 4, 1), dashboard.module_load)
-    # Modules, guard, rows, the spans of the month's days, their enrolments.
-    with django_assert_max_num_queries(5):
+    # Modules, guard, rows, the spans of the month's days.
+    with django_assert_max_num_queries(4):
         dashboard.module_load([rehab_team], D(2024, 4, 15))
