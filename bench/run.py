@@ -4,6 +4,10 @@ median time of repeated runs and the number of SQL queries (issue #8).
     python -m bench.run [--sizes 1000,10000,100000,300000] [--repeat 7] [--wrk-seconds 10]
                         [--no-wrk]
 
+A size N:Y spreads N participants over Y years instead of ten (`seed_demo --years`): the
+history series `--sizes 10000:2,100000:20` keeps the participants a year and the teams the
+same and makes the history ten times longer, which is what the aggregates are for (issue #18).
+
 Database: BENCH_DATABASE_URL if set; else, when DATABASE_URL points at PostgreSQL, a database
 of the same name plus `_bench` on the same server (dropped and created for every size); else
 the SQLite file bench/out/bench.sqlite3. The demo database is never touched.
@@ -136,7 +140,7 @@ def database_label() -> str:
         return f"SQLite {cursor.fetchone()[0]}"
 
 
-def build(n: int, report: Report):
+def build(n: int, report: Report, years: int | None = None):
     from django.core.management import call_command
 
     reset_database()
@@ -145,7 +149,8 @@ def build(n: int, report: Report):
     migrated = time.perf_counter() - start
     out = io.StringIO()
     start = time.perf_counter()
-    call_command("seed_demo", participants=n, password=PASSWORD, stdout=out)
+    options = {} if years is None else {"years": years}
+    call_command("seed_demo", participants=n, password=PASSWORD, stdout=out, **options)
     seeded = time.perf_counter() - start
     return migrated, seeded
 
@@ -572,6 +577,12 @@ def load_operations(report: Report, results: dict, seconds: int):
 # --- Main -----------------------------------------------------------------------------------
 
 
+def parse_size(text: str) -> tuple[int, int | None]:
+    """ "N" (participants over the seed's ten years) or "N:Y" (over Y years)."""
+    n, _, years = text.strip().replace("_", "").partition(":")
+    return int(n), int(years) if years else None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000,300000")
@@ -579,7 +590,7 @@ def main(argv=None):
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--no-wrk", action="store_true", help="leave out the load test")
     args = parser.parse_args(argv)
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
 
     setup_django()
     from django.conf import settings
@@ -589,15 +600,17 @@ def main(argv=None):
     )
     report = Report(OUT / f"last-{vendor}.txt")
     all_results = {}
-    for n in sizes:
-        migrated, seeded = build(n, report)
+    for size in sizes:
+        n, years = size
+        migrated, seeded = build(n, report, years)
+        over = "" if years is None else f" over {years} years"
         report.line("")
-        report.line(
-            f"=== {n:,} participants — {database_label()} — {datetime.date.today()} ===".replace(
-                ",", " "
-            )
+        heading = (
+            f"=== {n:,} participants{over} — {database_label()} — {datetime.date.today()} ==="
         )
-        report.line(f"  seed_demo --participants {n}: {seeded:.1f} s (migrate {migrated:.1f} s)")
+        report.line(heading.replace(",", " "))
+        command = f"seed_demo --participants {n}" + ("" if years is None else f" --years {years}")
+        report.line(f"  {command}: {seeded:.1f} s (migrate {migrated:.1f} s)")
         report.line(f"  data: {data_summary()}")
         report.line(f"  {'operation':<52}{'median ms':>10}{'queries':>8}")
         results = {"seed s": (seeded, None)}
@@ -611,7 +624,7 @@ def main(argv=None):
             except (OSError, subprocess.SubprocessError) as error:
                 report.row("load test", note=f"FAILED: {error}")
                 results.setdefault("_problems", []).append(f"load test: {error}")
-        all_results[n] = results
+        all_results[size] = results
 
     report.line("")
     report.line("=== query counts by size (must not grow) ===")
@@ -626,9 +639,12 @@ def main(argv=None):
         if name != "import 10 000 rows" and len(set(counts)) > 1:
             flag = "  <-- GREW"
             grew.append(name)
+        ratio = ""
+        if len(sizes) > 1 and times[0] and times[-1] is not None:
+            ratio = f"  (last ÷ first {times[-1] / times[0]:.2f})"
         report.line(
             f"  {name:<52} queries {' / '.join(str(c) for c in counts):<16} "
-            f"ms {' / '.join(f'{t:.0f}' for t in times)}{flag}"
+            f"ms {' / '.join(f'{t:.0f}' for t in times)}{ratio}{flag}"
         )
     problems = [p for n in sizes for p in all_results[n].get("_problems", [])]
     report.line("")

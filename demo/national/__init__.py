@@ -1,9 +1,12 @@
 """National-scale synthetic data: `seed_demo --participants N` for large N (issue #8).
 
 From NATIONAL_FROM participants on, the demo förbund gets one extra rehab team per 10 000
-participants (each in its own kommun, with the three modules of SPEC §3 and three handledare
-who cannot log in), and the cases follow national proportions: about 1.5 enrolments per
-participant, 20 journal notes and 2 placements per enrolment, spread over ten years.
+participants in ten years, i.e. per 1 000 a year (each in its own kommun, with the three
+modules of SPEC §3 and three handledare who cannot log in), and the cases follow national
+proportions: about 1.5 enrolments per participant, 20 journal notes and 2 placements per
+enrolment, spread over ten years, or over `years` (`seed_demo --years`): the same
+participants a year over more years give a longer history with the same teams and the same
+activity in each year (the bench's history series).
 Capacity-limited modules (Portalen, 30 places) never get more open placements than places:
 when one is full, the open placement goes to the next rung of the ladder instead.
 
@@ -27,7 +30,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from demo.cases import FIRST_NAMES, LAST_NAMES
-from demo.national.builder import Builder, TeamProfile
+from demo.national.builder import YEARS, Builder, TeamProfile
 from demo.national.writer import COLUMNS, Writer
 from demo.organisation import MODULES, REHAB_TEAM, TRIAGE_TEAM
 from modules.models import Module, Placement, Review
@@ -38,16 +41,22 @@ PARTICIPANTS_PER_EXTRA_TEAM = 10_000
 HANDLEDARE_PER_EXTRA_TEAM = 3
 CHUNK = 5000  # participants written per round of inserts
 DALARNA = "20"
+MAX_YEARS = 50
 
 
-def extra_team_count(n: int) -> int:
-    return n // PARTICIPANTS_PER_EXTRA_TEAM if n >= NATIONAL_FROM else 0
+def extra_team_count(n: int, years: int = YEARS) -> int:
+    """One extra team per PARTICIPANTS_PER_EXTRA_TEAM participants in YEARS years: the teams
+    follow the participants a year, not the length of the history."""
+    if n < NATIONAL_FROM:
+        return 0
+    return n * YEARS // years // PARTICIPANTS_PER_EXTRA_TEAM
 
 
 @transaction.atomic
-def ensure_extra_teams(org, n: int):
-    """The extra rehab teams for n participants (created once); returns [(team, users)]."""
-    count = extra_team_count(n)
+def ensure_extra_teams(org, n: int, years: int = YEARS):
+    """The extra rehab teams for n participants over `years` (created once); returns
+    [(team, users)]."""
+    count = extra_team_count(n, years)
     if not count:
         return []
     taken = set(org[REHAB_TEAM].kommuner.values_list("pk", flat=True))
@@ -105,7 +114,7 @@ def ensure_extra_teams(org, n: int):
 
 
 @transaction.atomic
-def seed(*, n, seed, org, handledare, today=None) -> dict:
+def seed(*, n, seed, org, handledare, today=None, years=YEARS) -> dict:
     """Create n participants in the national profile. The caller checks idempotence."""
     today = today or timezone.localdate()
     home = {k.name: k.pk for k in Kommun.objects.filter(name__in=["Ludvika", "Smedjebacken"])}
@@ -119,7 +128,7 @@ def seed(*, n, seed, org, handledare, today=None) -> dict:
             [(home["Ludvika"], 60), (home["Smedjebacken"], 34), *((k, 3) for k in others)],
         )
     ]
-    for team, users, kommun in ensure_extra_teams(org, n):
+    for team, users, kommun in ensure_extra_teams(org, n, years):
         teams.append(TeamProfile(team, users, [(kommun.pk, 90), *((k, 5) for k in others)]))
     seen = set(
         Participant.objects.filter(personnummer__isnull=False).values_list(
@@ -131,7 +140,7 @@ def seed(*, n, seed, org, handledare, today=None) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -262144")
     writer = Writer(COLUMNS)
-    builder = Builder(writer, teams, today, seed)
+    builder = Builder(writer, teams, today, seed, years=years)
     rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible from the seed
     for i in range(n):
         builder.participant(rng, i, seen)

@@ -75,12 +75,12 @@ def _weighted(weighted):
 
 
 class Builder:
-    def __init__(self, writer, teams, today, seed):
+    def __init__(self, writer, teams, today, seed, years=YEARS):
         self.w = writer
         self.null = writer.null
         self.teams = teams
         self.today = today
-        self.first_day = datetime.date(today.year - YEARS, 1, 1)
+        self.first_day = datetime.date(today.year - years, 1, 1)
         self.span = (today - self.first_day).days
         self.now = writer.now
         self.outcomes = _weighted(OUTCOME_WEIGHTS)

@@ -127,3 +127,59 @@ def test_board_table_agrees_with_the_bench_raw_sql(national):
         table = board_table(teams=teams, date_from=date_from, date_to=date_to)
         assert table.row("aktiva_under_perioden").values["total"] > 0
         assert same_numbers(table, raw_table([t.pk for t in teams], date_from, date_to))
+
+
+def test_years_spread_the_same_participants_a_year_over_a_longer_history(monkeypatch, org):
+    """`--years 20` with twice the participants of ten years: the history starts twenty
+    years back, and the teams (one per participants a year) are the same as for ten."""
+    monkeypatch.setattr(demo_national, "NATIONAL_FROM", 100)
+    monkeypatch.setattr(demo_national, "PARTICIPANTS_PER_EXTRA_TEAM", 100)
+    call_command(
+        "seed_demo",
+        "--participants",
+        str(2 * N),
+        "--years",
+        "20",
+        "--password",
+        "x" * 14,
+        stdout=io.StringIO(),
+    )
+    assert Participant.objects.count() == 2 * N
+    assert Team.objects.filter(name__startswith="Rehabteamet ").count() == 3
+    first = Enrolment.objects.order_by("start_date").first().start_date
+    assert first.year <= datetime.date.today().year - 19
+    # About as many starts in a recent year as ten years of N would give.
+    year = datetime.date.today().year - 2
+    started = Enrolment.objects.filter(start_date__year=year).count()
+    assert 0.5 * N * 1.5 / 10 <= started <= 2 * N * 1.5 / 10
+
+
+def test_extra_teams_follow_the_participants_a_year():
+    assert demo_national.extra_team_count(100_000) == 10
+    assert demo_national.extra_team_count(100_000, years=10) == 10
+    assert demo_national.extra_team_count(20_000, years=2) == 10
+    assert demo_national.extra_team_count(200_000, years=20) == 10
+    assert demo_national.extra_team_count(999) == 0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--participants", "5000", "--years", "0"], "--years måste vara mellan 1 och 50"),
+        (["--participants", "5000", "--years", "51"], "--years måste vara mellan 1 och 50"),
+        (["--participants", "30", "--years", "3"], "--years gäller från 1000 deltagare"),
+    ],
+)
+def test_years_out_of_range_or_for_the_small_demo_is_refused(org, arguments, message):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=message):
+        call_command("seed_demo", *arguments, stdout=io.StringIO())
+    assert not Participant.objects.exists()
+
+
+def test_the_bench_reads_a_size_with_or_without_its_years():
+    from bench.run import parse_size
+
+    assert parse_size("100_000") == (100_000, None)
+    assert parse_size(" 10000:2") == (10_000, 2)

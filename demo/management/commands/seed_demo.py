@@ -24,6 +24,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="Slumpfrö för demodata.")
         parser.add_argument(
+            "--years",
+            type=int,
+            default=national.YEARS,
+            help=(
+                f"Antal år som deltagarna sprids över, från {national.NATIONAL_FROM} deltagare "
+                f"(standard: {national.YEARS}). Samma antal deltagare per år på fler år ger "
+                "en längre historik med samma antal team."
+            ),
+        )
+        parser.add_argument(
             "--only-vasterbergslagen",
             action="store_true",
             help="Bara Västerbergslagen (SPEC §3), utan de övriga förbunden i SPEC §13.",
@@ -33,9 +43,16 @@ class Command(BaseCommand):
             help="Lösenord för alla demoanvändare (standard: ett slumpat, som skrivs ut).",
         )
 
-    def handle(self, *args, participants, seed, password, only_vasterbergslagen, **options):
+    def handle(self, *args, participants, seed, years, password, only_vasterbergslagen, **options):
         if participants < 0:
             raise CommandError("--participants måste vara 0 eller större.")
+        if not 1 <= years <= national.MAX_YEARS:
+            raise CommandError(f"--years måste vara mellan 1 och {national.MAX_YEARS}.")
+        if years != national.YEARS and participants < national.NATIONAL_FROM:
+            raise CommandError(
+                f"--years gäller från {national.NATIONAL_FROM} deltagare (den nationella "
+                "profilen); den lilla demon har sina egna år."
+            )
         org = organisation.seed_organisation()
         existed = not organisation.seed_users(org, None)
         if password is None and existed:
@@ -47,7 +64,7 @@ class Command(BaseCommand):
         else:
             shown = password or secrets.token_urlsafe(12)
             organisation.seed_users(org, shown)
-        counts = seed_cases(org, participants=participants, seed=seed)
+        counts = seed_cases(org, participants=participants, seed=seed, years=years)
         seed_budget(org, seed=seed)  # SPEC §10: Rehabteamet's 2024 budget with actual costs
         others = None
         if not only_vasterbergslagen:
