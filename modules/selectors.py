@@ -91,18 +91,25 @@ def reserved_free(module, *, kommun_id) -> list[tuple[object, int]]:
     reservations = (
         module.reservations.exclude(kommun_id=kommun_id)
         .select_related("kommun")
-        .annotate(
-            used=Count(
-                "module__placements",
-                filter=Q(
-                    valid_q("module__placements__enrolment__"),
-                    module__placements__end_date__isnull=True,
-                    module__placements__enrolment__participant__kommun_id=F("kommun_id"),
-                ),
-            )
-        )
+        .annotate(used=_reservation_use(Q(end_date__isnull=True)))
     )
     return [(r, r.places - r.used) for r in reservations if r.places > r.used]
+
+
+def _reservation_use(held: Q):
+    """The places of a reservation (module and kommun, as outer references) that the
+    kommun's residents hold: their placements in the module matching `held`, counted in a
+    subquery that reads the module's open placements by index, not every placement the
+    module ever had (as a Count over the join did)."""
+    return count_subquery(
+        Placement.objects.filter(
+            held,
+            valid_q("enrolment__"),
+            module_id=OuterRef("module_id"),
+            enrolment__participant__kommun_id=OuterRef("kommun_id"),
+        ),
+        "module",
+    )
 
 
 def next_followup_due(enrolment, *, last_held: date | None, rule: rules.TeamRule) -> date | None:
@@ -656,17 +663,8 @@ def team_places(team, *, day: date) -> TeamPlaces:
         for r in ModuleReservation.objects.filter(module__team=team)
         .select_related("module", "kommun")
         .annotate(
-            used=Count(
-                "module__placements",
-                filter=Q(
-                    valid_q("module__placements__enrolment__"),
-                    module__placements__start_date__lte=day,
-                    module__placements__enrolment__participant__kommun_id=F("kommun_id"),
-                )
-                & (
-                    Q(module__placements__end_date__isnull=True)
-                    | Q(module__placements__end_date__gt=day)
-                ),
+            used=_reservation_use(
+                Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gt=day))
             )
         )
         .order_by("module__order", "module__name", "kommun__name")

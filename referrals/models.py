@@ -103,6 +103,10 @@ class Referral(models.Model):
             models.Index(fields=["team", "status"], name="referral_team_status_idx"),
             # The dashboards' referrals received in a period (reporting/dashboards).
             models.Index(fields=["team", "received_date"], name="referral_team_received_idx"),
+            # The referral list's first pages in its default order, found by walking this
+            # index instead of sorting every referral the teams ever had (the list's filter
+            # is an OR of the team and the assigned team, which no team index serves).
+            models.Index(fields=["received_date", "id"], name="referral_received_idx"),
         ]
         constraints = [
             # A diary number, when given, names one referral in the förbund (SPEC §13 rule 5).

@@ -82,6 +82,55 @@ def test_reserved_place_used_by_its_kommun_frees_the_rest(reserved, make_enrolme
     assert selectors.occupied_places(reserved) == 3
 
 
+def test_reserved_places_used_count_the_kommuns_placements_held_on_the_day(
+    reserved, make_enrolment, handledare_a, django_assert_num_queries
+):
+    """A reservation's use is its kommun's valid placements in the module held on the day:
+    not ended ones, not another kommun's, not a future one, not one marked in error. Counted
+    in a subquery of the module's placements, not a join of every placement it ever had."""
+    smedjebacken = Kommun.objects.get(name="Smedjebacken")
+    day = D(2024, 6, 1)
+
+    def placed(kommun, start, end=None, **enrolment):
+        placement = Placement.objects.create(
+            enrolment=make_enrolment(participant=_resident(kommun), **enrolment),
+            module=reserved,
+            start_date=start,
+            next_review_due=start,
+            end_date=end,
+        )
+        return placement
+
+    for i in range(5):  # the history: ended long ago
+        placed("Smedjebacken", D(2020, 1, 1 + i), D(2020, 3, 1))
+    placed("Smedjebacken", D(2024, 1, 1), D(2024, 6, 1))  # ends on the day: not held
+    placed("Smedjebacken", D(2024, 1, 1), D(2024, 6, 2))  # held on the day
+    placed("Smedjebacken", D(2024, 7, 1))  # open, but starts after the day
+    placed("Ludvika", D(2024, 1, 1))  # another kommun
+    wrong = placed("Smedjebacken", D(2024, 2, 1))
+    wrong.enrolment.registered_in_error = True
+    wrong.enrolment.save()
+    team = reserved.team
+    with django_assert_num_queries(3):  # running per kommun, quotas, reservations
+        places = selectors.team_places(team, day=day)
+    assert [(r.kommun, r.reserved, r.used) for r in places.reserved] == [("Smedjebacken", 1, 1)]
+    # Open placements regardless of their start, for the kept places at a new placement.
+    assert selectors.reserved_free(reserved, kommun_id=0) == []
+    assert selectors.reserved_free(reserved, kommun_id=Kommun.objects.get(name="Ludvika").pk) == []
+    ModuleReservation.objects.filter(module=reserved).update(places=3)
+    [(reservation, free)] = selectors.reserved_free(reserved, kommun_id=0)
+    assert (reservation.kommun, free) == (smedjebacken, 2)  # 3 kept, 1 open (July) used
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.team_places(reserved.team, day=day)
+    reservations = [
+        q["sql"] for q in ctx.captured_queries if "modules_modulereservation" in q["sql"]
+    ]
+    assert reservations and 'LEFT OUTER JOIN "modules_placement"' not in reservations[0]
+
+
 def test_reservations_of_an_unlimited_module_refuse_nothing(
     portalen, make_enrolment, handledare_a
 ):
