@@ -116,8 +116,7 @@ def test_a_read_rebuilds_once_and_a_write_through_a_service_adds_its_delta(
 
 def test_a_write_through_a_service_costs_a_few_queries_more(rehab_team, handledare_a):
     """The delta of one edit: its new contribution, the fill-state lock, the old
-    contribution, one UPDATE of the rows, one INSERT of the new ones, the contribution
-    saved."""
+    contribution, one upsert of the rows, the contribution saved."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -135,6 +134,43 @@ def test_a_write_through_a_service_costs_a_few_queries_more(rehab_team, handleda
         aggregates.enrolments_changed([enrolment.pk])
     assert len(ctx.captured_queries) <= 1 + 8
     assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)
+
+
+def test_many_enrolments_at_once_add_their_deltas_in_chunks_without_a_rebuild(
+    rehab_team, monkeypatch
+):
+    """An import's enrolments (more than a chunk) are brought up to date chunk by chunk: the
+    work is the batch's, not a rebuild of the team's whole history, and every delta lands,
+    on rows that exist and on new ones, in the same transaction."""
+    history = [enrol(rehab_team, start=D(2020, 1, 1 + i), exit=D(2021, 3, 1)) for i in range(6)]
+    aggregates.rebuild([rehab_team.pk])
+    monkeypatch.setattr(aggregates, "BULK", 4)
+    monkeypatch.setattr(aggregates, "ADD_BATCH", 7)
+
+    def no_rebuild(team_ids):
+        raise AssertionError(f"rebuilt {list(team_ids)}")
+
+    monkeypatch.setattr(aggregates, "rebuild_teams", no_rebuild)
+    outcomes = [ExitOutcome.ARBETE, ExitOutcome.STUDIER, "", ExitOutcome.ANNAT]
+    batch = [
+        enrol(
+            rehab_team,
+            start=D(2020 + i % 5, 1 + i % 12, 1 + i),
+            exit=D(2025, 6, 1) if outcomes[i % 4] else None,
+            outcome=outcomes[i % 4],
+            gender="KMX"[i % 3],
+        )
+        for i in range(11)
+    ]
+    history[0].exit_date = D(2021, 4, 1)  # a change of an enrolment the rows already hold
+    history[0].save()
+    aggregates.enrolments_changed([e.pk for e in (*batch, history[0])])
+    assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)
+    assert EnrolmentContribution.objects.filter(enrolment__in=batch).count() == 11
+    assert aggregates.ensure_current([rehab_team.pk]) == []
+    for year in (2020, 2021, 2024, 2025):
+        period = (D(year, 1, 1), D(year, 12, 31))
+        assert aggregate_check.differences([rehab_team], *period, catch_up=False) == []
 
 
 @pytest.mark.parametrize("n", [1, 4])
