@@ -30,11 +30,11 @@ rebuild both sum it. Each enrolment's last applied contribution is kept
 computes the new contributions (one query), locks the fill-state rows of their teams, reads
 the old ones, and adds the differences with one upsert (`INSERT … ON CONFLICT DO UPDATE SET
 value = value + d`), in the transaction of the write; an import's enrolments go through it in
-chunks of `BULK`, so that its cost is the batch's and not the teams' history's. Every audited change of an
-enrolment, of a goal or an exit evaluation (the sub-goals) or of a participant's gender,
-kommun or birth date
-reaches it through `rehab.audit`'s change listeners (registered in `ReportingConfig.ready`);
-the enrolment import calls it with the enrolments it created.
+chunks of `BULK`, so that its cost is the batch's and not the teams' history's. Every
+audited change of an enrolment, of a goal or an exit evaluation (the sub-goals) or of a
+participant's gender, kommun or birth date reaches it through `rehab.audit`'s change
+listeners (registered in `ReportingConfig.ready`); the enrolment import calls it with the
+enrolments it created.
 
 **Concurrency**: every writer of a team's rows and contributions first locks the team's
 `AggregateFillState` row (`select_for_update`, teams in order), then reads the old
