@@ -239,7 +239,11 @@ class MonthlyCount(models.Model):
     the team's enrolments, kept current by the services' writes. Derived data:
     `rebuild_aggregates` recreates every row."""
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique constraint's (team, month, …) serves the team's rows,
+    # and a read of the months since a day as a range of it. With the foreign key's own
+    # index PostgreSQL read all of a team's months and filtered them (11 → 2 ms for
+    # Rehabteamet's year at 50 years of history).
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField("månad")  # the first day of the month
     gender = models.CharField("kön", max_length=1, blank=True)
     measure = models.CharField("mått", max_length=40)
