@@ -1,6 +1,6 @@
 """Query building blocks with no domain in them."""
 
-from django.db.models import Count, IntegerField, Subquery
+from django.db.models import Count, Func, IntegerField, Subquery
 from django.db.models.functions import Coalesce
 
 
@@ -10,3 +10,26 @@ def count_subquery(queryset, group_field: str):
     instead of joining every placement a module ever had."""
     counted = queryset.order_by().values(group_field).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class DaysBetween(Func):
+    """The whole days from the first date to the second, an integer (none where either is
+    none). On PostgreSQL date − date is already the days; on SQLite JULIANDAY runs in the
+    database, where a DurationField subtraction calls a Python function for every row."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+    def __init__(self, date_from, date_to, **extra):
+        # Written as "to - from".
+        super().__init__(date_to, date_from, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(JULIANDAY(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - JULIANDAY(",
+            **extra_context,
+        )

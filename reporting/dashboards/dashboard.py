@@ -33,9 +33,6 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    DurationField,
-    ExpressionWrapper,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -45,6 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 
 from common.cells import COUNT, Cell, cell_text, is_withheld
+from common.queries import DaysBetween
 from modules.models import Module, Placement, WaitingListEntry
 from referrals.models import Referral
 from rehab.models import Enrolment, Referrer, Team, valid_q
@@ -65,7 +63,6 @@ from reporting.dashboards.figures import (
     REFERRAL_MEASURES,
     Figure,
     active_figure,
-    as_days,
     budget_figure,
     case_meeting_figure,
     consultation_figure,
@@ -307,10 +304,6 @@ def direct_module_load(teams, as_of: date):
     )
 
 
-def _days(expression_from: str, expression_to: str):
-    return ExpressionWrapper(F(expression_to) - F(expression_from), output_field=DurationField())
-
-
 def referral_stats(teams, date_from: date, as_of: date) -> dict:
     """Referrals received in the period per source: how many, how many decided and started,
     with the summed waiting days for the means and the medians. Where the teams include an
@@ -329,24 +322,28 @@ def referral_stats(teams, date_from: date, as_of: date) -> dict:
         Enrolment.objects.valid().filter(pk=OuterRef("enrolment_id")).values("start_date")[:1],
         output_field=DateField(),
     )
-    # The days to the decision are none exactly where there is no decision, those to the
-    # start where the referral led to no valid enrolment.
+    # Whole days, counted in the database; none to the decision exactly where there is no
+    # decision, none to the start where the referral led to no valid enrolment.
     waits = {
-        "decided": _days("received_date", "decided_date"),
+        "decided": DaysBetween("received_date", "decided_date"),
         "started": Case(
             When(
                 Q(status=Referral.Status.ENROLLED, enrolment__isnull=False),
-                then=ExpressionWrapper(
-                    valid_start - F("received_date"), output_field=DurationField()
-                ),
+                then=DaysBetween("received_date", valid_start),
             ),
             default=None,
-            output_field=DurationField(),
+            output_field=IntegerField(),
         ),
     }
     if with_intro:
-        intro = Q(intro_date__isnull=False, intro_date__lte=as_of)
-        waits["intro"] = _days_when(intro, "received_date", "intro_date")
+        waits["intro"] = Case(
+            When(
+                Q(intro_date__isnull=False, intro_date__lte=as_of),
+                then=DaysBetween("received_date", "intro_date"),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
     grouped = (
         received.annotate(**{f"{w}_wait": expression for w, expression in waits.items()})
         .values_list("source", *(f"{w}_wait" for w in waits))
@@ -361,7 +358,6 @@ def referral_stats(teams, date_from: date, as_of: date) -> dict:
         for w, value in zip(waits, days, strict=True):
             if value is None:
                 continue
-            value = as_days(value)
             row[w] += n
             row[f"{w}_days"] += value * n
             if w in histograms:
@@ -373,15 +369,6 @@ def referral_stats(teams, date_from: date, as_of: date) -> dict:
         for w, by_group in histograms.items()
     }
     return {"rows": dict(sorted(rows.items())), "medians": medians, "intro": with_intro}
-
-
-def _days_when(condition: Q, expression_from: str, expression_to: str):
-    """The days from one date to the other where `condition` holds, else none."""
-    return Case(
-        When(condition, then=_days(expression_from, expression_to)),
-        default=None,
-        output_field=DurationField(),
-    )
 
 
 def _median(histogram: dict[int, int]) -> Decimal | None:
