@@ -158,6 +158,9 @@ class Placement(models.Model):
             # The modules' places taken from the aggregates: the placements starting in the
             # rest of a month (reporting/board/aggregates.py `module_stocks`).
             models.Index(fields=["module", "start_date"], name="placement_module_start_idx"),
+            # The module breakdown's odd days: the placements starting on a few days of any
+            # module (reporting/board/aggregates.py `module_breakdown`).
+            models.Index(fields=["start_date"], name="placement_start_idx"),
         ]
 
     def __str__(self):

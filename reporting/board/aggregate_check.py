@@ -24,8 +24,8 @@ def aggregate_rows(teams, date_from: date, date_to: date, *, catch_up: bool = Tr
 
 
 def breakdowns(teams, date_from: date, date_to: date, *, catch_up: bool = True):
-    """The breakdowns per kommun, referrer and age band (the module's is computed from the
-    enrolments both ways), direct and from the aggregates: (direct, aggregated)."""
+    """The four breakdowns (per kommun, referrer, module and age band), direct and from the
+    aggregates: (direct, aggregated)."""
     teams = list(teams)
     active = tables.active_enrolments(teams, date_from, date_to)
     filters = tables._period_filters(date_from, date_to)

@@ -71,6 +71,7 @@ from django.utils import timezone
 from modules.models import Placement, WaitingListEntry
 from rehab import freshness
 from rehab.models import DataVersion, Enrolment, ExitEvaluation, Goal, Participant, Team
+from reporting.board import held
 from reporting.board.columns import (
     AGE_BANDS,
     GENDERS,
@@ -105,7 +106,7 @@ ALL_TIME = date.min
 # it, so that the rows filled by an earlier release are rebuilt at their first read. 2: the
 # breakdowns per kommun, referrer and age band, the modules' places and waiting lists, and
 # the all-time totals.
-DEFINITION = 2
+DEFINITION = 3
 # Enrolments brought up to date per round of `enrolments_changed` (an import's are many).
 BULK = 500
 # Rows per statement of `_add` (within SQLite's 32 766 parameters, five a row).
@@ -211,24 +212,24 @@ def _fields(enrolments):
 
 def _fields_with_modules(enrolments) -> list[dict]:
     """`_fields` with each enrolment's placements and waiting-list entries (as (module,
-    first day, last day or None) under "placements" and "waiting"): two queries (the spans
-    of both in one UNION)."""
+    first day, last day or None, pk) under "placements" and "waiting"): two queries (the
+    spans of both in one UNION)."""
     rows = list(_fields(enrolments))
     by_pk = {row["pk"]: row for row in rows}
     for row in rows:
         row["placements"], row["waiting"] = [], []
     ids = enrolments.values("pk")
     placements = Placement.objects.filter(enrolment__in=ids).values_list(
-        "enrolment_id", "module_id", "start_date", "end_date", Value("placements")
+        "enrolment_id", "module_id", "start_date", "end_date", "pk", Value("placements")
     )
     waiting = WaitingListEntry.objects.filter(enrolment__in=ids).values_list(
-        "enrolment_id", "module_id", "added_date", "removed_date", Value("waiting")
+        "enrolment_id", "module_id", "added_date", "removed_date", "pk", Value("waiting")
     )
-    for enrolment_id, module_id, day, until, key in placements.order_by().union(
+    for enrolment_id, module_id, day, until, pk, key in placements.order_by().union(
         waiting.order_by(), all=True
     ):
         if enrolment_id in by_pk:
-            by_pk[enrolment_id][key].append((module_id, day, until))
+            by_pk[enrolment_id][key].append((module_id, day, until, pk))
     return rows
 
 
@@ -319,12 +320,17 @@ def contribution(row: dict, between: tuple[date, date] | None = None) -> dict[Ke
     # or before it less those ended on or before it, as `dashboard.direct_module_load` counts
     # them. An end before the start counts on the start day (never held, never negative).
     for kind, spans in (("p", row.get("placements", ())), ("w", row.get("waiting", ()))):
-        for module_id, day, until in spans:
+        for module_id, day, until, _pk in spans:
             if on(day):
                 values[(team, month_of(day), "", module_measure(kind, module_id, "start"))] += 1
             if until is not None and on(max(until, day)):
                 ended = month_of(max(until, day))
                 values[(team, ended, "", module_measure(kind, module_id, "end"))] += 1
+    # The module breakdown's rectangles of periods (reporting/board/held.py): of whole
+    # months only; a period's odd days are corrected from the enrolments directly.
+    if between is None:
+        for key, value in held.entries(row, team, gender, ALL_TIME).items():
+            values[key] += value
     return {key: value for key, value in values.items() if value}
 
 
@@ -463,7 +469,7 @@ def _add(deltas: dict[Key, int]) -> None:
             rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
             # Only quoted names of the model and placeholders are put in the text.
             sql = (
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {rows} "  # noqa: S608
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {rows} "  # noqa: S608  # nosec B608
                 f"ON CONFLICT ({', '.join(columns[:4])}) "
                 f"DO UPDATE SET {value} = {table}.{value} + excluded.{value}"
             )
@@ -781,6 +787,92 @@ def _module_events(team_ids, module_ids, days: tuple[date, date]):
     return [(kind, module_id, n[0], n[1]) for (kind, module_id), n in counted.items()]
 
 
+def module_breakdown(
+    teams, date_from: date, date_to: date, modules: list[int], *, catch_up: bool = True
+) -> dict:
+    """The module breakdown of `tables._module_breakdown` for the period, {module id (of
+    `modules`) or None (no module): {"active__<column>": n, "new__…": n, "exits__…": n}},
+    from the rectangles
+    of reporting/board/held.py: the nearest whole months (one query, after the guard's),
+    and for the days between them and the period's ends, the enrolments with an event on
+    those days counted again directly (two queries more). A period with no whole month
+    nearby is counted directly from its enrolments (two queries)."""
+    team_ids = _team_ids(teams)
+    date_to = min(date_to, LAST_DAY)
+    if catch_up:
+        ensure_current(team_ids)
+    first = month_of(date_from)
+    if (date_from - first).days * 2 > _month_days(first):
+        first = next_month(first)
+    after = next_month(month_of(date_to))
+    last_day = day_before(after)
+    if (last_day - date_to).days * 2 > _month_days(month_of(date_to)):
+        last_day = day_before(month_of(date_to))
+    counts: dict[tuple, int] = defaultdict(int)
+    if first > last_day:
+        rows = _fields_with_modules(
+            Enrolment.objects.in_period(date_from, date_to).filter(team_id__in=team_ids)
+        )
+        for row in rows:
+            for cell in held.cells(row, date_from, date_to):
+                counts[cell] += 1
+    else:
+        rows = MonthlyCount.objects.filter(team_id__in=team_ids)
+        counts.update(held.read(rows, first, month_of(last_day), ALL_TIME, modules))
+        days = []
+        if date_from != first:
+            days.append((min(date_from, first), day_before(max(date_from, first))))
+        if date_to != last_day:
+            days.append((_day_after(min(date_to, last_day)), max(date_to, last_day)))
+        if days:
+            for row in _fields_with_modules(_with_any_event(team_ids, days)):
+                for cell in held.cells(row, first, last_day):
+                    counts[cell] -= 1
+                for cell in held.cells(row, date_from, date_to):
+                    counts[cell] += 1
+    result: dict = {}
+    for (module, code, gender), n in counts.items():
+        if not n:
+            continue
+        values = result.setdefault(None if module == held.NO_MODULE else module, {})
+        measure = held.CODES[code]
+        for column in (gender, TOTAL) if gender in GENDERS else (TOTAL,):
+            key = f"{measure}__{column}"
+            values[key] = values.get(key, 0) + n
+    return result
+
+
+def _month_days(month: date) -> int:
+    return (next_month(month) - month).days
+
+
+def _day_after(day: date) -> date:
+    return date.fromordinal(day.toordinal() + 1)
+
+
+def _with_any_event(team_ids, days: list[tuple[date, date]]):
+    """The teams' enrolments that start or exit on `days`, or whose placement starts or
+    ends on them: their ids found by index ranges (one query, a UNION), then the enrolments
+    by primary key (an OR of the conditions made PostgreSQL read every enrolment)."""
+    parts = []
+    for first, last in days:
+        for field in ("start_date", "exit_date"):
+            parts.append(
+                Enrolment.objects.filter(
+                    team_id__in=team_ids, **{f"{field}__range": (first, last)}
+                ).values_list("pk")
+            )
+        for field in ("start_date", "end_date"):
+            parts.append(
+                Placement.objects.filter(**{f"{field}__range": (first, last)}).values_list(
+                    "enrolment_id"
+                )
+            )
+    ids = sorted({pk for (pk,) in parts[0].order_by().union(*(p.order_by() for p in parts[1:]))})
+    # (`or [0]`: the same queries whatever the days hold, as the pages' counts are tested.)
+    return Enrolment.objects.filter(pk__in=ids or [0], team_id__in=team_ids)
+
+
 def table_result(teams, date_from: date, date_to: date, *, catch_up: bool = True) -> dict:
     """The sums of `tables._table_result` for the period, from `period_flows`."""
     return as_table_result(period_flows(teams, date_from, date_to, catch_up=catch_up))
@@ -804,6 +896,7 @@ def _read(team_ids, first_month: date, first_whole: date, end_whole: date):
         rows.filter(month__gte=first_month)
         .exclude(measure__startswith=MODULE_PREFIXES[0])
         .exclude(measure__startswith=MODULE_PREFIXES[1])
+        .exclude(measure__startswith=held.PREFIX)
         .values_list("gender", "measure")
         .annotate(
             ever=Value(0),

@@ -508,8 +508,9 @@ def _age_at_start():
 
 def breakdowns_from(flows, active, filters, teams, date_from, date_to) -> list[Breakdown]:
     """The four breakdowns: per kommun, referrer and age band from the period's aggregate
-    flows (`aggregates.breakdown_counts`), per module from the enrolments (the module held
-    during the period depends on the period). `direct_breakdowns` computes all four from the
+    flows (`aggregates.breakdown_counts`), per module from the aggregates' rectangles of
+    periods (`aggregates.module_breakdown`, reporting/board/held.py: the module held during
+    the period depends on both its ends). `direct_breakdowns` computes all four from the
     enrolments, with the same numbers."""
     by_id = aggregates.breakdown_counts(flows, "kommun")
     by_name: dict = {}
@@ -526,7 +527,7 @@ def breakdowns_from(flows, active, filters, teams, date_from, date_to) -> list[B
         by_name,
         aggregates.breakdown_counts(flows, "remittent"),
         {band: by_band.get(str(i), {}) for i, band in enumerate(AGE_BANDS)},
-        _module_breakdown(active, filters, teams, date_from, date_to),
+        _aggregated_module_breakdown(teams, date_from, date_to),
     )
 
 
@@ -591,9 +592,26 @@ def _module_breakdown(active, filters, teams, date_from, date_to) -> Breakdown:
         "module_held",
         filters,
     )
+    return _module_rows(by_module, teams)
+
+
+def _aggregated_module_breakdown(teams, date_from, date_to) -> Breakdown:
+    modules = list(Module.objects.filter(team__in=teams).select_related("team"))
+    # The caller's `flows` were read after the guard's catch-up: the rows are current.
+    by_module = aggregates.module_breakdown(
+        teams, date_from, date_to, [m.pk for m in modules], catch_up=False
+    )
+    return _module_rows(by_module, teams, modules)
+
+
+def _module_rows(by_module: dict, teams, modules=None) -> Breakdown:
+    """The module breakdown from the counts per module id (None: no module) in
+    `_breakdown_row`'s measures: a row per module of the teams, and "Ingen modul"."""
     module_rows = []
     several_teams = len(teams) > 1
-    for module in Module.objects.filter(team__in=teams).select_related("team"):
+    if modules is None:
+        modules = Module.objects.filter(team__in=teams).select_related("team")
+    for module in modules:
         label = f"{module.name} ({module.team.name})" if several_teams else module.name
         module_rows.append(_breakdown_row(module.pk, label, by_module.get(module.pk, {})))
     module_rows.append(_breakdown_row("ingen", NO_MODULE, by_module.get(None, {})))
