@@ -798,7 +798,9 @@ def module_breakdown(
     those days counted again directly (two queries more). A period with no whole month
     nearby is counted directly from its enrolments (two queries)."""
     team_ids = _team_ids(teams)
+    # As `period_flows`: no event is dated after LAST_DAY, and there are no months after it.
     date_to = min(date_to, LAST_DAY)
+    date_from = min(date_from, date_to)
     if catch_up:
         ensure_current(team_ids)
     first = month_of(date_from)

@@ -136,6 +136,15 @@ def test_a_write_through_a_service_costs_a_few_queries_more(rehab_team, handleda
     assert aggregates.stored_rows(rehab_team.pk) == aggregates.compute_team(rehab_team.pk)
 
 
+def test_the_last_representable_days_read_as_the_direct_computation(rehab_team):
+    """A period at the end of the calendar (a crawler's 9999-12-31) is no error: its module
+    breakdown, like its flows, stops at the last day events can have."""
+    enrol(rehab_team, start=D(2024, 3, 5), gender="K")
+    for period in ((D(9999, 12, 31), D(9999, 12, 31)), (D(9998, 12, 1), D(9999, 12, 31))):
+        assert aggregate_check.differences([rehab_team], *period) == []
+        board_table(teams=[rehab_team], date_from=period[0], date_to=period[1])
+
+
 def test_many_enrolments_at_once_add_their_deltas_in_chunks_without_a_rebuild(
     rehab_team, monkeypatch
 ):
