@@ -31,7 +31,7 @@ def breakdowns(teams, date_from: date, date_to: date, *, catch_up: bool = True):
     filters = tables._period_filters(date_from, date_to)
     flows = aggregates.period_flows(teams, date_from, date_to, catch_up=catch_up)
     direct = tables.direct_breakdowns(active, filters, teams, date_from, date_to)
-    aggregated = tables.breakdowns_from(flows, active, filters, teams, date_from, date_to)
+    aggregated = tables.breakdowns_from(flows, teams, date_from, date_to)
     return direct, aggregated
 
 

@@ -173,6 +173,10 @@ def next_month(month: date) -> date:
     )
 
 
+def day_after(day: date) -> date:
+    return date.fromordinal(day.toordinal() + 1)
+
+
 def day_before(day: date) -> date:
     return date.fromordinal(day.toordinal() - 1)
 
@@ -736,7 +740,7 @@ def module_stocks(teams, module_ids, as_of: date) -> dict[tuple[str, int], int]:
         since, days, sign = month, (month, as_of), 1
     else:
         # Every month up to `as_of`'s, and its days after `as_of` taken away.
-        since, days, sign = after, (date.fromordinal(as_of.toordinal() + 1), day_before(after)), -1
+        since, days, sign = after, (day_after(as_of), day_before(after)), -1
     for row_month, _gender, measure, n in _all_time_and_since(team_ids, list(measures), since):
         kind, module_id, event_sign = measures[measure]
         # The all-time total less the months from `since` on.
@@ -792,8 +796,7 @@ def module_breakdown(
 ) -> dict:
     """The module breakdown of `tables._module_breakdown` for the period, {module id (of
     `modules`) or None (no module): {"active__<column>": n, "new__…": n, "exits__…": n}},
-    from the rectangles
-    of reporting/board/held.py: the nearest whole months (one query, after the guard's),
+    from the rectangles of reporting/board/held.py: the nearest whole months (one query),
     and for the days between them and the period's ends, the enrolments with an event on
     those days counted again directly (two queries more). A period with no whole month
     nearby is counted directly from its enrolments (two queries)."""
@@ -825,7 +828,7 @@ def module_breakdown(
         if date_from != first:
             days.append((min(date_from, first), day_before(max(date_from, first))))
         if date_to != last_day:
-            days.append((_day_after(min(date_to, last_day)), max(date_to, last_day)))
+            days.append((day_after(min(date_to, last_day)), max(date_to, last_day)))
         if days:
             for row in _fields_with_modules(_with_any_event(team_ids, days)):
                 for cell in held.cells(row, first, last_day):
@@ -846,10 +849,6 @@ def module_breakdown(
 
 def _month_days(month: date) -> int:
     return (next_month(month) - month).days
-
-
-def _day_after(day: date) -> date:
-    return date.fromordinal(day.toordinal() + 1)
 
 
 def _with_any_event(team_ids, days: list[tuple[date, date]]):

@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from django.db.models import Sum
+
 PREFIX = "h:"
 NO_MODULE = 0
 # The breakdown's columns, as `tables.BREAKDOWN_MEASURES` names them.
@@ -152,8 +154,6 @@ def read(
     index ranges, the all-time totals, the sums by first coordinate after the first
     month, by second after the last month, and the corners after both (their second after
     the last month)."""
-    from django.db.models import Sum
-
     # The sums' measures by name, each a range of the (measure, month) index; the corners
     # with both coordinates by their months (the unique index's range after the last).
     groups = [f"{module}:{code}" for module in (NO_MODULE, *modules) for code in CODES]

@@ -344,7 +344,7 @@ def board_table(*, teams, date_from: date, date_to: date) -> BoardTable:
         date_to=date_to,
         rows=rows,
         targets=targets,
-        breakdowns=breakdowns_from(flows, active, filters, teams, date_from, date_to),
+        breakdowns=breakdowns_from(flows, teams, date_from, date_to),
         matrices=matrices_from(flows),
         consultations=_consultations(teams, date_from, date_to),
         followups=_followups(exits),
@@ -506,7 +506,7 @@ def _age_at_start():
     return ExtractYear("start_date") - birth_year - before_birthday
 
 
-def breakdowns_from(flows, active, filters, teams, date_from, date_to) -> list[Breakdown]:
+def breakdowns_from(flows, teams, date_from, date_to) -> list[Breakdown]:
     """The four breakdowns: per kommun, referrer and age band from the period's aggregate
     flows (`aggregates.breakdown_counts`), per module from the aggregates' rectangles of
     periods (`aggregates.module_breakdown`, reporting/board/held.py: the module held during
@@ -592,7 +592,9 @@ def _module_breakdown(active, filters, teams, date_from, date_to) -> Breakdown:
         "module_held",
         filters,
     )
-    return _module_rows(by_module, teams)
+    return _module_rows(
+        by_module, teams, Module.objects.filter(team__in=teams).select_related("team")
+    )
 
 
 def _aggregated_module_breakdown(teams, date_from, date_to) -> Breakdown:
@@ -604,13 +606,11 @@ def _aggregated_module_breakdown(teams, date_from, date_to) -> Breakdown:
     return _module_rows(by_module, teams, modules)
 
 
-def _module_rows(by_module: dict, teams, modules=None) -> Breakdown:
+def _module_rows(by_module: dict, teams, modules) -> Breakdown:
     """The module breakdown from the counts per module id (None: no module) in
     `_breakdown_row`'s measures: a row per module of the teams, and "Ingen modul"."""
     module_rows = []
     several_teams = len(teams) > 1
-    if modules is None:
-        modules = Module.objects.filter(team__in=teams).select_related("team")
     for module in modules:
         label = f"{module.name} ({module.team.name})" if several_teams else module.name
         module_rows.append(_breakdown_row(module.pk, label, by_module.get(module.pk, {})))
